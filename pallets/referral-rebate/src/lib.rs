@@ -1,0 +1,1043 @@
+//! # Referral rebate pallet
+//!
+//! Referral offers and escrowed rebates whose documents carry ordered signature chains, as the
+//! claims of Chinese patent CN113177820B ("resource processing method and system") describe them.
+//!
+//! ## Overview
+//!
+//! A merchant turns a customer's purchase into two signed documents: a referral **offer** (a
+//! discount for a friend of the customer, the *referee*) and a **rebate** (an amount paid to the
+//! customer at a *rebate block*). The documents travel merchant → customer → referee and back,
+//! each party adding its signature over the document and every signature before it, in the order
+//! the claims give:
+//!
+//! | document | signing order | broadcast by |
+//! |---|---|---|
+//! | [`Offer`] | merchant → customer → referee | merchant, in [`Pallet::settle_referral`] |
+//! | [`ReferredPurchase`] | customer → referee → merchant (its extrinsic) | merchant, in [`Pallet::settle_referral`] |
+//! | [`Rebate`] | merchant → referee → customer | customer, in [`Pallet::submit_rebate`] |
+//!
+//! Before the offer's settle-by block the merchant broadcasts the referee's discounted purchase
+//! with the all-signed offer; the referee pays the discounted price. Before the rebate block the
+//! customer broadcasts the all-signed rebate; the rebate amount moves from the merchant's free
+//! balance onto a hold, so the payout cannot fail later. At the rebate block the pallet's hook
+//! closes the promotion exactly once: it pays the held rebate to the customer if the rebate's
+//! [`PayoutCondition`] holds, and otherwise releases it back to the merchant.
+//!
+//! ## Terminology
+//!
+//! | here | patent (claims) |
+//! |---|---|
+//! | merchant | 商戶方 (merchant, its application server) |
+//! | customer | 客戶方 (customer, its device) |
+//! | referee | 第三方 (third party, its device) |
+//! | purchase | 第一類交易 (first-type transaction) |
+//! | original price / discounted price | 第一資源數量 / 第二資源數量 |
+//! | offer | 事件描述信息 (event description information) with its 資源減免策略 |
+//! | rebate | 第二類交易 (second-type transaction) |
+//! | rebate block (`pay_at`) / rebate amount | 資源回饋時刻 / 資源回饋數量 |
+//! | settle-by block (`settle_by`) | 預定時刻 (predetermined time) |
+//! | the rebate reaches the chain before `pay_at`, sent by the customer | 預定條件 (predetermined condition) |
+//! | promotion | one offer and its rebate, keyed by (merchant, promotion id) |
+//! | link | one party's signature in a document's chain ([`Link`]) |
+//!
+//! ## Signature chains
+//!
+//! Link *k* of a chain signs [`types::signing_payload`]: `blake2_256(DOMAIN ‖ genesis hash ‖
+//! SCALE(document) ‖ SCALE(links 0..k) ‖ SCALE(designated account))`. The domain tag binds it to
+//! one document kind, the genesis hash to one chain, the earlier links to one order of signers.
+//! The customer's offer link and the referee's rebate link designate the referee. A link's
+//! [`Framing`] says whether its signature is over the payload itself or over
+//! `<Bytes>payload</Bytes>` (as browser wallets sign raw messages); either way each link costs one
+//! signature verification. The pallet is generic over the signature ([`Config::Signature`]), so
+//! `MultiSignature` with sr25519, ed25519 and ecdsa keys all work.
+//!
+//! ## Interface
+//!
+//! ### Dispatchable functions
+//!
+//! - [`Pallet::purchase`]: a customer buys from a merchant; the purchase is recorded.
+//! - [`Pallet::settle_referral`]: the merchant broadcasts a referred purchase with its offer.
+//! - [`Pallet::submit_rebate`]: the customer broadcasts the all-signed rebate; it is escrowed.
+//! - [`Pallet::refund`]: the merchant refunds a purchase (the review period before the rebate
+//!   block).
+//! - [`Pallet::close_overdue`]: anyone closes a promotion whose rebate block has passed, if the
+//!   hook has not reached it yet.
+//!
+//! ### Hooks
+//!
+//! - `on_initialize`: closes the promotions due at this block (and any carried from earlier
+//!   blocks), within [`Config::MaxHookWeight`]; what does not fit is carried to the next block.
+//!
+//! The full protocol and a claim-by-claim mapping live in the repository's `docs/`.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Preservation, Restriction},
+	},
+	weights::WeightMeter,
+};
+use frame_system::pallet_prelude::*;
+use sp_runtime::traits::{IdentifyAccount, One, Saturating, Verify, Zero};
+
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// An [`Offer`] on this chain.
+pub type OfferOf<T> = Offer<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// A [`Rebate`] on this chain.
+pub type RebateOf<T> =
+	Rebate<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// A [`ReferredPurchase`] on this chain.
+pub type ReferredPurchaseOf<T> =
+	ReferredPurchase<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+/// A [`Link`] on this chain.
+pub type LinkOf<T> = Link<<T as frame_system::Config>::AccountId, <T as Config>::Signature>;
+/// An offer with its signature chain.
+pub type SignedOfferOf<T> =
+	Signed<OfferOf<T>, <T as frame_system::Config>::AccountId, <T as Config>::Signature>;
+/// A rebate with its signature chain.
+pub type SignedRebateOf<T> =
+	Signed<RebateOf<T>, <T as frame_system::Config>::AccountId, <T as Config>::Signature>;
+/// A referred purchase with its signature chain.
+pub type SignedPurchaseOf<T> =
+	Signed<ReferredPurchaseOf<T>, <T as frame_system::Config>::AccountId, <T as Config>::Signature>;
+/// A recorded purchase on this chain.
+pub type PurchaseRecordOf<T> = PurchaseRecord<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+/// An open promotion on this chain.
+pub type PromotionOf<T> =
+	Promotion<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// A purchase recorded on chain (an established first-type transaction).
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PurchaseRecord<AccountId, Balance> {
+	/// The seller.
+	pub merchant: AccountId,
+	/// The buyer (the customer of a later offer, or the referee of a referred purchase).
+	pub buyer: AccountId,
+	/// The price paid.
+	pub price: Balance,
+	/// The promotion this purchase was referred by, if any.
+	pub promotion_id: Option<PromotionId>,
+	/// Whether the merchant has refunded it.
+	pub refunded: bool,
+}
+
+/// The referral side of an open promotion: the settled referred purchase.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SettledReferral {
+	/// The referred purchase recorded by `settle_referral`.
+	pub purchase_id: PurchaseId,
+	/// Whether the merchant refunded it before the rebate block.
+	pub refunded: bool,
+}
+
+/// The rebate side of an open promotion: the escrowed amount.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct EscrowedRebate<Balance> {
+	/// The amount on hold on the merchant's account.
+	pub amount: Balance,
+	/// When it is paid.
+	pub condition: PayoutCondition,
+}
+
+/// An open promotion: what reached the chain of one offer and its rebate, until the rebate block.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Promotion<AccountId, Balance, BlockNumber> {
+	/// The customer (referrer).
+	pub customer: AccountId,
+	/// The referee the chains designated.
+	pub referee: AccountId,
+	/// The rebate block, at which the promotion is closed.
+	pub pay_at: BlockNumber,
+	/// The settled referred purchase, once `settle_referral` ran.
+	pub referral: Option<SettledReferral>,
+	/// The escrowed rebate, once `submit_rebate` ran.
+	pub rebate: Option<EscrowedRebate<Balance>>,
+}
+
+/// Why a held rebate went back to the merchant.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum LapseReason {
+	/// The condition was `ReferralSettled` and no referred purchase was settled.
+	NotSettled,
+	/// The condition was `ReferralSettled` and the merchant refunded the referred purchase before
+	/// the rebate block.
+	Refunded,
+	/// The transfer to the customer failed; the escrow was released rather than stranded.
+	PayoutFailed,
+}
+
+/// Signs benchmark documents: the runtime tells the benchmarks how to make keys and signatures of
+/// its [`Config::Signature`] type.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Signature> {
+	/// A fresh account whose key this helper can sign with.
+	fn account(seed: u32) -> AccountId;
+	/// `account`'s signature over `message`.
+	fn sign(account: &AccountId, message: &[u8]) -> Signature;
+}
+
+/// Benchmark keys for `MultiSignature` chains: sr25519 keys in the keystore extension.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct Sr25519BenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature>
+	for Sr25519BenchmarkHelper
+{
+	fn account(seed: u32) -> sp_runtime::AccountId32 {
+		let suri = alloc::format!("//referral-rebate-bench/{seed}");
+		let public = sp_io::crypto::sr25519_generate(Self::KEY_TYPE, Some(suri.into_bytes()));
+		sp_runtime::MultiSigner::from(public).into_account()
+	}
+	fn sign(account: &sp_runtime::AccountId32, message: &[u8]) -> sp_runtime::MultiSignature {
+		let public = sp_core::sr25519::Public::from_raw(*account.as_ref());
+		sp_io::crypto::sr25519_sign(Self::KEY_TYPE, &public, message)
+			.map(sp_runtime::MultiSignature::Sr25519)
+			.unwrap_or_else(|| sp_runtime::MultiSignature::Sr25519([0u8; 64].into()))
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl Sr25519BenchmarkHelper {
+	const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"rbte");
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// A reason for the pallet placing a hold on funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A rebate submitted by its customer, held on the merchant's account until the rebate
+		/// block.
+		#[codec(index = 0)]
+		RebateEscrow,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The currency prices are paid in and rebates are escrowed in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The signature parties sign document links with (off chain).
+		type Signature: Verify<Signer = Self::Signer>
+			+ Parameter
+			+ DecodeWithMemTracking
+			+ MaxEncodedLen;
+
+		/// The public key behind [`Config::Signature`], identifying an account.
+		type Signer: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// The most promotions that may be due at one block.
+		#[pallet::constant]
+		type MaxDuePerBlock: Get<u32>;
+
+		/// The most weight `on_initialize` spends closing due promotions in one block; the rest
+		/// is carried to the next block.
+		#[pallet::constant]
+		type MaxHookWeight: Get<Weight>;
+
+		/// Weights of this pallet's calls and hook, from its benchmarks.
+		type WeightInfo: WeightInfo;
+
+		/// Keys and signatures for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Signature>;
+	}
+
+	/// Recorded purchases, by id.
+	#[pallet::storage]
+	pub type Purchases<T: Config> =
+		StorageMap<_, Twox64Concat, PurchaseId, PurchaseRecordOf<T>, OptionQuery>;
+
+	/// The id the next recorded purchase gets.
+	#[pallet::storage]
+	pub type NextPurchaseId<T: Config> = StorageValue<_, PurchaseId, ValueQuery>;
+
+	/// Open promotions, by merchant and promotion id. Removed when closed at the rebate block.
+	#[pallet::storage]
+	pub type Promotions<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		PromotionId,
+		PromotionOf<T>,
+		OptionQuery,
+	>;
+
+	/// The promotions due at a block, by block and position: (merchant, promotion id).
+	#[pallet::storage]
+	pub type Agenda<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		Twox64Concat,
+		u32,
+		(T::AccountId, PromotionId),
+		OptionQuery,
+	>;
+
+	/// How many promotions are due at a block (at most [`Config::MaxDuePerBlock`]).
+	#[pallet::storage]
+	pub type AgendaLen<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
+
+	/// Where the hook stopped when it ran out of weight: the block and agenda position from which
+	/// promotions are still to be closed.
+	#[pallet::storage]
+	pub type Backlog<T: Config> = StorageValue<_, (BlockNumberFor<T>, u32), OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A purchase was recorded: `buyer` paid `price` to `merchant`.
+		PurchaseRecorded {
+			purchase_id: PurchaseId,
+			merchant: T::AccountId,
+			buyer: T::AccountId,
+			price: BalanceOf<T>,
+			promotion_id: Option<PromotionId>,
+		},
+		/// A referred purchase was settled: the referee bought at the discounted price.
+		ReferralSettled {
+			merchant: T::AccountId,
+			promotion_id: PromotionId,
+			customer: T::AccountId,
+			referee: T::AccountId,
+			purchase_id: PurchaseId,
+			price: BalanceOf<T>,
+			pay_at: BlockNumberFor<T>,
+		},
+		/// An all-signed rebate was submitted; `amount` is held on the merchant's account until
+		/// `pay_at`.
+		RebateScheduled {
+			merchant: T::AccountId,
+			promotion_id: PromotionId,
+			customer: T::AccountId,
+			referee: T::AccountId,
+			amount: BalanceOf<T>,
+			pay_at: BlockNumberFor<T>,
+			condition: PayoutCondition,
+		},
+		/// The held rebate was paid to the customer.
+		RebatePaid {
+			merchant: T::AccountId,
+			promotion_id: PromotionId,
+			customer: T::AccountId,
+			amount: BalanceOf<T>,
+		},
+		/// The held rebate was released to the merchant.
+		RebateLapsed {
+			merchant: T::AccountId,
+			promotion_id: PromotionId,
+			customer: T::AccountId,
+			amount: BalanceOf<T>,
+			reason: LapseReason,
+		},
+		/// A promotion reached its rebate block with no rebate submitted; it was closed.
+		PromotionExpired { merchant: T::AccountId, promotion_id: PromotionId },
+		/// The merchant refunded a purchase. `promotion_id` names the open promotion whose
+		/// referral the refund undid, if any.
+		PurchaseRefunded {
+			purchase_id: PurchaseId,
+			merchant: T::AccountId,
+			buyer: T::AccountId,
+			amount: BalanceOf<T>,
+			promotion_id: Option<PromotionId>,
+		},
+		/// The hook ran out of weight; promotions from `block`, position `index`, are carried to
+		/// the next block.
+		ClosingCarried { block: BlockNumberFor<T>, index: u32 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A purchase must have a price above zero.
+		ZeroPrice,
+		/// A buyer cannot buy from itself.
+		SelfPurchase,
+		/// The buyer cannot pay the price and keep its account alive.
+		CannotPayPrice,
+		/// The sender is not the merchant of the offer.
+		NotMerchant,
+		/// The sender is not the customer of the rebate.
+		NotCustomer,
+		/// The sender is not the merchant of the purchase.
+		NotPurchaseMerchant,
+		/// The offer's settle-by block has been reached.
+		SettleDeadlinePassed,
+		/// The rebate block has been reached.
+		RebateDeadlinePassed,
+		/// The discounted price is not below the original price.
+		DiscountNotBelowPrice,
+		/// The settle-by block is not before the rebate block.
+		SettleByNotBeforePayAt,
+		/// Merchant, customer and referee are not three different accounts.
+		PartiesNotDistinct,
+		/// The rebate amount is below the existential deposit.
+		RebateBelowMinimum,
+		/// The referred purchase names another promotion or merchant than the offer.
+		PurchasePromotionMismatch,
+		/// The referred purchase's buyer is not the referee the offer designates.
+		PurchaseBuyerNotReferee,
+		/// The referred purchase's referrer is not the offer's customer.
+		PurchaseReferrerNotCustomer,
+		/// The referred purchase's price is not the offer's discounted price.
+		PurchasePriceNotDiscounted,
+		/// The offer's chain has the wrong number of links or a designation out of place.
+		OfferChainMalformed,
+		/// The rebate's chain has the wrong number of links or a designation out of place.
+		RebateChainMalformed,
+		/// The referred purchase's chain has the wrong number of links or a designation.
+		PurchaseChainMalformed,
+		/// The offer's first link is not the merchant's signature.
+		BadOfferMerchantSignature,
+		/// The offer's second link is not the customer's signature.
+		BadOfferCustomerSignature,
+		/// The offer's third link is not the referee's signature.
+		BadOfferRefereeSignature,
+		/// The rebate's first link is not the merchant's signature.
+		BadRebateMerchantSignature,
+		/// The rebate's second link is not the referee's signature.
+		BadRebateRefereeSignature,
+		/// The rebate's third link is not the customer's signature.
+		BadRebateCustomerSignature,
+		/// The referred purchase's first link is not the customer's signature.
+		BadPurchaseCustomerSignature,
+		/// The referred purchase's second link is not the referee's signature.
+		BadPurchaseRefereeSignature,
+		/// The offer's origin purchase is not recorded.
+		UnknownOriginPurchase,
+		/// The origin purchase has another merchant, buyer or price than the offer says.
+		OriginPurchaseMismatch,
+		/// The origin purchase was refunded.
+		OriginPurchaseRefunded,
+		/// This promotion's referral is already settled.
+		AlreadySettled,
+		/// This promotion's rebate is already submitted.
+		RebateAlreadySubmitted,
+		/// The promotion is open with another customer or rebate block than this document's.
+		PromotionMismatch,
+		/// The promotion is open with another referee than this chain designates.
+		RefereeMismatch,
+		/// The referee cannot pay the discounted price and keep its account alive.
+		RefereeCannotPay,
+		/// The merchant's free balance cannot cover the rebate escrow.
+		MerchantCannotEscrow,
+		/// The merchant's free balance cannot cover the refund.
+		MerchantCannotRefund,
+		/// The rebate block already has `MaxDuePerBlock` promotions due.
+		AgendaFull,
+		/// No purchase with this id is recorded.
+		UnknownPurchase,
+		/// The purchase was already refunded.
+		AlreadyRefunded,
+		/// No open promotion with this merchant and id.
+		UnknownPromotion,
+		/// The promotion's rebate block has not been reached.
+		NotYetDue,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let mut meter = WeightMeter::with_limit(T::MaxHookWeight::get());
+			Self::close_due(now, &mut meter);
+			meter.consumed()
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxDuePerBlock::get() > 0, "MaxDuePerBlock must be at least 1");
+			let one = T::WeightInfo::on_initialize(1);
+			assert!(
+				one.all_lte(T::MaxHookWeight::get()),
+				"MaxHookWeight must fit the hook closing at least one promotion"
+			);
+			assert!(
+				T::MaxHookWeight::get()
+					.all_lte(<T as frame_system::Config>::BlockWeights::get().max_block),
+				"MaxHookWeight must fit in a block"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Buy from `merchant` at `price`: the established first-type transaction offers point
+		/// to.
+		///
+		/// - Origin: signed by the buyer.
+		/// - Conditions: `price > 0`; the buyer is not the merchant; the buyer can pay `price`
+		///   and keep its account alive.
+		/// - Effects: `price` moves from the buyer to the merchant; the purchase is recorded
+		///   under the next purchase id.
+		/// - Events: [`Event::PurchaseRecorded`].
+		/// - Errors: [`Error::ZeroPrice`], [`Error::SelfPurchase`], [`Error::CannotPayPrice`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::purchase())]
+		pub fn purchase(
+			origin: OriginFor<T>,
+			merchant: T::AccountId,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
+			let buyer = ensure_signed(origin)?;
+			ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
+			ensure!(buyer != merchant, Error::<T>::SelfPurchase);
+			T::Currency::transfer(&buyer, &merchant, price, Preservation::Preserve)
+				.map_err(|_| Error::<T>::CannotPayPrice)?;
+			Self::record_purchase(merchant, buyer, price, None)?;
+			Ok(())
+		}
+
+		/// Settle a referred purchase: the merchant signs (by this extrinsic) and broadcasts the
+		/// referee's purchase at the offer's discounted price (claims 1, 2 and 5).
+		///
+		/// - Origin: signed by the offer's merchant.
+		/// - Conditions: the current block is before `offer.settle_by`; the offer has all three
+		///   links (merchant, customer designating the referee, referee) and the referred
+		///   purchase both of its links (customer, referee), each valid on this chain; the offer
+		///   obeys the protocol's rules (discounted below original price, settle-by before the
+		///   rebate block, three distinct parties); the referred purchase is the offer's
+		///   (promotion, merchant, referee as buyer, customer as referrer, discounted price); the
+		///   origin purchase is recorded with the offer's merchant, customer and original price
+		///   and not refunded; the promotion's referral is not settled yet, and if its rebate was
+		///   submitted first, it agrees on customer, referee and rebate block.
+		/// - Effects: the referee pays the discounted price to the merchant; the referred
+		///   purchase is recorded; the promotion is marked settled and due at `offer.pay_at`.
+		/// - Events: [`Event::PurchaseRecorded`], [`Event::ReferralSettled`].
+		/// - Errors: [`Error::NotMerchant`], [`Error::OfferChainMalformed`],
+		///   [`Error::PurchaseChainMalformed`], [`Error::SettleDeadlinePassed`],
+		///   [`Error::DiscountNotBelowPrice`], [`Error::SettleByNotBeforePayAt`],
+		///   [`Error::PartiesNotDistinct`], [`Error::PurchasePromotionMismatch`],
+		///   [`Error::PurchaseBuyerNotReferee`], [`Error::PurchaseReferrerNotCustomer`],
+		///   [`Error::PurchasePriceNotDiscounted`], [`Error::UnknownOriginPurchase`],
+		///   [`Error::OriginPurchaseMismatch`], [`Error::OriginPurchaseRefunded`],
+		///   [`Error::AlreadySettled`], [`Error::PromotionMismatch`], [`Error::RefereeMismatch`],
+		///   [`Error::AgendaFull`], the five `Bad…Signature` errors of the offer and the
+		///   purchase, [`Error::RefereeCannotPay`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::settle_referral())]
+		pub fn settle_referral(
+			origin: OriginFor<T>,
+			offer: Box<SignedOfferOf<T>>,
+			purchase: Box<SignedPurchaseOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let o = &offer.document;
+			let p = &purchase.document;
+			ensure!(who == o.merchant, Error::<T>::NotMerchant);
+			check_shape(&offer, true).map_err(|_| Error::<T>::OfferChainMalformed)?;
+			check_shape(&purchase, true).map_err(|_| Error::<T>::PurchaseChainMalformed)?;
+
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now < o.settle_by, Error::<T>::SettleDeadlinePassed);
+			ensure!(o.discounted_price < o.original_price, Error::<T>::DiscountNotBelowPrice);
+			ensure!(o.settle_by < o.pay_at, Error::<T>::SettleByNotBeforePayAt);
+			let referee = types::referee_of(o, &offer.links)
+				.cloned()
+				.ok_or(Error::<T>::OfferChainMalformed)?;
+			ensure!(Self::distinct(&o.merchant, &o.customer, &referee), Error::<T>::PartiesNotDistinct);
+
+			ensure!(
+				p.promotion_id == o.promotion_id && p.merchant == o.merchant,
+				Error::<T>::PurchasePromotionMismatch
+			);
+			ensure!(p.buyer == referee, Error::<T>::PurchaseBuyerNotReferee);
+			ensure!(p.referrer == o.customer, Error::<T>::PurchaseReferrerNotCustomer);
+			ensure!(p.price == o.discounted_price, Error::<T>::PurchasePriceNotDiscounted);
+
+			let origin_purchase =
+				Purchases::<T>::get(o.origin_purchase).ok_or(Error::<T>::UnknownOriginPurchase)?;
+			ensure!(
+				origin_purchase.merchant == o.merchant &&
+					origin_purchase.buyer == o.customer &&
+					origin_purchase.price == o.original_price,
+				Error::<T>::OriginPurchaseMismatch
+			);
+			ensure!(!origin_purchase.refunded, Error::<T>::OriginPurchaseRefunded);
+
+			let existing = Promotions::<T>::get(&o.merchant, o.promotion_id);
+			match &existing {
+				Some(open) => {
+					ensure!(open.referral.is_none(), Error::<T>::AlreadySettled);
+					ensure!(
+						open.customer == o.customer && open.pay_at == o.pay_at,
+						Error::<T>::PromotionMismatch
+					);
+					ensure!(open.referee == referee, Error::<T>::RefereeMismatch);
+				},
+				None => Self::ensure_agenda_room(o.pay_at)?,
+			}
+
+			let genesis = Self::genesis_hash();
+			verify_links(&genesis, &offer).map_err(Self::offer_error)?;
+			verify_links(&genesis, &purchase).map_err(Self::purchase_error)?;
+
+			T::Currency::transfer(&referee, &o.merchant, p.price, Preservation::Preserve)
+				.map_err(|_| Error::<T>::RefereeCannotPay)?;
+			let purchase_id = Self::record_purchase(
+				o.merchant.clone(),
+				referee.clone(),
+				p.price,
+				Some(o.promotion_id),
+			)?;
+			let referral = Some(SettledReferral { purchase_id, refunded: false });
+			match existing {
+				Some(mut open) => {
+					open.referral = referral;
+					Promotions::<T>::insert(&o.merchant, o.promotion_id, open);
+				},
+				None => {
+					Self::schedule(o.pay_at, &o.merchant, o.promotion_id)?;
+					Promotions::<T>::insert(
+						&o.merchant,
+						o.promotion_id,
+						Promotion {
+							customer: o.customer.clone(),
+							referee: referee.clone(),
+							pay_at: o.pay_at,
+							referral,
+							rebate: None,
+						},
+					);
+				},
+			}
+			Self::deposit_event(Event::ReferralSettled {
+				merchant: o.merchant.clone(),
+				promotion_id: o.promotion_id,
+				customer: o.customer.clone(),
+				referee,
+				purchase_id,
+				price: p.price,
+				pay_at: o.pay_at,
+			});
+			Ok(())
+		}
+
+		/// Submit the all-signed rebate: the customer broadcasts it before the rebate block
+		/// (claims 1, 2 and 4), and the rebate amount is escrowed.
+		///
+		/// - Origin: signed by the rebate's customer.
+		/// - Conditions: the current block is before `rebate.pay_at`; the rebate has all three
+		///   links (merchant, referee designating itself, customer), each valid on this chain;
+		///   the amount is at least the existential deposit; three distinct parties; the
+		///   promotion's rebate is not submitted yet, and if its referral was settled first, it
+		///   agrees on customer, referee and rebate block; the merchant's free balance covers the
+		///   amount.
+		/// - Effects: the amount moves from the merchant's free balance onto a
+		///   [`HoldReason::RebateEscrow`] hold; the promotion is due at `rebate.pay_at`.
+		/// - Events: [`Event::RebateScheduled`].
+		/// - Errors: [`Error::NotCustomer`], [`Error::RebateChainMalformed`],
+		///   [`Error::RebateDeadlinePassed`], [`Error::RebateBelowMinimum`],
+		///   [`Error::PartiesNotDistinct`], [`Error::RebateAlreadySubmitted`],
+		///   [`Error::PromotionMismatch`], [`Error::RefereeMismatch`], [`Error::AgendaFull`], the
+		///   three `BadRebate…Signature` errors, [`Error::MerchantCannotEscrow`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_rebate())]
+		pub fn submit_rebate(origin: OriginFor<T>, rebate: Box<SignedRebateOf<T>>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let r = &rebate.document;
+			ensure!(who == r.customer, Error::<T>::NotCustomer);
+			check_shape(&rebate, true).map_err(|_| Error::<T>::RebateChainMalformed)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now < r.pay_at, Error::<T>::RebateDeadlinePassed);
+			ensure!(r.amount >= T::Currency::minimum_balance(), Error::<T>::RebateBelowMinimum);
+			ensure!(!r.amount.is_zero(), Error::<T>::RebateBelowMinimum);
+			let referee = types::referee_of(r, &rebate.links)
+				.cloned()
+				.ok_or(Error::<T>::RebateChainMalformed)?;
+			ensure!(Self::distinct(&r.merchant, &r.customer, &referee), Error::<T>::PartiesNotDistinct);
+
+			let existing = Promotions::<T>::get(&r.merchant, r.promotion_id);
+			match &existing {
+				Some(open) => {
+					ensure!(open.rebate.is_none(), Error::<T>::RebateAlreadySubmitted);
+					ensure!(
+						open.customer == r.customer && open.pay_at == r.pay_at,
+						Error::<T>::PromotionMismatch
+					);
+					ensure!(open.referee == referee, Error::<T>::RefereeMismatch);
+				},
+				None => Self::ensure_agenda_room(r.pay_at)?,
+			}
+
+			verify_links(&Self::genesis_hash(), &rebate).map_err(Self::rebate_error)?;
+
+			T::Currency::hold(&HoldReason::RebateEscrow.into(), &r.merchant, r.amount)
+				.map_err(|_| Error::<T>::MerchantCannotEscrow)?;
+			let escrow = Some(EscrowedRebate { amount: r.amount, condition: r.condition });
+			match existing {
+				Some(mut open) => {
+					open.rebate = escrow;
+					Promotions::<T>::insert(&r.merchant, r.promotion_id, open);
+				},
+				None => {
+					Self::schedule(r.pay_at, &r.merchant, r.promotion_id)?;
+					Promotions::<T>::insert(
+						&r.merchant,
+						r.promotion_id,
+						Promotion {
+							customer: r.customer.clone(),
+							referee: referee.clone(),
+							pay_at: r.pay_at,
+							referral: None,
+							rebate: escrow,
+						},
+					);
+				},
+			}
+			Self::deposit_event(Event::RebateScheduled {
+				merchant: r.merchant.clone(),
+				promotion_id: r.promotion_id,
+				customer: r.customer.clone(),
+				referee,
+				amount: r.amount,
+				pay_at: r.pay_at,
+				condition: r.condition,
+			});
+			Ok(())
+		}
+
+		/// Refund a purchase: the merchant pays its price back to the buyer. Refunding the
+		/// referred purchase of an open promotion before its rebate block makes a
+		/// `ReferralSettled` rebate lapse: the rebate block works as the review period.
+		///
+		/// - Origin: signed by the purchase's merchant.
+		/// - Conditions: the purchase is recorded and not yet refunded; the merchant can pay the
+		///   price and keep its account alive.
+		/// - Effects: the price moves from the merchant to the buyer; the purchase is marked
+		///   refunded; if it is the referral of a promotion whose rebate block has not been
+		///   reached, the promotion records the refund.
+		/// - Events: [`Event::PurchaseRefunded`].
+		/// - Errors: [`Error::UnknownPurchase`], [`Error::NotPurchaseMerchant`],
+		///   [`Error::AlreadyRefunded`], [`Error::MerchantCannotRefund`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::refund())]
+		pub fn refund(origin: OriginFor<T>, purchase_id: PurchaseId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut record = Purchases::<T>::get(purchase_id).ok_or(Error::<T>::UnknownPurchase)?;
+			ensure!(who == record.merchant, Error::<T>::NotPurchaseMerchant);
+			ensure!(!record.refunded, Error::<T>::AlreadyRefunded);
+			T::Currency::transfer(&record.merchant, &record.buyer, record.price, Preservation::Preserve)
+				.map_err(|_| Error::<T>::MerchantCannotRefund)?;
+			record.refunded = true;
+
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut undone = None;
+			if let Some(id) = record.promotion_id {
+				Promotions::<T>::mutate(&record.merchant, id, |open| {
+					if let Some(open) = open {
+						if let Some(referral) = open.referral.as_mut() {
+							if referral.purchase_id == purchase_id && now < open.pay_at {
+								referral.refunded = true;
+								undone = Some(id);
+							}
+						}
+					}
+				});
+			}
+			Self::deposit_event(Event::PurchaseRefunded {
+				purchase_id,
+				merchant: record.merchant.clone(),
+				buyer: record.buyer.clone(),
+				amount: record.price,
+				promotion_id: undone,
+			});
+			Purchases::<T>::insert(purchase_id, record);
+			Ok(())
+		}
+
+		/// Close a promotion whose rebate block has been reached but which the hook has not
+		/// closed yet (it ran out of weight): a last resort anyone may use.
+		///
+		/// - Origin: any signed account.
+		/// - Conditions: the promotion is open and its rebate block is at or before the current
+		///   block.
+		/// - Effects: as the hook: the held rebate is paid or released; the promotion is
+		///   removed.
+		/// - Events: [`Event::RebatePaid`], [`Event::RebateLapsed`] or
+		///   [`Event::PromotionExpired`].
+		/// - Errors: [`Error::UnknownPromotion`], [`Error::NotYetDue`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::close_overdue())]
+		pub fn close_overdue(
+			origin: OriginFor<T>,
+			merchant: T::AccountId,
+			promotion_id: PromotionId,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			let open =
+				Promotions::<T>::get(&merchant, promotion_id).ok_or(Error::<T>::UnknownPromotion)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(open.pay_at <= now, Error::<T>::NotYetDue);
+			Promotions::<T>::remove(&merchant, promotion_id);
+			Self::close(merchant, promotion_id, open);
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The hash of block zero: every link is signed for it.
+	pub fn genesis_hash() -> T::Hash {
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	}
+
+	fn distinct(merchant: &T::AccountId, customer: &T::AccountId, referee: &T::AccountId) -> bool {
+		merchant != customer && customer != referee && merchant != referee
+	}
+
+	fn offer_error(e: ChainError) -> Error<T> {
+		match e {
+			ChainError::BadSignature { role: Role::Merchant, .. } => Error::BadOfferMerchantSignature,
+			ChainError::BadSignature { role: Role::Customer, .. } => Error::BadOfferCustomerSignature,
+			ChainError::BadSignature { role: Role::Referee, .. } => Error::BadOfferRefereeSignature,
+			_ => Error::OfferChainMalformed,
+		}
+	}
+
+	fn rebate_error(e: ChainError) -> Error<T> {
+		match e {
+			ChainError::BadSignature { role: Role::Merchant, .. } => Error::BadRebateMerchantSignature,
+			ChainError::BadSignature { role: Role::Referee, .. } => Error::BadRebateRefereeSignature,
+			ChainError::BadSignature { role: Role::Customer, .. } => Error::BadRebateCustomerSignature,
+			_ => Error::RebateChainMalformed,
+		}
+	}
+
+	fn purchase_error(e: ChainError) -> Error<T> {
+		match e {
+			ChainError::BadSignature { role: Role::Customer, .. } =>
+				Error::BadPurchaseCustomerSignature,
+			ChainError::BadSignature { .. } => Error::BadPurchaseRefereeSignature,
+			_ => Error::PurchaseChainMalformed,
+		}
+	}
+
+	fn record_purchase(
+		merchant: T::AccountId,
+		buyer: T::AccountId,
+		price: BalanceOf<T>,
+		promotion_id: Option<PromotionId>,
+	) -> Result<PurchaseId, DispatchError> {
+		let purchase_id = NextPurchaseId::<T>::get();
+		let next = purchase_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
+		NextPurchaseId::<T>::put(next);
+		Purchases::<T>::insert(
+			purchase_id,
+			PurchaseRecord {
+				merchant: merchant.clone(),
+				buyer: buyer.clone(),
+				price,
+				promotion_id,
+				refunded: false,
+			},
+		);
+		Self::deposit_event(Event::PurchaseRecorded {
+			purchase_id,
+			merchant,
+			buyer,
+			price,
+			promotion_id,
+		});
+		Ok(purchase_id)
+	}
+
+	fn ensure_agenda_room(at: BlockNumberFor<T>) -> DispatchResult {
+		ensure!(AgendaLen::<T>::get(at) < T::MaxDuePerBlock::get(), Error::<T>::AgendaFull);
+		Ok(())
+	}
+
+	fn schedule(at: BlockNumberFor<T>, merchant: &T::AccountId, id: PromotionId) -> DispatchResult {
+		let index = AgendaLen::<T>::get(at);
+		ensure!(index < T::MaxDuePerBlock::get(), Error::<T>::AgendaFull);
+		Agenda::<T>::insert(at, index, (merchant.clone(), id));
+		AgendaLen::<T>::insert(at, index.saturating_add(1));
+		Ok(())
+	}
+
+	/// Close the promotions due from the backlog (or `now`) up to `now`, within `meter`.
+	pub(crate) fn close_due(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
+		let base = T::WeightInfo::on_initialize(0);
+		let per_item = T::WeightInfo::on_initialize(1).saturating_sub(base);
+		let per_block = T::DbWeight::get().reads_writes(1, 1);
+		if meter.try_consume(base).is_err() {
+			return
+		}
+		let (mut block, mut index) = Backlog::<T>::take().unwrap_or((now, 0));
+		loop {
+			let len = AgendaLen::<T>::get(block);
+			while index < len {
+				if meter.try_consume(per_item).is_err() {
+					return Self::carry(block, index)
+				}
+				if let Some((merchant, id)) = Agenda::<T>::take(block, index) {
+					if let Some(open) = Promotions::<T>::get(&merchant, id) {
+						// A promotion re-opened under the same id after `close_overdue` is due
+						// at a later block; this entry is not its.
+						if open.pay_at == block {
+							Promotions::<T>::remove(&merchant, id);
+							Self::close(merchant, id, open);
+						}
+					}
+				}
+				index = index.saturating_add(1);
+			}
+			AgendaLen::<T>::remove(block);
+			if block >= now {
+				return
+			}
+			block = block.saturating_add(One::one());
+			index = 0;
+			if meter.try_consume(per_block).is_err() {
+				return Self::carry(block, index)
+			}
+		}
+	}
+
+	fn carry(block: BlockNumberFor<T>, index: u32) {
+		Backlog::<T>::put((block, index));
+		Self::deposit_event(Event::ClosingCarried { block, index });
+	}
+
+	/// Close one promotion that has just been removed from storage: pay or release its escrow.
+	fn close(merchant: T::AccountId, promotion_id: PromotionId, open: PromotionOf<T>) {
+		let Some(rebate) = open.rebate else {
+			Self::deposit_event(Event::PromotionExpired { merchant, promotion_id });
+			return
+		};
+		let reason = HoldReason::RebateEscrow.into();
+		let lapse = match (rebate.condition, &open.referral) {
+			(PayoutCondition::Unconditional, _) => None,
+			(PayoutCondition::ReferralSettled, None) => Some(LapseReason::NotSettled),
+			(PayoutCondition::ReferralSettled, Some(r)) if r.refunded => Some(LapseReason::Refunded),
+			(PayoutCondition::ReferralSettled, Some(_)) => None,
+		};
+		let lapse = lapse.or_else(|| {
+			match T::Currency::transfer_on_hold(
+				&reason,
+				&merchant,
+				&open.customer,
+				rebate.amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Polite,
+			) {
+				Ok(_) => None,
+				Err(e) => {
+					log::warn!(
+						target: "runtime::referral-rebate",
+						"rebate payout {promotion_id} failed ({e:?}); releasing to the merchant"
+					);
+					Some(LapseReason::PayoutFailed)
+				},
+			}
+		});
+		match lapse {
+			None => Self::deposit_event(Event::RebatePaid {
+				merchant,
+				promotion_id,
+				customer: open.customer,
+				amount: rebate.amount,
+			}),
+			Some(reason_lapsed) => {
+				if let Err(e) = T::Currency::release(&reason, &merchant, rebate.amount, Precision::BestEffort) {
+					frame_support::defensive!(e, "releasing a rebate escrow failed");
+				}
+				Self::deposit_event(Event::RebateLapsed {
+					merchant,
+					promotion_id,
+					customer: open.customer,
+					amount: rebate.amount,
+					reason: reason_lapsed,
+				})
+			},
+		}
+	}
+
+	/// The pallet's invariants: escrow holds add up to the open rebates, agendas are within their
+	/// bound, and every open promotion is either due in the future or in the hook's backlog.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let now = frame_system::Pallet::<T>::block_number();
+		let backlog_from = Backlog::<T>::get().map(|(b, _)| b);
+		for (merchant, id, open) in Promotions::<T>::iter() {
+			if let Some(rebate) = &open.rebate {
+				let sum = escrow.entry(merchant.clone()).or_insert_with(Zero::zero);
+				*sum = sum.saturating_add(rebate.amount);
+			}
+			ensure!(
+				open.pay_at > now || backlog_from.map_or(false, |b| open.pay_at >= b),
+				"an open promotion is past its rebate block and not in the backlog"
+			);
+			let len = AgendaLen::<T>::get(open.pay_at);
+			ensure!(
+				(0..len).any(|i| Agenda::<T>::get(open.pay_at, i) == Some((merchant.clone(), id))),
+				"an open promotion is missing from its agenda"
+			);
+		}
+		let reason = HoldReason::RebateEscrow.into();
+		for (merchant, sum) in escrow {
+			ensure!(
+				T::Currency::balance_on_hold(&reason, &merchant) == sum,
+				"a merchant's rebate escrow hold differs from its open rebates"
+			);
+		}
+		for (_, len) in AgendaLen::<T>::iter() {
+			ensure!(len <= T::MaxDuePerBlock::get(), "an agenda exceeds MaxDuePerBlock");
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,307 @@
+//! A mock runtime for the pallet's tests and benchmarks, and the helpers that sign documents in
+//! them.
+
+use crate as pallet_referral_rebate;
+use crate::*;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU128, VariantCountOf},
+	weights::constants::WEIGHT_REF_TIME_PER_MILLIS,
+};
+use sp_core::{crypto::Pair as _, ecdsa, ed25519, sr25519, H256};
+use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+use sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage, MultiSignature, MultiSigner};
+
+pub type AccountId = AccountId32;
+pub type Balance = u128;
+pub type BlockNumber = u64;
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type ReferralRebate = pallet_referral_rebate;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+/// The existential deposit of the mock chain.
+pub const ED: Balance = 10;
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU128<ED>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+}
+
+parameter_types! {
+	pub static MaxDuePerBlock: u32 = 8;
+	pub static MaxHookWeight: Weight = Weight::from_parts(100 * WEIGHT_REF_TIME_PER_MILLIS, 1 << 20);
+}
+
+impl Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Signature = MultiSignature;
+	type Signer = MultiSigner;
+	type MaxDuePerBlock = MaxDuePerBlock;
+	type MaxHookWeight = MaxHookWeight;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Sr25519BenchmarkHelper;
+}
+
+/// A key of any of the three schemes `MultiSignature` covers.
+#[derive(Clone)]
+pub enum Key {
+	Sr(sr25519::Pair),
+	Ed(ed25519::Pair),
+	Ec(ecdsa::Pair),
+}
+
+impl Key {
+	pub fn sr(suri: &str) -> Self {
+		Key::Sr(sr25519::Pair::from_string(suri, None).expect("valid suri"))
+	}
+	pub fn ed(suri: &str) -> Self {
+		Key::Ed(ed25519::Pair::from_string(suri, None).expect("valid suri"))
+	}
+	pub fn ec(suri: &str) -> Self {
+		Key::Ec(ecdsa::Pair::from_string(suri, None).expect("valid suri"))
+	}
+	pub fn account(&self) -> AccountId {
+		match self {
+			Key::Sr(p) => MultiSigner::from(p.public()).into_account(),
+			Key::Ed(p) => MultiSigner::from(p.public()).into_account(),
+			Key::Ec(p) => MultiSigner::from(p.public()).into_account(),
+		}
+	}
+	pub fn sign(&self, message: &[u8]) -> MultiSignature {
+		match self {
+			Key::Sr(p) => p.sign(message).into(),
+			Key::Ed(p) => p.sign(message).into(),
+			Key::Ec(p) => p.sign(message).into(),
+		}
+	}
+}
+
+pub fn merchant_key() -> Key {
+	Key::sr("//Alice")
+}
+pub fn customer_key() -> Key {
+	Key::sr("//Bob")
+}
+pub fn referee_key() -> Key {
+	Key::sr("//Charlie")
+}
+pub fn stranger_key() -> Key {
+	Key::sr("//Dave")
+}
+pub fn merchant() -> AccountId {
+	merchant_key().account()
+}
+pub fn customer() -> AccountId {
+	customer_key().account()
+}
+pub fn referee() -> AccountId {
+	referee_key().account()
+}
+pub fn stranger() -> AccountId {
+	stranger_key().account()
+}
+
+pub const MERCHANT_FUNDS: Balance = 1_000_000;
+pub const CUSTOMER_FUNDS: Balance = 100_000;
+pub const REFEREE_FUNDS: Balance = 100_000;
+pub const STRANGER_FUNDS: Balance = 100_000;
+
+/// Sign the next link of `signed` with `key` (for `genesis`, under `framing`).
+pub fn add_link<D: Document<AccountId>>(
+	signed: &mut Signed<D, AccountId, MultiSignature>,
+	key: &Key,
+	designates: Option<AccountId>,
+	framing: Framing,
+	genesis: &H256,
+) {
+	signed
+		.sign_next(genesis, designates, framing, |m| key.sign(m))
+		.expect("chain has room");
+}
+
+/// The parties and keys of one promotion's documents.
+#[derive(Clone)]
+pub struct Parties {
+	pub merchant: Key,
+	pub customer: Key,
+	pub referee: Key,
+}
+
+impl Default for Parties {
+	fn default() -> Self {
+		Parties { merchant: merchant_key(), customer: customer_key(), referee: referee_key() }
+	}
+}
+
+pub fn offer_doc(p: &Parties, promotion_id: PromotionId, origin: PurchaseId) -> OfferOf<Test> {
+	Offer {
+		promotion_id,
+		merchant: p.merchant.account(),
+		customer: p.customer.account(),
+		origin_purchase: origin,
+		original_price: 1_000,
+		discounted_price: 800,
+		settle_by: 10,
+		pay_at: 20,
+	}
+}
+
+pub fn rebate_doc(p: &Parties, promotion_id: PromotionId, condition: PayoutCondition) -> RebateOf<Test> {
+	Rebate {
+		promotion_id,
+		merchant: p.merchant.account(),
+		customer: p.customer.account(),
+		amount: 150,
+		pay_at: 20,
+		condition,
+	}
+}
+
+pub fn purchase_doc(p: &Parties, offer: &OfferOf<Test>) -> ReferredPurchaseOf<Test> {
+	ReferredPurchase {
+		promotion_id: offer.promotion_id,
+		merchant: offer.merchant.clone(),
+		buyer: p.referee.account(),
+		referrer: offer.customer.clone(),
+		price: offer.discounted_price,
+	}
+}
+
+/// The offer signed merchant → customer (designating the referee) → referee.
+pub fn sign_offer(p: &Parties, offer: OfferOf<Test>, genesis: &H256) -> SignedOfferOf<Test> {
+	let mut s = Signed::unsigned(offer);
+	add_link(&mut s, &p.merchant, None, Framing::Raw, genesis);
+	add_link(&mut s, &p.customer, Some(p.referee.account()), Framing::Raw, genesis);
+	add_link(&mut s, &p.referee, None, Framing::Raw, genesis);
+	s
+}
+
+/// The rebate signed merchant → referee (designating itself) → customer.
+pub fn sign_rebate(p: &Parties, rebate: RebateOf<Test>, genesis: &H256) -> SignedRebateOf<Test> {
+	let mut s = Signed::unsigned(rebate);
+	add_link(&mut s, &p.merchant, None, Framing::Raw, genesis);
+	add_link(&mut s, &p.referee, Some(p.referee.account()), Framing::Raw, genesis);
+	add_link(&mut s, &p.customer, None, Framing::Raw, genesis);
+	s
+}
+
+/// The referred purchase signed customer → referee.
+pub fn sign_purchase(
+	p: &Parties,
+	purchase: ReferredPurchaseOf<Test>,
+	genesis: &H256,
+) -> SignedPurchaseOf<Test> {
+	let mut s = Signed::unsigned(purchase);
+	add_link(&mut s, &p.customer, None, Framing::Raw, genesis);
+	add_link(&mut s, &p.referee, None, Framing::Raw, genesis);
+	s
+}
+
+pub struct ExtBuilder {
+	balances: Vec<(AccountId, Balance)>,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self {
+			balances: vec![
+				(merchant(), MERCHANT_FUNDS),
+				(customer(), CUSTOMER_FUNDS),
+				(referee(), REFEREE_FUNDS),
+				(stranger(), STRANGER_FUNDS),
+			],
+		}
+	}
+}
+
+impl ExtBuilder {
+	pub fn balance(mut self, who: AccountId, amount: Balance) -> Self {
+		self.balances.retain(|(a, _)| *a != who);
+		if amount > 0 {
+			self.balances.push((who, amount));
+		}
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let storage = RuntimeGenesisConfig {
+			balances: pallet_balances::GenesisConfig { balances: self.balances, ..Default::default() },
+			..Default::default()
+		}
+		.build_storage()
+		.expect("genesis builds");
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
+	/// Build, run `test`, then check the pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			ReferralRebate::do_try_state().expect("invariants hold");
+		})
+	}
+}
+
+/// A fresh chain with the default funds.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	ExtBuilder::default().build()
+}
+
+/// Run blocks until `n` (its `on_initialize` included), checking invariants after each.
+pub fn run_to_block(n: BlockNumber) {
+	while System::block_number() < n {
+		System::run_to_block::<AllPalletsWithSystem>(System::block_number() + 1);
+		ReferralRebate::do_try_state().expect("invariants hold");
+	}
+}
+
+/// The events of this pallet so far, oldest first.
+pub fn rebate_events() -> Vec<crate::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::ReferralRebate(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}

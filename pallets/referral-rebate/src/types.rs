@@ -1,0 +1,498 @@
+//! The protocol's documents, their signature chains and the one function that computes what each
+//! link signs.
+//!
+//! Everything here is plain data plus pure functions, shared by the pallet and every off-chain
+//! program (client, CLI, coordinator): the encoding of a document, the payload a party signs and
+//! the rule that says who signs which link are defined once, in this module.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
+use scale_info::TypeInfo;
+use sp_runtime::traits::{IdentifyAccount, Verify};
+
+/// A merchant's identifier for one referral promotion (one offer and its rebate). Unique per
+/// merchant while the promotion is open.
+pub type PromotionId = u64;
+
+/// The on-chain identifier of a recorded purchase (a first-type transaction).
+pub type PurchaseId = u64;
+
+/// The most links any signature chain has (the offer and the rebate have three).
+pub const MAX_LINKS: u32 = 3;
+
+/// The bound on a chain's links.
+pub type MaxLinks = ConstU32<MAX_LINKS>;
+
+/// The opening of the `<Bytes>…</Bytes>` wrapping that wallets apply to raw messages.
+pub const BYTES_PREFIX: &[u8] = b"<Bytes>";
+/// The closing of the `<Bytes>…</Bytes>` wrapping.
+pub const BYTES_SUFFIX: &[u8] = b"</Bytes>";
+
+/// The parties of the protocol (claim 1: 商戶方, 客戶方, 第三方).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub enum Role {
+	/// Sells; issues offers and rebates; broadcasts the referred purchase.
+	Merchant,
+	/// Bought before; refers a friend; broadcasts the rebate and receives it.
+	Customer,
+	/// The friend the customer refers; buys at the discounted price.
+	Referee,
+}
+
+/// When an escrowed rebate is paid (chosen by the merchant and signed as part of the rebate).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub enum PayoutCondition {
+	/// Pay only if the referred purchase was settled on chain by its deadline and was not refunded
+	/// before the rebate block.
+	ReferralSettled,
+	/// Pay whenever the all-signed rebate reached the chain before the rebate block (the claims read
+	/// literally).
+	Unconditional,
+}
+
+impl Default for PayoutCondition {
+	fn default() -> Self {
+		Self::ReferralSettled
+	}
+}
+
+/// How a link's signature frames the payload: as it is, or inside `<Bytes>…</Bytes>` as browser
+/// wallets do for raw messages. Naming the framing keeps verification at one signature check per
+/// link.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub enum Framing {
+	/// The signature is over the 32-byte payload itself.
+	#[default]
+	Raw,
+	/// The signature is over `<Bytes>` ‖ payload ‖ `</Bytes>`.
+	Bytes,
+}
+
+impl Framing {
+	/// The exact message a signer signs for `payload` under this framing.
+	pub fn message(self, payload: &[u8; 32]) -> Vec<u8> {
+		match self {
+			Framing::Raw => payload.to_vec(),
+			Framing::Bytes => {
+				let mut m = Vec::with_capacity(BYTES_PREFIX.len() + 32 + BYTES_SUFFIX.len());
+				m.extend_from_slice(BYTES_PREFIX);
+				m.extend_from_slice(payload);
+				m.extend_from_slice(BYTES_SUFFIX);
+				m
+			},
+		}
+	}
+}
+
+/// The referral offer (the patent's event description, 事件描述信息): a discount for a new
+/// purchase by a friend of the customer, tied to the customer's established purchase.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub struct Offer<AccountId, Balance, BlockNumber> {
+	/// The merchant's identifier of this promotion.
+	pub promotion_id: PromotionId,
+	/// The merchant that issues the offer.
+	pub merchant: AccountId,
+	/// The customer that refers a friend.
+	pub customer: AccountId,
+	/// The customer's established purchase the offer is based on.
+	pub origin_purchase: PurchaseId,
+	/// The price of the origin purchase (the first resource amount).
+	pub original_price: Balance,
+	/// The price the referee pays (the second resource amount, below the first).
+	pub discounted_price: Balance,
+	/// The referred purchase must be settled before this block (the predetermined time).
+	pub settle_by: BlockNumber,
+	/// The rebate block (the resource feedback time).
+	pub pay_at: BlockNumber,
+}
+
+/// The rebate (the patent's second-type transaction, 第二類交易): an amount the merchant pays the
+/// customer at the rebate block.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub struct Rebate<AccountId, Balance, BlockNumber> {
+	/// The promotion this rebate belongs to (the same id as its offer).
+	pub promotion_id: PromotionId,
+	/// The merchant that pays the rebate.
+	pub merchant: AccountId,
+	/// The customer that receives it.
+	pub customer: AccountId,
+	/// The rebate amount (the resource feedback amount).
+	pub amount: Balance,
+	/// The rebate block.
+	pub pay_at: BlockNumber,
+	/// When the escrowed amount is paid rather than released back to the merchant.
+	pub condition: PayoutCondition,
+}
+
+/// The referred purchase (the patent's new first-type transaction): the referee buys at the
+/// discounted price.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub struct ReferredPurchase<AccountId, Balance> {
+	/// The promotion whose offer this purchase takes up.
+	pub promotion_id: PromotionId,
+	/// The merchant selling.
+	pub merchant: AccountId,
+	/// The buyer: the referee.
+	pub buyer: AccountId,
+	/// The customer who referred the buyer.
+	pub referrer: AccountId,
+	/// The price paid: the offer's discounted price.
+	pub price: Balance,
+}
+
+/// One signature in a chain. It signs the document, every earlier link, and the account it
+/// designates (if the protocol has this link name one).
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub struct Link<AccountId, Signature> {
+	/// The account this link names: the referee, in the customer's offer link and in the
+	/// referee's own rebate link; `None` in every other link.
+	pub designates: Option<AccountId>,
+	/// How the signature frames the payload.
+	pub framing: Framing,
+	/// The signature over [`signing_payload`] (framed as `framing` says).
+	pub signature: Signature,
+}
+
+/// A document with the links signed so far, in signing order.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+	feature = "std",
+	serde(bound(
+		serialize = "D: serde::Serialize, AccountId: serde::Serialize, Signature: serde::Serialize",
+		deserialize = "D: serde::Deserialize<'de>, AccountId: serde::Deserialize<'de>, Signature: serde::Deserialize<'de>"
+	))
+)]
+pub struct Signed<D, AccountId, Signature> {
+	/// The document.
+	pub document: D,
+	/// Its links, first signer first.
+	pub links: BoundedVec<Link<AccountId, Signature>, MaxLinks>,
+}
+
+impl<D, AccountId, Signature> Signed<D, AccountId, Signature> {
+	/// A document nobody has signed yet.
+	pub fn unsigned(document: D) -> Self {
+		Self { document, links: BoundedVec::new() }
+	}
+}
+
+impl<D, AccountId, Signature> Signed<D, AccountId, Signature>
+where
+	D: Document<AccountId>,
+	AccountId: Encode,
+	Signature: Encode,
+{
+	/// The rule for the next link to sign, or `None` if the chain is complete.
+	pub fn next_rule(&self) -> Option<LinkRule> {
+		D::ORDER.get(self.links.len()).copied()
+	}
+
+	/// The message the next signer signs: [`signing_payload`] over the document and the links so
+	/// far, framed as `framing` says.
+	pub fn next_message<G: Encode>(
+		&self,
+		genesis: &G,
+		designates: Option<&AccountId>,
+		framing: Framing,
+	) -> Vec<u8> {
+		framing.message(&signing_payload(genesis, &self.document, &self.links, designates))
+	}
+
+	/// Sign the next link with `sign` (a party's key) and append it. Fails, changing nothing, if
+	/// the chain is already complete.
+	pub fn sign_next<G: Encode>(
+		&mut self,
+		genesis: &G,
+		designates: Option<AccountId>,
+		framing: Framing,
+		sign: impl FnOnce(&[u8]) -> Signature,
+	) -> Result<(), ChainError> {
+		if self.links.len() >= D::ORDER.len() {
+			return Err(ChainError::TooManyLinks)
+		}
+		let signature = sign(&self.next_message(genesis, designates.as_ref(), framing));
+		self.links
+			.try_push(Link { designates, framing, signature })
+			.map_err(|_| ChainError::TooManyLinks)
+	}
+}
+
+/// What a link's signer must do: which role signs it, and whether it names an account.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct LinkRule {
+	/// The role whose key signs this link.
+	pub signer: Role,
+	/// Whether this link carries the referee's account.
+	pub designates_referee: bool,
+}
+
+const fn rule(signer: Role, designates_referee: bool) -> LinkRule {
+	LinkRule { signer, designates_referee }
+}
+
+/// A document kind of the protocol: its domain tag, its signing order, and where its parties are.
+pub trait Document<AccountId>: Encode {
+	/// The tag that binds a signature to this kind of document.
+	const DOMAIN: &'static [u8];
+	/// The signing order, first link first (claims 1, 3, 4 and 5).
+	const ORDER: &'static [LinkRule];
+	/// The merchant named by the document.
+	fn merchant(&self) -> &AccountId;
+	/// The customer (referrer) named by the document.
+	fn customer(&self) -> &AccountId;
+	/// The referee, where the document itself names it (the referred purchase does; the offer and
+	/// the rebate learn it from the link that designates it).
+	fn named_referee(&self) -> Option<&AccountId> {
+		None
+	}
+	/// The promotion the document belongs to.
+	fn promotion_id(&self) -> PromotionId;
+}
+
+impl<AccountId, Balance: Encode, BlockNumber: Encode> Document<AccountId>
+	for Offer<AccountId, Balance, BlockNumber>
+where
+	AccountId: Encode,
+{
+	const DOMAIN: &'static [u8] = b"cn113177820/offer/v1";
+	const ORDER: &'static [LinkRule] =
+		&[rule(Role::Merchant, false), rule(Role::Customer, true), rule(Role::Referee, false)];
+	fn merchant(&self) -> &AccountId {
+		&self.merchant
+	}
+	fn customer(&self) -> &AccountId {
+		&self.customer
+	}
+	fn promotion_id(&self) -> PromotionId {
+		self.promotion_id
+	}
+}
+
+impl<AccountId, Balance: Encode, BlockNumber: Encode> Document<AccountId>
+	for Rebate<AccountId, Balance, BlockNumber>
+where
+	AccountId: Encode,
+{
+	const DOMAIN: &'static [u8] = b"cn113177820/rebate/v1";
+	const ORDER: &'static [LinkRule] =
+		&[rule(Role::Merchant, false), rule(Role::Referee, true), rule(Role::Customer, false)];
+	fn merchant(&self) -> &AccountId {
+		&self.merchant
+	}
+	fn customer(&self) -> &AccountId {
+		&self.customer
+	}
+	fn promotion_id(&self) -> PromotionId {
+		self.promotion_id
+	}
+}
+
+impl<AccountId, Balance: Encode> Document<AccountId> for ReferredPurchase<AccountId, Balance>
+where
+	AccountId: Encode,
+{
+	const DOMAIN: &'static [u8] = b"cn113177820/purchase/v1";
+	const ORDER: &'static [LinkRule] = &[rule(Role::Customer, false), rule(Role::Referee, false)];
+	fn merchant(&self) -> &AccountId {
+		&self.merchant
+	}
+	fn customer(&self) -> &AccountId {
+		&self.referrer
+	}
+	fn named_referee(&self) -> Option<&AccountId> {
+		Some(&self.buyer)
+	}
+	fn promotion_id(&self) -> PromotionId {
+		self.promotion_id
+	}
+}
+
+/// The 32-byte payload link `earlier.len()` of a chain signs:
+/// `blake2_256(DOMAIN ‖ genesis ‖ SCALE(document) ‖ SCALE(earlier links) ‖ SCALE(designates))`.
+///
+/// This is the only definition of the payload; the pallet verifies and the client signs with it.
+pub fn signing_payload<D, AccountId, Signature, G>(
+	genesis: &G,
+	document: &D,
+	earlier: &[Link<AccountId, Signature>],
+	designates: Option<&AccountId>,
+) -> [u8; 32]
+where
+	D: Document<AccountId>,
+	AccountId: Encode,
+	Signature: Encode,
+	G: Encode,
+{
+	let mut preimage = Vec::with_capacity(
+		D::DOMAIN.len() + genesis.size_hint() + document.size_hint() + earlier.size_hint() + 33,
+	);
+	preimage.extend_from_slice(D::DOMAIN);
+	genesis.encode_to(&mut preimage);
+	document.encode_to(&mut preimage);
+	earlier.encode_to(&mut preimage);
+	designates.encode_to(&mut preimage);
+	sp_io::hashing::blake2_256(&preimage)
+}
+
+/// Why a chain does not verify. `link` is the index of the offending link; `role` who should have
+/// signed it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ChainError {
+	/// More links than the document kind has.
+	TooManyLinks,
+	/// Fewer links than required.
+	MissingLinks { have: u32, need: u32 },
+	/// The link names an account where the protocol has it name none, or names none where it must.
+	Designation { link: u32, role: Role },
+	/// The link's signature is not `role`'s signature over the link's payload.
+	BadSignature { link: u32, role: Role },
+}
+
+/// The account that must sign link `k` of `document`, given the links before it; `None` if the
+/// chain does not tell yet (the referee before any link designated it).
+pub fn expected_signer<'a, D, AccountId, Signature>(
+	document: &'a D,
+	links: &'a [Link<AccountId, Signature>],
+	k: usize,
+) -> Option<&'a AccountId>
+where
+	D: Document<AccountId>,
+{
+	let rule = D::ORDER.get(k)?;
+	match rule.signer {
+		Role::Merchant => Some(document.merchant()),
+		Role::Customer => Some(document.customer()),
+		Role::Referee => referee_of(document, &links[..links.len().min(k + 1)]),
+	}
+}
+
+/// The referee of a (possibly partial) chain: named by the document, or designated by a link.
+pub fn referee_of<'a, D, AccountId, Signature>(
+	document: &'a D,
+	links: &'a [Link<AccountId, Signature>],
+) -> Option<&'a AccountId>
+where
+	D: Document<AccountId>,
+{
+	document.named_referee().or_else(|| {
+		D::ORDER
+			.iter()
+			.zip(links.iter())
+			.find(|(rule, _)| rule.designates_referee)
+			.and_then(|(_, link)| link.designates.as_ref())
+	})
+}
+
+/// Check the shape of the links present in `signed`: no more links than the document kind has
+/// (with `complete`, exactly as many), and an account designated exactly where the protocol has a
+/// link name one. Costs no signature verification.
+pub fn check_shape<D, AccountId, Signature>(
+	signed: &Signed<D, AccountId, Signature>,
+	complete: bool,
+) -> Result<(), ChainError>
+where
+	D: Document<AccountId>,
+{
+	let links = signed.links.as_slice();
+	let need = D::ORDER.len() as u32;
+	if links.len() > D::ORDER.len() {
+		return Err(ChainError::TooManyLinks)
+	}
+	if complete && (links.len() as u32) < need {
+		return Err(ChainError::MissingLinks { have: links.len() as u32, need })
+	}
+	for (k, (rule, link)) in D::ORDER.iter().zip(links).enumerate() {
+		if rule.designates_referee != link.designates.is_some() {
+			return Err(ChainError::Designation { link: k as u32, role: rule.signer })
+		}
+	}
+	Ok(())
+}
+
+/// Verify the signature of every link present in `signed`, first link first, against `genesis`.
+/// Exactly one signature verification per link. Call [`check_shape`] first.
+pub fn verify_links<D, AccountId, Signature, G>(
+	genesis: &G,
+	signed: &Signed<D, AccountId, Signature>,
+) -> Result<(), ChainError>
+where
+	D: Document<AccountId>,
+	AccountId: Encode,
+	Signature: Encode + Verify,
+	Signature::Signer: IdentifyAccount<AccountId = AccountId>,
+	G: Encode,
+{
+	let links = signed.links.as_slice();
+	for (k, (rule, link)) in D::ORDER.iter().zip(links).enumerate() {
+		let bad = ChainError::BadSignature { link: k as u32, role: rule.signer };
+		let signer = expected_signer(&signed.document, links, k).ok_or(bad)?;
+		let payload =
+			signing_payload(genesis, &signed.document, &links[..k], link.designates.as_ref());
+		let valid = match link.framing {
+			Framing::Raw => link.signature.verify(&payload[..], signer),
+			Framing::Bytes => link.signature.verify(&link.framing.message(&payload)[..], signer),
+		};
+		if !valid {
+			return Err(bad)
+		}
+	}
+	Ok(())
+}
+
+/// [`check_shape`] then [`verify_links`]: the whole check a party (or the chain) makes of a chain
+/// it receives.
+pub fn verify_chain<D, AccountId, Signature, G>(
+	genesis: &G,
+	signed: &Signed<D, AccountId, Signature>,
+	complete: bool,
+) -> Result<(), ChainError>
+where
+	D: Document<AccountId>,
+	AccountId: Encode,
+	Signature: Encode + Verify,
+	Signature::Signer: IdentifyAccount<AccountId = AccountId>,
+	G: Encode,
+{
+	check_shape(signed, complete)?;
+	verify_links(genesis, signed)
+}
