@@ -31,9 +31,8 @@ fn sign<T: Config, D: Document<T::AccountId>>(
 	designates: Option<T::AccountId>,
 ) {
 	let genesis = ReferralRebate::<T>::genesis_hash();
-	let _ = signed.sign_next(&genesis, designates, Framing::Bytes, |m| {
-		T::BenchmarkHelper::sign(who, m)
-	});
+	let _ = signed
+		.sign_next(&genesis, designates, Framing::Bytes, |m| T::BenchmarkHelper::sign(who, m));
 }
 
 struct Setup<T: Config> {
@@ -113,7 +112,10 @@ fn fill_agenda<T: Config>(at: BlockNumberFor<T>, n: u32) -> Result<T::AccountId,
 				referee: referee.clone(),
 				pay_at: at,
 				referral: Some(SettledReferral { purchase_id: id as PurchaseId, refunded: false }),
-				rebate: Some(EscrowedRebate { amount, condition: PayoutCondition::ReferralSettled }),
+				rebate: Some(EscrowedRebate {
+					amount,
+					condition: PayoutCondition::ReferralSettled,
+				}),
 			},
 		);
 		Agenda::<T>::insert(at, id, (merchant.clone(), id as PromotionId));
@@ -166,7 +168,10 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_rebate() -> Result<(), BenchmarkError> {
 		let s = setup::<T>(PayoutCondition::ReferralSettled)?;
-		AgendaLen::<T>::insert(s.rebate.document.pay_at, T::MaxDuePerBlock::get().saturating_sub(1));
+		AgendaLen::<T>::insert(
+			s.rebate.document.pay_at,
+			T::MaxDuePerBlock::get().saturating_sub(1),
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.customer.clone()), Box::new(s.rebate));
@@ -220,8 +225,9 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), s.merchant.clone(), 0);
 
 		assert!(!Promotions::<T>::contains_key(&s.merchant, 0));
-		assert!(T::Currency::balance_on_hold(&HoldReason::RebateEscrow.into(), &s.merchant)
-			.is_zero());
+		assert!(
+			T::Currency::balance_on_hold(&HoldReason::RebateEscrow.into(), &s.merchant).is_zero()
+		);
 		Ok(())
 	}
 
@@ -239,8 +245,7 @@ mod benchmarks {
 		}
 
 		assert_eq!(Promotions::<T>::iter_prefix(&merchant).count(), 0);
-		assert!(T::Currency::balance_on_hold(&HoldReason::RebateEscrow.into(), &merchant)
-			.is_zero());
+		assert!(T::Currency::balance_on_hold(&HoldReason::RebateEscrow.into(), &merchant).is_zero());
 		Ok(())
 	}
 

@@ -104,7 +104,8 @@ use sp_runtime::traits::{IdentifyAccount, One, Saturating, Verify, Zero};
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// An [`Offer`] on this chain.
-pub type OfferOf<T> = Offer<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+pub type OfferOf<T> =
+	Offer<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 /// A [`Rebate`] on this chain.
 pub type RebateOf<T> =
 	Rebate<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
@@ -186,7 +187,16 @@ pub struct Promotion<AccountId, Balance, BlockNumber> {
 
 /// Why a held rebate went back to the merchant.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum LapseReason {
 	/// The condition was `ReferralSettled` and no referred purchase was settled.
@@ -586,7 +596,10 @@ pub mod pallet {
 			let referee = types::referee_of(o, &offer.links)
 				.cloned()
 				.ok_or(Error::<T>::OfferChainMalformed)?;
-			ensure!(Self::distinct(&o.merchant, &o.customer, &referee), Error::<T>::PartiesNotDistinct);
+			ensure!(
+				Self::distinct(&o.merchant, &o.customer, &referee),
+				Error::<T>::PartiesNotDistinct
+			);
 
 			ensure!(
 				p.promotion_id == o.promotion_id && p.merchant == o.merchant,
@@ -599,9 +612,9 @@ pub mod pallet {
 			let origin_purchase =
 				Purchases::<T>::get(o.origin_purchase).ok_or(Error::<T>::UnknownOriginPurchase)?;
 			ensure!(
-				origin_purchase.merchant == o.merchant &&
-					origin_purchase.buyer == o.customer &&
-					origin_purchase.price == o.original_price,
+				origin_purchase.merchant == o.merchant
+					&& origin_purchase.buyer == o.customer
+					&& origin_purchase.price == o.original_price,
 				Error::<T>::OriginPurchaseMismatch
 			);
 			ensure!(!origin_purchase.refunded, Error::<T>::OriginPurchaseRefunded);
@@ -684,7 +697,10 @@ pub mod pallet {
 		///   three `BadRebate…Signature` errors, [`Error::MerchantCannotEscrow`].
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_rebate())]
-		pub fn submit_rebate(origin: OriginFor<T>, rebate: Box<SignedRebateOf<T>>) -> DispatchResult {
+		pub fn submit_rebate(
+			origin: OriginFor<T>,
+			rebate: Box<SignedRebateOf<T>>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let r = &rebate.document;
 			ensure!(who == r.customer, Error::<T>::NotCustomer);
@@ -696,7 +712,10 @@ pub mod pallet {
 			let referee = types::referee_of(r, &rebate.links)
 				.cloned()
 				.ok_or(Error::<T>::RebateChainMalformed)?;
-			ensure!(Self::distinct(&r.merchant, &r.customer, &referee), Error::<T>::PartiesNotDistinct);
+			ensure!(
+				Self::distinct(&r.merchant, &r.customer, &referee),
+				Error::<T>::PartiesNotDistinct
+			);
 
 			let existing = Promotions::<T>::get(&r.merchant, r.promotion_id);
 			match &existing {
@@ -768,8 +787,13 @@ pub mod pallet {
 			let mut record = Purchases::<T>::get(purchase_id).ok_or(Error::<T>::UnknownPurchase)?;
 			ensure!(who == record.merchant, Error::<T>::NotPurchaseMerchant);
 			ensure!(!record.refunded, Error::<T>::AlreadyRefunded);
-			T::Currency::transfer(&record.merchant, &record.buyer, record.price, Preservation::Preserve)
-				.map_err(|_| Error::<T>::MerchantCannotRefund)?;
+			T::Currency::transfer(
+				&record.merchant,
+				&record.buyer,
+				record.price,
+				Preservation::Preserve,
+			)
+			.map_err(|_| Error::<T>::MerchantCannotRefund)?;
 			record.refunded = true;
 
 			let now = frame_system::Pallet::<T>::block_number();
@@ -816,8 +840,8 @@ pub mod pallet {
 			promotion_id: PromotionId,
 		) -> DispatchResult {
 			ensure_signed(origin)?;
-			let open =
-				Promotions::<T>::get(&merchant, promotion_id).ok_or(Error::<T>::UnknownPromotion)?;
+			let open = Promotions::<T>::get(&merchant, promotion_id)
+				.ok_or(Error::<T>::UnknownPromotion)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(open.pay_at <= now, Error::<T>::NotYetDue);
 			Promotions::<T>::remove(&merchant, promotion_id);
@@ -839,8 +863,12 @@ impl<T: Config> Pallet<T> {
 
 	fn offer_error(e: ChainError) -> Error<T> {
 		match e {
-			ChainError::BadSignature { role: Role::Merchant, .. } => Error::BadOfferMerchantSignature,
-			ChainError::BadSignature { role: Role::Customer, .. } => Error::BadOfferCustomerSignature,
+			ChainError::BadSignature { role: Role::Merchant, .. } => {
+				Error::BadOfferMerchantSignature
+			},
+			ChainError::BadSignature { role: Role::Customer, .. } => {
+				Error::BadOfferCustomerSignature
+			},
 			ChainError::BadSignature { role: Role::Referee, .. } => Error::BadOfferRefereeSignature,
 			_ => Error::OfferChainMalformed,
 		}
@@ -848,17 +876,24 @@ impl<T: Config> Pallet<T> {
 
 	fn rebate_error(e: ChainError) -> Error<T> {
 		match e {
-			ChainError::BadSignature { role: Role::Merchant, .. } => Error::BadRebateMerchantSignature,
-			ChainError::BadSignature { role: Role::Referee, .. } => Error::BadRebateRefereeSignature,
-			ChainError::BadSignature { role: Role::Customer, .. } => Error::BadRebateCustomerSignature,
+			ChainError::BadSignature { role: Role::Merchant, .. } => {
+				Error::BadRebateMerchantSignature
+			},
+			ChainError::BadSignature { role: Role::Referee, .. } => {
+				Error::BadRebateRefereeSignature
+			},
+			ChainError::BadSignature { role: Role::Customer, .. } => {
+				Error::BadRebateCustomerSignature
+			},
 			_ => Error::RebateChainMalformed,
 		}
 	}
 
 	fn purchase_error(e: ChainError) -> Error<T> {
 		match e {
-			ChainError::BadSignature { role: Role::Customer, .. } =>
-				Error::BadPurchaseCustomerSignature,
+			ChainError::BadSignature { role: Role::Customer, .. } => {
+				Error::BadPurchaseCustomerSignature
+			},
 			ChainError::BadSignature { .. } => Error::BadPurchaseRefereeSignature,
 			_ => Error::PurchaseChainMalformed,
 		}
@@ -912,14 +947,14 @@ impl<T: Config> Pallet<T> {
 		let per_item = T::WeightInfo::on_initialize(1).saturating_sub(base);
 		let per_block = T::DbWeight::get().reads_writes(1, 1);
 		if meter.try_consume(base).is_err() {
-			return
+			return;
 		}
 		let (mut block, mut index) = Backlog::<T>::take().unwrap_or((now, 0));
 		loop {
 			let len = AgendaLen::<T>::get(block);
 			while index < len {
 				if meter.try_consume(per_item).is_err() {
-					return Self::carry(block, index)
+					return Self::carry(block, index);
 				}
 				if let Some((merchant, id)) = Agenda::<T>::take(block, index) {
 					if let Some(open) = Promotions::<T>::get(&merchant, id) {
@@ -935,12 +970,12 @@ impl<T: Config> Pallet<T> {
 			}
 			AgendaLen::<T>::remove(block);
 			if block >= now {
-				return
+				return;
 			}
 			block = block.saturating_add(One::one());
 			index = 0;
 			if meter.try_consume(per_block).is_err() {
-				return Self::carry(block, index)
+				return Self::carry(block, index);
 			}
 		}
 	}
@@ -954,13 +989,15 @@ impl<T: Config> Pallet<T> {
 	fn close(merchant: T::AccountId, promotion_id: PromotionId, open: PromotionOf<T>) {
 		let Some(rebate) = open.rebate else {
 			Self::deposit_event(Event::PromotionExpired { merchant, promotion_id });
-			return
+			return;
 		};
 		let reason = HoldReason::RebateEscrow.into();
 		let lapse = match (rebate.condition, &open.referral) {
 			(PayoutCondition::Unconditional, _) => None,
 			(PayoutCondition::ReferralSettled, None) => Some(LapseReason::NotSettled),
-			(PayoutCondition::ReferralSettled, Some(r)) if r.refunded => Some(LapseReason::Refunded),
+			(PayoutCondition::ReferralSettled, Some(r)) if r.refunded => {
+				Some(LapseReason::Refunded)
+			},
 			(PayoutCondition::ReferralSettled, Some(_)) => None,
 		};
 		let lapse = lapse.or_else(|| {
@@ -991,7 +1028,9 @@ impl<T: Config> Pallet<T> {
 				amount: rebate.amount,
 			}),
 			Some(reason_lapsed) => {
-				if let Err(e) = T::Currency::release(&reason, &merchant, rebate.amount, Precision::BestEffort) {
+				if let Err(e) =
+					T::Currency::release(&reason, &merchant, rebate.amount, Precision::BestEffort)
+				{
 					frame_support::defensive!(e, "releasing a rebate escrow failed");
 				}
 				Self::deposit_event(Event::RebateLapsed {

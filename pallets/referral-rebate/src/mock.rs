@@ -151,9 +151,7 @@ pub fn add_link<D: Document<AccountId>>(
 	framing: Framing,
 	genesis: &H256,
 ) {
-	signed
-		.sign_next(genesis, designates, framing, |m| key.sign(m))
-		.expect("chain has room");
+	signed.sign_next(genesis, designates, framing, |m| key.sign(m)).expect("chain has room");
 }
 
 /// The parties and keys of one promotion's documents.
@@ -183,7 +181,11 @@ pub fn offer_doc(p: &Parties, promotion_id: PromotionId, origin: PurchaseId) -> 
 	}
 }
 
-pub fn rebate_doc(p: &Parties, promotion_id: PromotionId, condition: PayoutCondition) -> RebateOf<Test> {
+pub fn rebate_doc(
+	p: &Parties,
+	promotion_id: PromotionId,
+	condition: PayoutCondition,
+) -> RebateOf<Test> {
 	Rebate {
 		promotion_id,
 		merchant: p.merchant.account(),
@@ -262,7 +264,10 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		let storage = RuntimeGenesisConfig {
-			balances: pallet_balances::GenesisConfig { balances: self.balances, ..Default::default() },
+			balances: pallet_balances::GenesisConfig {
+				balances: self.balances,
+				..Default::default()
+			},
 			..Default::default()
 		}
 		.build_storage()

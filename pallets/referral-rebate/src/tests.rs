@@ -49,13 +49,21 @@ fn origin_purchase(p: &Parties) -> PurchaseId {
 }
 
 /// A complete, valid offer and referred purchase for promotion `id`.
-fn signed_referral(p: &Parties, id: PromotionId, origin: PurchaseId) -> (SignedOfferOf<Test>, SignedPurchaseOf<Test>) {
+fn signed_referral(
+	p: &Parties,
+	id: PromotionId,
+	origin: PurchaseId,
+) -> (SignedOfferOf<Test>, SignedPurchaseOf<Test>) {
 	let offer = offer_doc(p, id, origin);
 	let purchase = purchase_doc(p, &offer);
 	(sign_offer(p, offer, &genesis()), sign_purchase(p, purchase, &genesis()))
 }
 
-fn settle(p: &Parties, offer: SignedOfferOf<Test>, purchase: SignedPurchaseOf<Test>) -> DispatchResult {
+fn settle(
+	p: &Parties,
+	offer: SignedOfferOf<Test>,
+	purchase: SignedPurchaseOf<Test>,
+) -> DispatchResult {
 	ReferralRebate::settle_referral(
 		RuntimeOrigin::signed(p.merchant.account()),
 		Box::new(offer),
@@ -198,8 +206,13 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 		assert_eq!(Agenda::<Test>::get(20, 0), None);
 		assert_eq!(Backlog::<Test>::get(), None);
 		System::assert_last_event(
-			E::RebatePaid { merchant: m.clone(), promotion_id: 7, customer: c.clone(), amount: 150 }
-				.into(),
+			E::RebatePaid {
+				merchant: m.clone(),
+				promotion_id: 7,
+				customer: c.clone(),
+				amount: 150,
+			}
+			.into(),
 		);
 		// The referred purchase stays on record as a purchase of its own.
 		assert!(Purchases::<Test>::get(1).is_some());
@@ -255,8 +268,13 @@ fn unconditional_rebate_pays_without_a_referral() {
 		assert_eq!(free(&merchant()), MERCHANT_FUNDS - 150);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 150);
 		System::assert_last_event(
-			E::RebatePaid { merchant: merchant(), promotion_id: 1, customer: customer(), amount: 150 }
-				.into(),
+			E::RebatePaid {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				amount: 150,
+			}
+			.into(),
 		);
 	});
 }
@@ -348,7 +366,9 @@ fn settled_promotion_without_rebate_expires_at_the_rebate_block() {
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_ok!(settle(&p, offer, purchase));
 		run_to_block(20);
-		System::assert_last_event(E::PromotionExpired { merchant: merchant(), promotion_id: 1 }.into());
+		System::assert_last_event(
+			E::PromotionExpired { merchant: merchant(), promotion_id: 1 }.into(),
+		);
 		assert_eq!(Promotions::<Test>::get(merchant(), 1), None);
 	});
 }
@@ -452,12 +472,22 @@ fn settle_rejects_a_sender_other_than_the_merchant() {
 
 #[test]
 fn settle_rejects_malformed_chains() {
-	settle_fails(|_, o, _| { o.links.pop(); }, Err::OfferChainMalformed);
+	settle_fails(
+		|_, o, _| {
+			o.links.pop();
+		},
+		Err::OfferChainMalformed,
+	);
 	settle_fails(|_, o, _| o.links.clear(), Err::OfferChainMalformed);
 	settle_fails(|_, o, _| o.links[0].designates = Some(stranger()), Err::OfferChainMalformed);
 	settle_fails(|_, o, _| o.links[1].designates = None, Err::OfferChainMalformed);
 	settle_fails(|_, o, _| o.links[2].designates = Some(referee()), Err::OfferChainMalformed);
-	settle_fails(|_, _, s| { s.links.pop(); }, Err::PurchaseChainMalformed);
+	settle_fails(
+		|_, _, s| {
+			s.links.pop();
+		},
+		Err::PurchaseChainMalformed,
+	);
 	settle_fails(|_, _, s| s.links[0].designates = Some(referee()), Err::PurchaseChainMalformed);
 	settle_fails(
 		|_, _, s| s.links.try_push(s.links[1].clone()).expect("room for a third"),
@@ -678,7 +708,12 @@ fn submit_rejects_a_sender_other_than_the_customer() {
 
 #[test]
 fn submit_rejects_malformed_chains_and_bad_documents() {
-	submit_fails(|_, r| { r.links.pop(); }, Err::RebateChainMalformed);
+	submit_fails(
+		|_, r| {
+			r.links.pop();
+		},
+		Err::RebateChainMalformed,
+	);
 	submit_fails(|_, r| r.links[0].designates = Some(referee()), Err::RebateChainMalformed);
 	submit_fails(|_, r| r.links[1].designates = None, Err::RebateChainMalformed);
 	submit_fails(|_, r| r.links[2].designates = Some(referee()), Err::RebateChainMalformed);
@@ -813,8 +848,13 @@ enum Spoil {
 	OtherDomain,
 }
 
-const SPOILS: [Spoil; 5] =
-	[Spoil::TamperedField, Spoil::WrongSigner, Spoil::OutOfOrder, Spoil::OtherGenesis, Spoil::OtherDomain];
+const SPOILS: [Spoil; 5] = [
+	Spoil::TamperedField,
+	Spoil::WrongSigner,
+	Spoil::OutOfOrder,
+	Spoil::OtherGenesis,
+	Spoil::OtherDomain,
+];
 
 /// Build a chain for `doc` signed by `keys` (with `designations`), spoiling link `k` by `spoil`.
 /// `tampered` is the document with a field changed; `K` the foreign document kind.
@@ -836,10 +876,12 @@ where
 	let sign = |i: usize, earlier: &[LinkOf<Test>]| -> LinkOf<Test> {
 		let designates = designations[i].clone();
 		let payload = match (i == k, spoil) {
-			(true, Spoil::TamperedField) =>
-				signing_payload(&g, tampered, earlier, designates.as_ref()),
-			(true, Spoil::OtherGenesis) =>
-				signing_payload(&other_genesis, doc, earlier, designates.as_ref()),
+			(true, Spoil::TamperedField) => {
+				signing_payload(&g, tampered, earlier, designates.as_ref())
+			},
+			(true, Spoil::OtherGenesis) => {
+				signing_payload(&other_genesis, doc, earlier, designates.as_ref())
+			},
 			(true, Spoil::OtherDomain) => signing_payload(
 				&g,
 				&Retagged::<D, K>(doc, Default::default()),
@@ -885,10 +927,14 @@ where
 #[test]
 fn every_offer_link_is_checked() {
 	let errors = |i: usize| {
-		[Err::BadOfferMerchantSignature, Err::BadOfferCustomerSignature, Err::BadOfferRefereeSignature]
-			.into_iter()
-			.nth(i)
-			.expect("three links")
+		[
+			Err::BadOfferMerchantSignature,
+			Err::BadOfferCustomerSignature,
+			Err::BadOfferRefereeSignature,
+		]
+		.into_iter()
+		.nth(i)
+		.expect("three links")
 	};
 	for k in 0..3 {
 		for spoil in SPOILS {
@@ -1102,8 +1148,9 @@ fn malformed_call_bytes_do_not_decode() {
 			assert!(RuntimeCall::decode(&mut &bytes[..cut]).is_err(), "cut at {cut}");
 		}
 		// A chain longer than the bound does not decode either.
-		let mut four = Signed::<OfferOf<Test>, AccountId, MultiSignature>::unsigned(offer_doc(&p, 1, 0))
-			.encode();
+		let mut four =
+			Signed::<OfferOf<Test>, AccountId, MultiSignature>::unsigned(offer_doc(&p, 1, 0))
+				.encode();
 		// Claim four links with a compact length prefix of 4 and no data behind it.
 		*four.last_mut().expect("has a length byte") = 4 << 2;
 		assert!(SignedOfferOf::<Test>::decode(&mut &four[..]).is_err());
@@ -1198,7 +1245,10 @@ fn a_full_agenda_refuses_new_promotions_but_not_their_second_half() {
 		// A new promotion due at block 20 is refused, by either call.
 		let (o, s) = signed_referral(&p, max, origin);
 		assert_noop!(settle(&p, o, s), Err::AgendaFull);
-		assert_noop!(submit(&p, valid_rebate(&p, max, PayoutCondition::Unconditional)), Err::AgendaFull);
+		assert_noop!(
+			submit(&p, valid_rebate(&p, max, PayoutCondition::Unconditional)),
+			Err::AgendaFull
+		);
 		// The rebate of a promotion already on the agenda still goes in.
 		assert_ok!(submit(&p, valid_rebate(&p, 0, PayoutCondition::ReferralSettled)));
 		// Another rebate block has room.
@@ -1234,8 +1284,13 @@ fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 		assert_ok!(ReferralRebate::close_overdue(RuntimeOrigin::signed(stranger()), merchant(), 4));
 		assert_eq!(held(&merchant()), 0);
 		System::assert_last_event(
-			E::RebatePaid { merchant: merchant(), promotion_id: 4, customer: customer(), amount: 150 }
-				.into(),
+			E::RebatePaid {
+				merchant: merchant(),
+				promotion_id: 4,
+				customer: customer(),
+				amount: 150,
+			}
+			.into(),
 		);
 
 		// The hook skips the entry closed by hand and finishes the backlog.
@@ -1313,10 +1368,12 @@ fn integrity_test_passes_and_catches_bad_constants() {
 		AllPalletsWithSystem::integrity_test();
 		let old = MaxHookWeight::get();
 		MaxHookWeight::set(Weight::zero());
-		assert!(std::panic::catch_unwind(|| <ReferralRebate as IntegrityTest>::integrity_test()).is_err());
+		assert!(std::panic::catch_unwind(|| <ReferralRebate as IntegrityTest>::integrity_test())
+			.is_err());
 		MaxHookWeight::set(old);
 		MaxDuePerBlock::set(0);
-		assert!(std::panic::catch_unwind(|| <ReferralRebate as IntegrityTest>::integrity_test()).is_err());
+		assert!(std::panic::catch_unwind(|| <ReferralRebate as IntegrityTest>::integrity_test())
+			.is_err());
 		MaxDuePerBlock::set(8);
 	});
 }
@@ -1347,10 +1404,7 @@ fn chain_helpers_refuse_a_fourth_link_and_report_missing_ones() {
 			Err(ChainError::TooManyLinks)
 		);
 		r.links.pop();
-		assert_eq!(
-			check_shape(&r, true),
-			Err(ChainError::MissingLinks { have: 2, need: 3 })
-		);
+		assert_eq!(check_shape(&r, true), Err(ChainError::MissingLinks { have: 2, need: 3 }));
 		assert_eq!(check_shape(&r, false), Ok(()));
 		assert_eq!(verify_chain(&genesis(), &r, false), Ok(()));
 		assert_eq!(r.next_rule().map(|x| x.signer), Some(Role::Customer));
@@ -1374,7 +1428,15 @@ mod properties {
 		/// most recent purchase of `c` from `m`.
 		Settle { m: usize, c: usize, r: usize, id: PromotionId, pay_in: u64 },
 		/// Customer `c` submits a rebate of `amount` for promotion `id` of merchant `m`.
-		Submit { m: usize, c: usize, r: usize, id: PromotionId, amount: Balance, pay_in: u64, unconditional: bool },
+		Submit {
+			m: usize,
+			c: usize,
+			r: usize,
+			id: PromotionId,
+			amount: Balance,
+			pay_in: u64,
+			unconditional: bool,
+		},
 		/// Merchant `m` refunds purchase number `nth` (modulo those recorded).
 		Refund { nth: usize },
 		/// Someone closes promotion `id` of merchant `m`.
@@ -1385,12 +1447,22 @@ mod properties {
 
 	fn op() -> impl Strategy<Value = Op> {
 		prop_oneof![
-			(0..2usize, 0..4usize, 1..5_000u128).prop_map(|(m, c, price)| Op::Purchase { m, c, price }),
+			(0..2usize, 0..4usize, 1..5_000u128).prop_map(|(m, c, price)| Op::Purchase {
+				m,
+				c,
+				price
+			}),
 			(0..2usize, 0..4usize, 0..4usize, 0..4u64, 2..12u64)
 				.prop_map(|(m, c, r, id, pay_in)| Op::Settle { m, c, r, id, pay_in }),
 			(0..2usize, 0..4usize, 0..4usize, 0..4u64, 1..3_000u128, 2..12u64, any::<bool>())
 				.prop_map(|(m, c, r, id, amount, pay_in, unconditional)| Op::Submit {
-					m, c, r, id, amount, pay_in, unconditional
+					m,
+					c,
+					r,
+					id,
+					amount,
+					pay_in,
+					unconditional
 				}),
 			(0..16usize).prop_map(|nth| Op::Refund { nth }),
 			(0..2usize, 0..4u64).prop_map(|(m, id)| Op::Close { m, id }),
@@ -1436,7 +1508,7 @@ mod properties {
 				let g = genesis();
 
 				let apply = |op: &Op, model: &mut BTreeMap<AccountId, Balance>,
-				                 promotions: &mut BTreeMap<(AccountId, PromotionId), ModelPromotion>| {
+								 promotions: &mut BTreeMap<(AccountId, PromotionId), ModelPromotion>| {
 					let now = System::block_number();
 					match op.clone() {
 						Op::Purchase { m, c, price } => {
@@ -1524,7 +1596,7 @@ mod properties {
 				// Close in the model whatever the chain closed, paying exactly when the model says
 				// the condition held.
 				let reconcile = |model: &mut BTreeMap<AccountId, Balance>,
-				                 promotions: &mut BTreeMap<(AccountId, PromotionId), ModelPromotion>| {
+								 promotions: &mut BTreeMap<(AccountId, PromotionId), ModelPromotion>| {
 					let open: Vec<_> = promotions.keys().cloned().collect();
 					for key in open {
 						if Promotions::<Test>::get(&key.0, key.1).is_none() {

@@ -44,7 +44,16 @@ pub enum Role {
 
 /// When an escrowed rebate is paid (chosen by the merchant and signed as part of the rebate).
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
@@ -248,7 +257,7 @@ where
 		sign: impl FnOnce(&[u8]) -> Signature,
 	) -> Result<(), ChainError> {
 		if self.links.len() >= D::ORDER.len() {
-			return Err(ChainError::TooManyLinks)
+			return Err(ChainError::TooManyLinks);
 		}
 		let signature = sign(&self.next_message(genesis, designates.as_ref(), framing));
 		self.links
@@ -436,14 +445,14 @@ where
 	let links = signed.links.as_slice();
 	let need = D::ORDER.len() as u32;
 	if links.len() > D::ORDER.len() {
-		return Err(ChainError::TooManyLinks)
+		return Err(ChainError::TooManyLinks);
 	}
 	if complete && (links.len() as u32) < need {
-		return Err(ChainError::MissingLinks { have: links.len() as u32, need })
+		return Err(ChainError::MissingLinks { have: links.len() as u32, need });
 	}
 	for (k, (rule, link)) in D::ORDER.iter().zip(links).enumerate() {
 		if rule.designates_referee != link.designates.is_some() {
-			return Err(ChainError::Designation { link: k as u32, role: rule.signer })
+			return Err(ChainError::Designation { link: k as u32, role: rule.signer });
 		}
 	}
 	Ok(())
@@ -473,7 +482,7 @@ where
 			Framing::Bytes => link.signature.verify(&link.framing.message(&payload)[..], signer),
 		};
 		if !valid {
-			return Err(bad)
+			return Err(bad);
 		}
 	}
 	Ok(())
