@@ -17,3 +17,6 @@ cargo test --workspace --features runtime-benchmarks,try-runtime
 
 echo "== the pallet builds without std"
 cargo check -p pallet-referral-rebate --no-default-features
+
+echo "== the native weight generator runs every benchmark over a tracking state (smoke run)"
+cargo run -q -p referral-rebate-weights --features pallet-referral-rebate/try-runtime -- --steps 3 --repeat 1 >/dev/null

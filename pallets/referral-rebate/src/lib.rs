@@ -79,8 +79,8 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-#[cfg(test)]
-mod mock;
+#[cfg(any(test, feature = "mock"))]
+pub mod mock;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -628,7 +628,7 @@ pub mod pallet {
 						Error::<T>::PromotionMismatch
 					);
 					ensure!(open.referee == referee, Error::<T>::RefereeMismatch);
-				},
+				}
 				None => Self::ensure_agenda_room(o.pay_at)?,
 			}
 
@@ -649,7 +649,7 @@ pub mod pallet {
 				Some(mut open) => {
 					open.referral = referral;
 					Promotions::<T>::insert(&o.merchant, o.promotion_id, open);
-				},
+				}
 				None => {
 					Self::schedule(o.pay_at, &o.merchant, o.promotion_id)?;
 					Promotions::<T>::insert(
@@ -663,7 +663,7 @@ pub mod pallet {
 							rebate: None,
 						},
 					);
-				},
+				}
 			}
 			Self::deposit_event(Event::ReferralSettled {
 				merchant: o.merchant.clone(),
@@ -726,7 +726,7 @@ pub mod pallet {
 						Error::<T>::PromotionMismatch
 					);
 					ensure!(open.referee == referee, Error::<T>::RefereeMismatch);
-				},
+				}
 				None => Self::ensure_agenda_room(r.pay_at)?,
 			}
 
@@ -739,7 +739,7 @@ pub mod pallet {
 				Some(mut open) => {
 					open.rebate = escrow;
 					Promotions::<T>::insert(&r.merchant, r.promotion_id, open);
-				},
+				}
 				None => {
 					Self::schedule(r.pay_at, &r.merchant, r.promotion_id)?;
 					Promotions::<T>::insert(
@@ -753,7 +753,7 @@ pub mod pallet {
 							rebate: escrow,
 						},
 					);
-				},
+				}
 			}
 			Self::deposit_event(Event::RebateScheduled {
 				merchant: r.merchant.clone(),
@@ -865,10 +865,10 @@ impl<T: Config> Pallet<T> {
 		match e {
 			ChainError::BadSignature { role: Role::Merchant, .. } => {
 				Error::BadOfferMerchantSignature
-			},
+			}
 			ChainError::BadSignature { role: Role::Customer, .. } => {
 				Error::BadOfferCustomerSignature
-			},
+			}
 			ChainError::BadSignature { role: Role::Referee, .. } => Error::BadOfferRefereeSignature,
 			_ => Error::OfferChainMalformed,
 		}
@@ -878,13 +878,13 @@ impl<T: Config> Pallet<T> {
 		match e {
 			ChainError::BadSignature { role: Role::Merchant, .. } => {
 				Error::BadRebateMerchantSignature
-			},
+			}
 			ChainError::BadSignature { role: Role::Referee, .. } => {
 				Error::BadRebateRefereeSignature
-			},
+			}
 			ChainError::BadSignature { role: Role::Customer, .. } => {
 				Error::BadRebateCustomerSignature
-			},
+			}
 			_ => Error::RebateChainMalformed,
 		}
 	}
@@ -893,7 +893,7 @@ impl<T: Config> Pallet<T> {
 		match e {
 			ChainError::BadSignature { role: Role::Customer, .. } => {
 				Error::BadPurchaseCustomerSignature
-			},
+			}
 			ChainError::BadSignature { .. } => Error::BadPurchaseRefereeSignature,
 			_ => Error::PurchaseChainMalformed,
 		}
@@ -997,7 +997,7 @@ impl<T: Config> Pallet<T> {
 			(PayoutCondition::ReferralSettled, None) => Some(LapseReason::NotSettled),
 			(PayoutCondition::ReferralSettled, Some(r)) if r.refunded => {
 				Some(LapseReason::Refunded)
-			},
+			}
 			(PayoutCondition::ReferralSettled, Some(_)) => None,
 		};
 		let lapse = lapse.or_else(|| {
@@ -1017,7 +1017,7 @@ impl<T: Config> Pallet<T> {
 						"rebate payout {promotion_id} failed ({e:?}); releasing to the merchant"
 					);
 					Some(LapseReason::PayoutFailed)
-				},
+				}
 			}
 		});
 		match lapse {
@@ -1040,13 +1040,13 @@ impl<T: Config> Pallet<T> {
 					amount: rebate.amount,
 					reason: reason_lapsed,
 				})
-			},
+			}
 		}
 	}
 
 	/// The pallet's invariants: escrow holds add up to the open rebates, agendas are within their
 	/// bound, and every open promotion is either due in the future or in the hook's backlog.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "mock", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();

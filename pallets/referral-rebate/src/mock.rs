@@ -262,8 +262,9 @@ impl ExtBuilder {
 		self
 	}
 
-	pub fn build(self) -> sp_io::TestExternalities {
-		let storage = RuntimeGenesisConfig {
+	/// The genesis storage of the mock chain with these balances.
+	pub fn genesis(self) -> sp_runtime::Storage {
+		RuntimeGenesisConfig {
 			balances: pallet_balances::GenesisConfig {
 				balances: self.balances,
 				..Default::default()
@@ -271,8 +272,11 @@ impl ExtBuilder {
 			..Default::default()
 		}
 		.build_storage()
-		.expect("genesis builds");
-		let mut ext = sp_io::TestExternalities::new(storage);
+		.expect("genesis builds")
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut ext = sp_io::TestExternalities::new(self.genesis());
 		ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 		ext.execute_with(|| System::set_block_number(1));
 		ext

@@ -878,10 +878,10 @@ where
 		let payload = match (i == k, spoil) {
 			(true, Spoil::TamperedField) => {
 				signing_payload(&g, tampered, earlier, designates.as_ref())
-			},
+			}
 			(true, Spoil::OtherGenesis) => {
 				signing_payload(&other_genesis, doc, earlier, designates.as_ref())
-			},
+			}
 			(true, Spoil::OtherDomain) => signing_payload(
 				&g,
 				&Retagged::<D, K>(doc, Default::default()),

@@ -109,7 +109,7 @@ impl Framing {
 				m.extend_from_slice(payload);
 				m.extend_from_slice(BYTES_SUFFIX);
 				m
-			},
+			}
 		}
 	}
 }
