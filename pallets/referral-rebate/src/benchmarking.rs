@@ -73,6 +73,7 @@ fn setup<T: Config>(condition: PayoutCondition) -> Result<Setup<T>, BenchmarkErr
 		buyer: referee.clone(),
 		referrer: customer.clone(),
 		price: price::<T>(80),
+		settle_by,
 	};
 	let rebate_doc = Rebate {
 		promotion_id: 0,

@@ -111,7 +111,7 @@ pub type RebateOf<T> =
 	Rebate<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 /// A [`ReferredPurchase`] on this chain.
 pub type ReferredPurchaseOf<T> =
-	ReferredPurchase<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+	ReferredPurchase<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 /// A [`Link`] on this chain.
 pub type LinkOf<T> = Link<<T as frame_system::Config>::AccountId, <T as Config>::Signature>;
 /// An offer with its signature chain.
@@ -439,6 +439,8 @@ pub mod pallet {
 		PurchaseReferrerNotCustomer,
 		/// The referred purchase's price is not the offer's discounted price.
 		PurchasePriceNotDiscounted,
+		/// The referred purchase's settle-by block is not the offer's.
+		PurchaseDeadlineMismatch,
 		/// The offer's chain has the wrong number of links or a designation out of place.
 		OfferChainMalformed,
 		/// The rebate's chain has the wrong number of links or a designation out of place.
@@ -558,8 +560,8 @@ pub mod pallet {
 		///   purchase both of its links (customer, referee), each valid on this chain; the offer
 		///   obeys the protocol's rules (discounted below original price, settle-by before the
 		///   rebate block, three distinct parties); the referred purchase is the offer's
-		///   (promotion, merchant, referee as buyer, customer as referrer, discounted price); the
-		///   origin purchase is recorded with the offer's merchant, customer and original price
+		///   (promotion, merchant, referee as buyer, customer as referrer, discounted price, settle-by block);
+		///   the origin purchase is recorded with the offer's merchant, customer and original price
 		///   and not refunded; the promotion's referral is not settled yet, and if its rebate was
 		///   submitted first, it agrees on customer, referee and rebate block.
 		/// - Effects: the referee pays the discounted price to the merchant; the referred
@@ -570,7 +572,8 @@ pub mod pallet {
 		///   [`Error::DiscountNotBelowPrice`], [`Error::SettleByNotBeforePayAt`],
 		///   [`Error::PartiesNotDistinct`], [`Error::PurchasePromotionMismatch`],
 		///   [`Error::PurchaseBuyerNotReferee`], [`Error::PurchaseReferrerNotCustomer`],
-		///   [`Error::PurchasePriceNotDiscounted`], [`Error::UnknownOriginPurchase`],
+		///   [`Error::PurchasePriceNotDiscounted`], [`Error::PurchaseDeadlineMismatch`],
+		///   [`Error::UnknownOriginPurchase`],
 		///   [`Error::OriginPurchaseMismatch`], [`Error::OriginPurchaseRefunded`],
 		///   [`Error::AlreadySettled`], [`Error::PromotionMismatch`], [`Error::RefereeMismatch`],
 		///   [`Error::AgendaFull`], the five `Bad…Signature` errors of the offer and the
@@ -608,6 +611,7 @@ pub mod pallet {
 			ensure!(p.buyer == referee, Error::<T>::PurchaseBuyerNotReferee);
 			ensure!(p.referrer == o.customer, Error::<T>::PurchaseReferrerNotCustomer);
 			ensure!(p.price == o.discounted_price, Error::<T>::PurchasePriceNotDiscounted);
+			ensure!(p.settle_by == o.settle_by, Error::<T>::PurchaseDeadlineMismatch);
 
 			let origin_purchase =
 				Purchases::<T>::get(o.origin_purchase).ok_or(Error::<T>::UnknownOriginPurchase)?;

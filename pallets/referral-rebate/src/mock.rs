@@ -203,6 +203,7 @@ pub fn purchase_doc(p: &Parties, offer: &OfferOf<Test>) -> ReferredPurchaseOf<Te
 		buyer: p.referee.account(),
 		referrer: offer.customer.clone(),
 		price: offer.discounted_price,
+		settle_by: offer.settle_by,
 	}
 }
 

@@ -564,6 +564,13 @@ fn settle_rejects_a_purchase_that_is_not_the_offers() {
 		},
 		Err::PurchasePriceNotDiscounted,
 	);
+	settle_fails(
+		|p, _, s| {
+			s.document.settle_by += 5;
+			resign_purchase(p, s);
+		},
+		Err::PurchaseDeadlineMismatch,
+	);
 }
 
 #[test]
@@ -1038,7 +1045,14 @@ fn every_rebate_link_is_checked() {
 #[test]
 fn a_tampered_document_fails_at_its_first_link() {
 	// Tampering after everyone signed: the merchant's link is the first to fail.
-	settle_fails(|_, o, _| o.document.settle_by = 9, Err::BadOfferMerchantSignature);
+	settle_fails(
+		|p, o, s| {
+			o.document.settle_by = 9;
+			s.document.settle_by = 9;
+			resign_purchase(p, s);
+		},
+		Err::BadOfferMerchantSignature,
+	);
 	settle_fails(|_, o, _| o.document.pay_at = 30, Err::BadOfferMerchantSignature);
 	submit_fails(|_, r| r.document.amount = 10_000, Err::BadRebateMerchantSignature);
 	submit_fails(

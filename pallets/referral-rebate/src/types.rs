@@ -163,13 +163,14 @@ pub struct Rebate<AccountId, Balance, BlockNumber> {
 }
 
 /// The referred purchase (the patent's new first-type transaction): the referee buys at the
-/// discounted price.
+/// discounted price. It carries the offer's settle-by block, so the referee's consent to pay
+/// expires with the offer.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
-pub struct ReferredPurchase<AccountId, Balance> {
+pub struct ReferredPurchase<AccountId, Balance, BlockNumber> {
 	/// The promotion whose offer this purchase takes up.
 	pub promotion_id: PromotionId,
 	/// The merchant selling.
@@ -180,6 +181,8 @@ pub struct ReferredPurchase<AccountId, Balance> {
 	pub referrer: AccountId,
 	/// The price paid: the offer's discounted price.
 	pub price: Balance,
+	/// The offer's settle-by block: the purchase cannot be settled from this block on.
+	pub settle_by: BlockNumber,
 }
 
 /// One signature in a chain. It signs the document, every earlier link, and the account it
@@ -336,7 +339,8 @@ where
 	}
 }
 
-impl<AccountId, Balance: Encode> Document<AccountId> for ReferredPurchase<AccountId, Balance>
+impl<AccountId, Balance: Encode, BlockNumber: Encode> Document<AccountId>
+	for ReferredPurchase<AccountId, Balance, BlockNumber>
 where
 	AccountId: Encode,
 {
