@@ -20,3 +20,6 @@ cargo check -p pallet-referral-rebate --no-default-features
 
 echo "== the native weight generator runs every benchmark over a tracking state (smoke run)"
 cargo run -q -p referral-rebate-weights --features pallet-referral-rebate/try-runtime -- --steps 3 --repeat 1 >/dev/null
+
+echo "== the end-to-end demo (the README's main job) runs to the paid rebate"
+cargo run -q -p pallet-referral-rebate --features mock,runtime-benchmarks,try-runtime --example demo >/dev/null
