@@ -247,6 +247,7 @@ impl Sr25519BenchmarkHelper {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use alloc::boxed::Box;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
