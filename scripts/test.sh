@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prepare this machine and run every test of the workspace: unit, property and benchmark tests.
-# Safe to run on a fresh clone; `.ci/run` calls exactly this.
+# Prepare this machine and run every test of the workspace: unit, property and benchmark tests,
+# the no-std build, the weight generator and the demo. Safe on a fresh clone; `.ci/run` calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,18 +8,26 @@ if ! command -v cargo >/dev/null 2>&1; then
 	echo "cargo is required (https://rustup.rs)" >&2
 	exit 1
 fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 echo "== formatting"
 cargo fmt --all -- --check
 
 echo "== unit, property and benchmark tests (runtime-benchmarks, try-runtime)"
-cargo test --workspace --features runtime-benchmarks,try-runtime
+cargo test --workspace --all-targets --features runtime-benchmarks,try-runtime 2>&1 | tee "$log"
 
 echo "== the pallet builds without std"
-cargo check -p pallet-referral-rebate --no-default-features
+cargo check -q -p pallet-referral-rebate --no-default-features
 
 echo "== the native weight generator runs every benchmark over a tracking state (smoke run)"
-cargo run -q -p referral-rebate-weights --features pallet-referral-rebate/try-runtime -- --steps 3 --repeat 1 >/dev/null
+cargo run -q -p referral-rebate-weights --features pallet-referral-rebate/try-runtime -- \
+	--steps 3 --repeat 1 >/dev/null 2>&1
 
 echo "== the end-to-end demo (the README's main job) runs to the paid rebate"
-cargo run -q -p pallet-referral-rebate --features mock,runtime-benchmarks,try-runtime --example demo >/dev/null
+cargo run -q -p pallet-referral-rebate --features mock,runtime-benchmarks,try-runtime \
+	--example demo >/dev/null
+
+passed=$(grep -oE '^test result: .* ([0-9]+) passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+echo "$passed passed, $failed failed"
