@@ -177,8 +177,11 @@ pub struct Promotion<AccountId, Balance, BlockNumber> {
 	pub customer: AccountId,
 	/// The referee the chains designated.
 	pub referee: AccountId,
-	/// The rebate block, at which the promotion is closed.
+	/// The rebate block: the promotion's outcome is fixed by what reached the chain before it.
 	pub pay_at: BlockNumber,
+	/// The block whose agenda closes the promotion: `pay_at`, or a few blocks later when the
+	/// agendas from `pay_at` on were full.
+	pub due: BlockNumber,
 	/// The settled referred purchase, once `settle_referral` ran.
 	pub referral: Option<SettledReferral>,
 	/// The escrowed rebate, once `submit_rebate` ran.
@@ -288,6 +291,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDuePerBlock: Get<u32>;
 
+		/// How many blocks after its rebate block a promotion may be put on an agenda when the
+		/// agendas from its rebate block on are full (`AgendaFull` beyond that).
+		#[pallet::constant]
+		type MaxPayoutDelay: Get<u32>;
+
 		/// The most weight `on_initialize` spends closing due promotions in one block; the rest
 		/// is carried to the next block.
 		#[pallet::constant]
@@ -380,6 +388,7 @@ pub mod pallet {
 			merchant: T::AccountId,
 			promotion_id: PromotionId,
 			customer: T::AccountId,
+			referee: T::AccountId,
 			amount: BalanceOf<T>,
 		},
 		/// The held rebate was released to the merchant.
@@ -387,11 +396,17 @@ pub mod pallet {
 			merchant: T::AccountId,
 			promotion_id: PromotionId,
 			customer: T::AccountId,
+			referee: T::AccountId,
 			amount: BalanceOf<T>,
 			reason: LapseReason,
 		},
 		/// A promotion reached its rebate block with no rebate submitted; it was closed.
-		PromotionExpired { merchant: T::AccountId, promotion_id: PromotionId },
+		PromotionExpired {
+			merchant: T::AccountId,
+			promotion_id: PromotionId,
+			customer: T::AccountId,
+			referee: T::AccountId,
+		},
 		/// The merchant refunded a purchase. `promotion_id` names the open promotion whose
 		/// referral the refund undid, if any.
 		PurchaseRefunded {
@@ -408,8 +423,8 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// A purchase must have a price above zero.
-		ZeroPrice,
+		/// A purchase's price is below the existential deposit.
+		PriceBelowMinimum,
 		/// A buyer cannot buy from itself.
 		SelfPurchase,
 		/// The buyer cannot pay the price and keep its account alive.
@@ -530,12 +545,12 @@ pub mod pallet {
 		/// to.
 		///
 		/// - Origin: signed by the buyer.
-		/// - Conditions: `price > 0`; the buyer is not the merchant; the buyer can pay `price`
-		///   and keep its account alive.
+		/// - Conditions: `price` is at least the existential deposit; the buyer is not the
+		///   merchant; the buyer can pay `price` and keep its account alive.
 		/// - Effects: `price` moves from the buyer to the merchant; the purchase is recorded
 		///   under the next purchase id.
 		/// - Events: [`Event::PurchaseRecorded`].
-		/// - Errors: [`Error::ZeroPrice`], [`Error::SelfPurchase`], [`Error::CannotPayPrice`].
+		/// - Errors: [`Error::PriceBelowMinimum`], [`Error::SelfPurchase`], [`Error::CannotPayPrice`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::purchase())]
 		pub fn purchase(
@@ -544,7 +559,10 @@ pub mod pallet {
 			price: BalanceOf<T>,
 		) -> DispatchResult {
 			let buyer = ensure_signed(origin)?;
-			ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
+			ensure!(
+				!price.is_zero() && price >= T::Currency::minimum_balance(),
+				Error::<T>::PriceBelowMinimum
+			);
 			ensure!(buyer != merchant, Error::<T>::SelfPurchase);
 			T::Currency::transfer(&buyer, &merchant, price, Preservation::Preserve)
 				.map_err(|_| Error::<T>::CannotPayPrice)?;
@@ -566,7 +584,8 @@ pub mod pallet {
 		///   and not refunded; the promotion's referral is not settled yet, and if its rebate was
 		///   submitted first, it agrees on customer, referee and rebate block.
 		/// - Effects: the referee pays the discounted price to the merchant; the referred
-		///   purchase is recorded; the promotion is marked settled and due at `offer.pay_at`.
+		///   purchase is recorded; the promotion is marked settled and, if new, put on the agenda
+		///   of `offer.pay_at` (or of one of the next `MaxPayoutDelay` blocks if that is full).
 		/// - Events: [`Event::PurchaseRecorded`], [`Event::ReferralSettled`].
 		/// - Errors: [`Error::NotMerchant`], [`Error::OfferChainMalformed`],
 		///   [`Error::PurchaseChainMalformed`], [`Error::SettleDeadlinePassed`],
@@ -578,7 +597,7 @@ pub mod pallet {
 		///   [`Error::OriginPurchaseMismatch`], [`Error::OriginPurchaseRefunded`],
 		///   [`Error::AlreadySettled`], [`Error::PromotionMismatch`], [`Error::RefereeMismatch`],
 		///   [`Error::AgendaFull`], the five `Bad…Signature` errors of the offer and the
-		///   purchase, [`Error::RefereeCannotPay`].
+		///   purchase, [`Error::RefereeCannotPay`], `ArithmeticError::Overflow` (purchase ids).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::settle_referral())]
 		pub fn settle_referral(
@@ -625,7 +644,7 @@ pub mod pallet {
 			ensure!(!origin_purchase.refunded, Error::<T>::OriginPurchaseRefunded);
 
 			let existing = Promotions::<T>::get(&o.merchant, o.promotion_id);
-			match &existing {
+			let slot = match &existing {
 				Some(open) => {
 					ensure!(open.referral.is_none(), Error::<T>::AlreadySettled);
 					ensure!(
@@ -633,9 +652,10 @@ pub mod pallet {
 						Error::<T>::PromotionMismatch
 					);
 					ensure!(open.referee == referee, Error::<T>::RefereeMismatch);
+					None
 				}
-				None => Self::ensure_agenda_room(o.pay_at)?,
-			}
+				None => Some(Self::find_slot(o.pay_at)?),
+			};
 
 			let genesis = Self::genesis_hash();
 			verify_links(&genesis, &offer).map_err(Self::offer_error)?;
@@ -656,7 +676,7 @@ pub mod pallet {
 					Promotions::<T>::insert(&o.merchant, o.promotion_id, open);
 				}
 				None => {
-					Self::schedule(o.pay_at, &o.merchant, o.promotion_id)?;
+					let due = Self::schedule(slot, &o.merchant, o.promotion_id);
 					Promotions::<T>::insert(
 						&o.merchant,
 						o.promotion_id,
@@ -664,6 +684,7 @@ pub mod pallet {
 							customer: o.customer.clone(),
 							referee: referee.clone(),
 							pay_at: o.pay_at,
+							due,
 							referral,
 							rebate: None,
 						},
@@ -690,10 +711,11 @@ pub mod pallet {
 		///   links (merchant, referee designating itself, customer), each valid on this chain;
 		///   the amount is at least the existential deposit; three distinct parties; the
 		///   promotion's rebate is not submitted yet, and if its referral was settled first, it
-		///   agrees on customer, referee and rebate block; the merchant's free balance covers the
-		///   amount.
+		///   agrees on customer, referee and rebate block; the merchant can spend the
+		///   amount (free, not frozen or locked, keeping the existential deposit).
 		/// - Effects: the amount moves from the merchant's free balance onto a
-		///   [`HoldReason::RebateEscrow`] hold; the promotion is due at `rebate.pay_at`.
+		///   [`HoldReason::RebateEscrow`] hold; if new, the promotion is put on the agenda of
+		///   `rebate.pay_at` (or of one of the next `MaxPayoutDelay` blocks if that is full).
 		/// - Events: [`Event::RebateScheduled`].
 		/// - Errors: [`Error::NotCustomer`], [`Error::RebateChainMalformed`],
 		///   [`Error::RebateDeadlinePassed`], [`Error::RebateBelowMinimum`],
@@ -723,7 +745,7 @@ pub mod pallet {
 			);
 
 			let existing = Promotions::<T>::get(&r.merchant, r.promotion_id);
-			match &existing {
+			let slot = match &existing {
 				Some(open) => {
 					ensure!(open.rebate.is_none(), Error::<T>::RebateAlreadySubmitted);
 					ensure!(
@@ -731,9 +753,20 @@ pub mod pallet {
 						Error::<T>::PromotionMismatch
 					);
 					ensure!(open.referee == referee, Error::<T>::RefereeMismatch);
+					None
 				}
-				None => Self::ensure_agenda_room(r.pay_at)?,
-			}
+				None => Some(Self::find_slot(r.pay_at)?),
+			};
+			// Funds under a freeze or lock cannot be escrowed: the payout must never depend on
+			// the merchant's other obligations.
+			ensure!(
+				T::Currency::reducible_balance(
+					&r.merchant,
+					Preservation::Protect,
+					Fortitude::Polite
+				) >= r.amount,
+				Error::<T>::MerchantCannotEscrow
+			);
 
 			verify_links(&Self::genesis_hash(), &rebate).map_err(Self::rebate_error)?;
 
@@ -746,7 +779,7 @@ pub mod pallet {
 					Promotions::<T>::insert(&r.merchant, r.promotion_id, open);
 				}
 				None => {
-					Self::schedule(r.pay_at, &r.merchant, r.promotion_id)?;
+					let due = Self::schedule(slot, &r.merchant, r.promotion_id);
 					Promotions::<T>::insert(
 						&r.merchant,
 						r.promotion_id,
@@ -754,6 +787,7 @@ pub mod pallet {
 							customer: r.customer.clone(),
 							referee: referee.clone(),
 							pay_at: r.pay_at,
+							due,
 							referral: None,
 							rebate: escrow,
 						},
@@ -933,17 +967,34 @@ impl<T: Config> Pallet<T> {
 		Ok(purchase_id)
 	}
 
-	fn ensure_agenda_room(at: BlockNumberFor<T>) -> DispatchResult {
-		ensure!(AgendaLen::<T>::get(at) < T::MaxDuePerBlock::get(), Error::<T>::AgendaFull);
-		Ok(())
+	/// The first block from `pay_at` (at most `MaxPayoutDelay` blocks later) whose agenda has
+	/// room, with the agenda's next position.
+	fn find_slot(pay_at: BlockNumberFor<T>) -> Result<(BlockNumberFor<T>, u32), DispatchError> {
+		let mut at = pay_at;
+		for _ in 0..=T::MaxPayoutDelay::get() {
+			let len = AgendaLen::<T>::get(at);
+			if len < T::MaxDuePerBlock::get() {
+				return Ok((at, len));
+			}
+			at = at.saturating_add(One::one());
+		}
+		Err(Error::<T>::AgendaFull.into())
 	}
 
-	fn schedule(at: BlockNumberFor<T>, merchant: &T::AccountId, id: PromotionId) -> DispatchResult {
-		let index = AgendaLen::<T>::get(at);
-		ensure!(index < T::MaxDuePerBlock::get(), Error::<T>::AgendaFull);
+	/// Put a new promotion on the agenda at the slot [`Self::find_slot`] gave; the block it is
+	/// due at.
+	fn schedule(
+		slot: Option<(BlockNumberFor<T>, u32)>,
+		merchant: &T::AccountId,
+		id: PromotionId,
+	) -> BlockNumberFor<T> {
+		let Some((at, index)) = slot else {
+			frame_support::defensive!("a new promotion without an agenda slot");
+			return Zero::zero();
+		};
 		Agenda::<T>::insert(at, index, (merchant.clone(), id));
 		AgendaLen::<T>::insert(at, index.saturating_add(1));
-		Ok(())
+		at
 	}
 
 	/// Close the promotions due from the backlog (or `now`) up to `now`, within `meter`.
@@ -952,6 +1003,10 @@ impl<T: Config> Pallet<T> {
 		let per_item = T::WeightInfo::on_initialize(1).saturating_sub(base);
 		let per_block = T::DbWeight::get().reads_writes(1, 1);
 		if meter.try_consume(base).is_err() {
+			// Not even room to look: this block's agenda waits for the next block.
+			if !Backlog::<T>::exists() {
+				Backlog::<T>::put((now, 0));
+			}
 			return;
 		}
 		let (mut block, mut index) = Backlog::<T>::take().unwrap_or((now, 0));
@@ -963,9 +1018,9 @@ impl<T: Config> Pallet<T> {
 				}
 				if let Some((merchant, id)) = Agenda::<T>::take(block, index) {
 					if let Some(open) = Promotions::<T>::get(&merchant, id) {
-						// A promotion re-opened under the same id after `close_overdue` is due
-						// at a later block; this entry is not its.
-						if open.pay_at == block {
+						// An entry left behind by `close_overdue` names a promotion that may have
+						// been re-opened under the same id: close it only where it is due.
+						if open.due == block {
 							Promotions::<T>::remove(&merchant, id);
 							Self::close(merchant, id, open);
 						}
@@ -992,12 +1047,18 @@ impl<T: Config> Pallet<T> {
 
 	/// Close one promotion that has just been removed from storage: pay or release its escrow.
 	fn close(merchant: T::AccountId, promotion_id: PromotionId, open: PromotionOf<T>) {
-		let Some(rebate) = open.rebate else {
-			Self::deposit_event(Event::PromotionExpired { merchant, promotion_id });
+		let Promotion { customer, referee, rebate, referral, .. } = open;
+		let Some(rebate) = rebate else {
+			Self::deposit_event(Event::PromotionExpired {
+				merchant,
+				promotion_id,
+				customer,
+				referee,
+			});
 			return;
 		};
 		let reason = HoldReason::RebateEscrow.into();
-		let lapse = match (rebate.condition, &open.referral) {
+		let lapse = match (rebate.condition, &referral) {
 			(PayoutCondition::Unconditional, _) => None,
 			(PayoutCondition::ReferralSettled, None) => Some(LapseReason::NotSettled),
 			(PayoutCondition::ReferralSettled, Some(r)) if r.refunded => {
@@ -1005,34 +1066,34 @@ impl<T: Config> Pallet<T> {
 			}
 			(PayoutCondition::ReferralSettled, Some(_)) => None,
 		};
+		// The escrow is the customer's once the condition holds: no freeze or lock the merchant
+		// placed since can hold it back (`Force`), and the amount is at least the existential
+		// deposit, so the customer's account can take it.
 		let lapse = lapse.or_else(|| {
-			match T::Currency::transfer_on_hold(
+			T::Currency::transfer_on_hold(
 				&reason,
 				&merchant,
-				&open.customer,
+				&customer,
 				rebate.amount,
 				Precision::Exact,
 				Restriction::Free,
-				Fortitude::Polite,
-			) {
-				Ok(_) => None,
-				Err(e) => {
-					log::warn!(
-						target: "runtime::referral-rebate",
-						"rebate payout {promotion_id} failed ({e:?}); releasing to the merchant"
-					);
-					Some(LapseReason::PayoutFailed)
-				}
-			}
+				Fortitude::Force,
+			)
+			.map_err(|e| {
+				frame_support::defensive!(e, "a rebate payout failed; releasing it");
+			})
+			.err()
+			.map(|()| LapseReason::PayoutFailed)
 		});
 		match lapse {
 			None => Self::deposit_event(Event::RebatePaid {
 				merchant,
 				promotion_id,
-				customer: open.customer,
+				customer,
+				referee,
 				amount: rebate.amount,
 			}),
-			Some(reason_lapsed) => {
+			Some(lapsed) => {
 				if let Err(e) =
 					T::Currency::release(&reason, &merchant, rebate.amount, Precision::BestEffort)
 				{
@@ -1041,16 +1102,18 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::RebateLapsed {
 					merchant,
 					promotion_id,
-					customer: open.customer,
+					customer,
+					referee,
 					amount: rebate.amount,
-					reason: reason_lapsed,
+					reason: lapsed,
 				})
 			}
 		}
 	}
 
-	/// The pallet's invariants: escrow holds add up to the open rebates, agendas are within their
-	/// bound, and every open promotion is either due in the future or in the hook's backlog.
+	/// The pallet's invariants: every account's escrow hold equals its open rebates, agendas are
+	/// within their bound, and every open promotion is on the agenda of its due block, which is
+	/// either in the future or in the hook's backlog.
 	#[cfg(any(feature = "try-runtime", feature = "mock", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -1062,23 +1125,26 @@ impl<T: Config> Pallet<T> {
 				let sum = escrow.entry(merchant.clone()).or_insert_with(Zero::zero);
 				*sum = sum.saturating_add(rebate.amount);
 			}
+			ensure!(open.due >= open.pay_at, "a promotion is due before its rebate block");
 			ensure!(
-				open.pay_at > now || backlog_from.map_or(false, |b| open.pay_at >= b),
-				"an open promotion is past its rebate block and not in the backlog"
+				open.due > now || backlog_from.map_or(false, |b| open.due >= b),
+				"an open promotion is past its due block and not in the backlog"
 			);
-			let len = AgendaLen::<T>::get(open.pay_at);
+			let len = AgendaLen::<T>::get(open.due);
 			ensure!(
-				(0..len).any(|i| Agenda::<T>::get(open.pay_at, i) == Some((merchant.clone(), id))),
+				(0..len).any(|i| Agenda::<T>::get(open.due, i) == Some((merchant.clone(), id))),
 				"an open promotion is missing from its agenda"
 			);
 		}
 		let reason = HoldReason::RebateEscrow.into();
-		for (merchant, sum) in escrow {
+		for who in frame_system::Account::<T>::iter_keys() {
+			let expected = escrow.remove(&who).unwrap_or_else(Zero::zero);
 			ensure!(
-				T::Currency::balance_on_hold(&reason, &merchant) == sum,
-				"a merchant's rebate escrow hold differs from its open rebates"
+				T::Currency::balance_on_hold(&reason, &who) == expected,
+				"an account's rebate escrow hold differs from its open rebates"
 			);
 		}
+		ensure!(escrow.is_empty(), "an open rebate's merchant has no account");
 		for (_, len) in AgendaLen::<T>::iter() {
 			ensure!(len <= T::MaxDuePerBlock::get(), "an agenda exceeds MaxDuePerBlock");
 		}

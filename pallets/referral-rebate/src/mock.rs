@@ -64,6 +64,7 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub static MaxDuePerBlock: u32 = 8;
+	pub static MaxPayoutDelay: u32 = 2;
 	pub static MaxHookWeight: Weight = Weight::from_parts(100 * WEIGHT_REF_TIME_PER_MILLIS, 1 << 20);
 }
 
@@ -73,6 +74,7 @@ impl Config for Test {
 	type Signature = MultiSignature;
 	type Signer = MultiSigner;
 	type MaxDuePerBlock = MaxDuePerBlock;
+	type MaxPayoutDelay = MaxPayoutDelay;
 	type MaxHookWeight = MaxHookWeight;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -138,6 +138,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				customer: c.clone(),
 				referee: r.clone(),
 				pay_at: 20,
+				due: 20,
 				referral: Some(SettledReferral { purchase_id: 1, refunded: false }),
 				rebate: None,
 			})
@@ -210,6 +211,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				merchant: m.clone(),
 				promotion_id: 7,
 				customer: c.clone(),
+				referee: r.clone(),
 				amount: 150,
 			}
 			.into(),
@@ -249,6 +251,7 @@ fn referral_settled_rebate_lapses_without_a_referral() {
 				merchant: merchant(),
 				promotion_id: 1,
 				customer: customer(),
+				referee: referee(),
 				amount: 150,
 				reason: LapseReason::NotSettled,
 			}
@@ -272,6 +275,7 @@ fn unconditional_rebate_pays_without_a_referral() {
 				merchant: merchant(),
 				promotion_id: 1,
 				customer: customer(),
+				referee: referee(),
 				amount: 150,
 			}
 			.into(),
@@ -308,6 +312,7 @@ fn refund_in_the_review_period_makes_a_referral_settled_rebate_lapse() {
 				merchant: merchant(),
 				promotion_id: 1,
 				customer: customer(),
+				referee: referee(),
 				amount: 150,
 				reason: LapseReason::Refunded,
 			}
@@ -367,7 +372,13 @@ fn settled_promotion_without_rebate_expires_at_the_rebate_block() {
 		assert_ok!(settle(&p, offer, purchase));
 		run_to_block(20);
 		System::assert_last_event(
-			E::PromotionExpired { merchant: merchant(), promotion_id: 1 }.into(),
+			E::PromotionExpired {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+			}
+			.into(),
 		);
 		assert_eq!(Promotions::<Test>::get(merchant(), 1), None);
 	});
@@ -396,15 +407,19 @@ fn promotion_ids_are_per_merchant() {
 fn purchase_errors() {
 	ExtBuilder::default().build_and_execute(|| {
 		let c = RuntimeOrigin::signed(customer());
-		assert_noop!(ReferralRebate::purchase(c.clone(), merchant(), 0), Err::ZeroPrice);
-		assert_noop!(ReferralRebate::purchase(c.clone(), customer(), 5), Err::SelfPurchase);
+		assert_noop!(ReferralRebate::purchase(c.clone(), merchant(), 0), Err::PriceBelowMinimum);
+		assert_noop!(
+			ReferralRebate::purchase(c.clone(), merchant(), ED - 1),
+			Err::PriceBelowMinimum
+		);
+		assert_noop!(ReferralRebate::purchase(c.clone(), customer(), 50), Err::SelfPurchase);
 		// Paying everything would kill the buyer's account.
 		assert_noop!(
 			ReferralRebate::purchase(c.clone(), merchant(), CUSTOMER_FUNDS),
 			Err::CannotPayPrice
 		);
 		assert_noop!(
-			ReferralRebate::purchase(RuntimeOrigin::none(), merchant(), 5),
+			ReferralRebate::purchase(RuntimeOrigin::none(), merchant(), 50),
 			DispatchError::BadOrigin
 		);
 		assert_ok!(ReferralRebate::purchase(c, merchant(), CUSTOMER_FUNDS - ED));
@@ -416,7 +431,7 @@ fn purchase_ids_never_wrap() {
 	ExtBuilder::default().build_and_execute(|| {
 		NextPurchaseId::<Test>::put(PurchaseId::MAX);
 		assert_noop!(
-			ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), 5),
+			ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), 50),
 			sp_runtime::ArithmeticError::Overflow
 		);
 	});
@@ -1113,6 +1128,7 @@ fn flow_with(p: Parties) {
 				merchant: p.merchant.account(),
 				promotion_id: 1,
 				customer: p.customer.account(),
+				referee: p.referee.account(),
 				amount: 150,
 			}
 			.into(),
@@ -1161,13 +1177,15 @@ fn malformed_call_bytes_do_not_decode() {
 		for cut in [1, 10, bytes.len() / 2, bytes.len() - 1] {
 			assert!(RuntimeCall::decode(&mut &bytes[..cut]).is_err(), "cut at {cut}");
 		}
-		// A chain longer than the bound does not decode either.
-		let mut four =
-			Signed::<OfferOf<Test>, AccountId, MultiSignature>::unsigned(offer_doc(&p, 1, 0))
-				.encode();
-		// Claim four links with a compact length prefix of 4 and no data behind it.
-		*four.last_mut().expect("has a length byte") = 4 << 2;
-		assert!(SignedOfferOf::<Test>::decode(&mut &four[..]).is_err());
+		// A chain longer than the bound does not decode, even with every link present.
+		let (offer, _) = signed_referral(&p, 1, 0);
+		let mut links: Vec<LinkOf<Test>> = offer.links.to_vec();
+		links.push(links[2].clone());
+		let four = (&offer.document, &links).encode();
+		let error = SignedOfferOf::<Test>::decode(&mut &four[..]).expect_err("over the bound");
+		assert!(error.to_string().contains("BoundedVec exceeds its limit"), "{error}");
+		let three = (&offer.document, &links[..3]).encode();
+		assert_eq!(SignedOfferOf::<Test>::decode(&mut &three[..]).ok(), Some(offer));
 	});
 }
 
@@ -1241,37 +1259,78 @@ fn submit_many(ids: core::ops::Range<PromotionId>) {
 }
 
 #[test]
-fn a_full_agenda_refuses_new_promotions_but_not_their_second_half() {
+fn a_full_agenda_spills_into_the_next_blocks_then_refuses() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let max = MaxDuePerBlock::get() as PromotionId;
+		let delay = MaxPayoutDelay::get() as PromotionId;
+		let origin = origin_purchase(&p);
+		// Fill the agendas of blocks 20, 21 and 22 (pay-at 20 and the two blocks it may spill
+		// into) with referrals (no rebate yet), all with pay-at 20.
+		for id in 0..max * (delay + 1) {
+			let (o, s) = signed_referral(&p, id, origin);
+			assert_ok!(settle(&p, o, s));
+			let due = Promotions::<Test>::get(merchant(), id).map(|o| o.due);
+			assert_eq!(due, Some(20 + id / max), "promotion {id}");
+		}
+		for b in 20..=22 {
+			assert_eq!(AgendaLen::<Test>::get(b), MaxDuePerBlock::get());
+		}
+		// A new promotion with pay-at 20 is refused, by either call.
+		let id = max * (delay + 1);
+		let (o, s) = signed_referral(&p, id, origin);
+		assert_noop!(settle(&p, o, s), Err::AgendaFull);
+		assert_noop!(
+			submit(&p, valid_rebate(&p, id, PayoutCondition::Unconditional)),
+			Err::AgendaFull
+		);
+		// The rebate of a promotion already on an agenda still goes in, wherever it is due.
+		assert_ok!(submit(&p, valid_rebate(&p, 0, PayoutCondition::ReferralSettled)));
+		assert_ok!(submit(&p, valid_rebate(&p, id - 1, PayoutCondition::ReferralSettled)));
+		// Another rebate block has room.
+		let mut doc = rebate_doc(&p, id, PayoutCondition::Unconditional);
+		doc.pay_at = 23;
+		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
+
+		run_to_block(20);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150, "promotion 0 paid at 20");
+		assert_eq!(held(&merchant()), 300);
+		run_to_block(22);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 300, "the spilled one at 22");
+		run_to_block(23);
+		assert_eq!(Promotions::<Test>::iter().count(), 0);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 450);
+	});
+}
+
+#[test]
+fn a_spilled_promotion_keeps_the_outcome_fixed_at_its_rebate_block() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		let max = MaxDuePerBlock::get() as PromotionId;
 		let origin = origin_purchase(&p);
-		// Fill block 20's agenda with referrals (no rebate yet).
-		for id in 0..max {
+		for id in 0..=max {
 			let (o, s) = signed_referral(&p, id, origin);
-			assert_ok!(ReferralRebate::settle_referral(
-				RuntimeOrigin::signed(merchant()),
-				Box::new(o),
-				Box::new(s)
-			));
+			assert_ok!(settle(&p, o, s));
 		}
-		assert_eq!(AgendaLen::<Test>::get(20), MaxDuePerBlock::get());
-		// A new promotion due at block 20 is refused, by either call.
-		let (o, s) = signed_referral(&p, max, origin);
-		assert_noop!(settle(&p, o, s), Err::AgendaFull);
-		assert_noop!(
-			submit(&p, valid_rebate(&p, max, PayoutCondition::Unconditional)),
-			Err::AgendaFull
-		);
-		// The rebate of a promotion already on the agenda still goes in.
-		assert_ok!(submit(&p, valid_rebate(&p, 0, PayoutCondition::ReferralSettled)));
-		// Another rebate block has room.
-		let mut doc = rebate_doc(&p, max, PayoutCondition::Unconditional);
-		doc.pay_at = 21;
-		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
+		assert_ok!(submit(&p, valid_rebate(&p, max, PayoutCondition::ReferralSettled)));
+		assert_eq!(Promotions::<Test>::get(merchant(), max).map(|o| o.due), Some(21));
+		run_to_block(20);
+		// At the rebate block the refund no longer counts, though the promotion is open.
+		let referral = Promotions::<Test>::get(merchant(), max)
+			.and_then(|o| o.referral)
+			.map(|r| r.purchase_id)
+			.expect("settled");
+		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), referral));
+		// And anyone may close it now: its fate is fixed.
+		assert_ok!(ReferralRebate::close_overdue(
+			RuntimeOrigin::signed(stranger()),
+			merchant(),
+			max
+		));
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150);
 		run_to_block(21);
-		assert_eq!(Promotions::<Test>::iter().count(), 0);
-		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 300);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150, "paid once");
 	});
 }
 
@@ -1302,6 +1361,7 @@ fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 				merchant: merchant(),
 				promotion_id: 4,
 				customer: customer(),
+				referee: referee(),
 				amount: 150,
 			}
 			.into(),
@@ -1328,9 +1388,34 @@ fn the_hook_reports_the_weight_it_used() {
 		// A block with nothing due costs the base only.
 		System::set_block_number(21);
 		assert_eq!(ReferralRebate::on_initialize(21), base);
-		// A limit below the base does nothing and uses nothing.
+	});
+}
+
+#[test]
+fn a_hook_without_room_to_look_carries_the_whole_agenda() {
+	ExtBuilder::default().build_and_execute(|| {
+		let base = <() as WeightInfo>::on_initialize(0);
+		let per = <() as WeightInfo>::on_initialize(1) - base;
+		submit_many(0..1);
+		System::set_block_number(20);
+		let limit = MaxHookWeight::get();
 		MaxHookWeight::set(base / 2);
-		assert_eq!(ReferralRebate::on_initialize(22), Weight::zero());
+		assert_eq!(ReferralRebate::on_initialize(20), Weight::zero());
+		assert_eq!(Backlog::<Test>::get(), Some((20, 0)));
+		assert_eq!(held(&merchant()), 150);
+		MaxHookWeight::set(limit);
+		System::set_block_number(21);
+		assert_eq!(
+			ReferralRebate::on_initialize(21),
+			base + per
+				+ <<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.reads_writes(1, 1)
+		);
+		assert_eq!(Backlog::<Test>::get(), None);
+		assert_eq!(held(&merchant()), 0);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 150);
 	});
 }
 
@@ -1394,16 +1479,55 @@ fn integrity_test_passes_and_catches_bad_constants() {
 
 #[test]
 fn try_state_catches_a_stranded_escrow() {
-	ExtBuilder::default().build_and_execute(|| {
+	new_test_ext().execute_with(|| {
 		let p = Parties::default();
 		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)));
 		assert_ok!(ReferralRebate::do_try_state());
 		// Forget the promotion while its escrow stays held: the invariant names it.
-		let open = Promotions::<Test>::take(merchant(), 1);
-		Promotions::<Test>::insert(merchant(), 2, open.clone().expect("open"));
+		let open = Promotions::<Test>::take(merchant(), 1).expect("open");
+		assert_eq!(
+			ReferralRebate::do_try_state(),
+			Err("an account's rebate escrow hold differs from its open rebates".into())
+		);
+		// Put it back under the wrong due block: the agenda check names that.
+		Promotions::<Test>::insert(merchant(), 1, Promotion { due: 21, ..open.clone() });
 		assert!(ReferralRebate::do_try_state().is_err());
-		Promotions::<Test>::remove(merchant(), 2);
-		Promotions::<Test>::insert(merchant(), 1, open.expect("open"));
+		Promotions::<Test>::insert(merchant(), 1, open);
+		assert_ok!(ReferralRebate::do_try_state());
+	});
+}
+
+#[test]
+fn frozen_funds_cannot_be_escrowed_and_a_later_lock_cannot_hold_back_the_payout() {
+	use frame_support::traits::{LockableCurrency, WithdrawReasons};
+	const LOCK: frame_support::traits::LockIdentifier = *b"vesting ";
+	// A lock on all but 100 of the merchant's funds: 150 cannot be escrowed.
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		Balances::set_lock(LOCK, &merchant(), MERCHANT_FUNDS - 100, WithdrawReasons::all());
+		assert_noop!(
+			submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)),
+			Err::MerchantCannotEscrow
+		);
+	});
+	// A lock over everything, escrow included, placed after the rebate was submitted.
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)));
+		Balances::set_lock(LOCK, &merchant(), MERCHANT_FUNDS, WithdrawReasons::all());
+		run_to_block(20);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 150);
+		assert_eq!(held(&merchant()), 0);
+		System::assert_last_event(
+			E::RebatePaid {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				amount: 150,
+			}
+			.into(),
+		);
 	});
 }
 

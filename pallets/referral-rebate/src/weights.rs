@@ -12,9 +12,9 @@
 // --repeat
 // 20
 // --output
-// src/weights.rs
+// pallets/referral-rebate/src/weights.rs
 // --report
-// /tmp/report.md
+// docs/benchmark-report.md
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -43,8 +43,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 37_517_000 picoseconds.
-		Weight::from_parts(41_530_000, 0)
+		// Minimum execution time: 38_011_000 picoseconds.
+		Weight::from_parts(42_512_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -57,8 +57,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `109`
 		//  Estimated: `6196`
-		// Minimum execution time: 21_703_000 picoseconds.
-		Weight::from_parts(23_641_000, 0)
+		// Minimum execution time: 23_015_000 picoseconds.
+		Weight::from_parts(28_263_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::AgendaLen` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::AgendaLen` (r:3 w:1)
 	/// Proof: `ReferralRebate::AgendaLen` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
@@ -79,34 +79,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn settle_referral() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `413`
-		//  Estimated: `6196`
-		// Minimum execution time: 246_890_000 picoseconds.
-		Weight::from_parts(265_442_000, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `463`
+		//  Estimated: `8475`
+		// Minimum execution time: 253_896_000 picoseconds.
+		Weight::from_parts(268_434_000, 0)
+			.saturating_add(Weight::from_parts(0, 8475))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::AgendaLen` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::AgendaLen` (r:3 w:1)
 	/// Proof: `ReferralRebate::AgendaLen` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Agenda` (r:0 w:1)
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn submit_rebate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `221`
-		//  Estimated: `3637`
-		// Minimum execution time: 153_606_000 picoseconds.
-		Weight::from_parts(168_373_000, 0)
-			.saturating_add(Weight::from_parts(0, 3637))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Measured:  `271`
+		//  Estimated: `8475`
+		// Minimum execution time: 159_116_000 picoseconds.
+		Weight::from_parts(164_441_000, 0)
+			.saturating_add(Weight::from_parts(0, 8475))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
@@ -114,29 +114,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn refund() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `604`
+		//  Measured:  `612`
 		//  Estimated: `6196`
-		// Minimum execution time: 36_314_000 picoseconds.
-		Weight::from_parts(39_719_000, 0)
+		// Minimum execution time: 38_676_000 picoseconds.
+		Weight::from_parts(43_902_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn close_overdue() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `542`
+		//  Measured:  `550`
 		//  Estimated: `6196`
-		// Minimum execution time: 32_569_000 picoseconds.
-		Weight::from_parts(36_295_000, 0)
+		// Minimum execution time: 35_973_000 picoseconds.
+		Weight::from_parts(42_195_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -148,25 +148,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ReferralRebate::Agenda` (r:8 w:8)
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:8 w:8)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:8 w:8)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:16 w:16)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `358 + n * (191 ±0)`
-		//  Estimated: `6196 + n * (2647 ±0)`
-		// Minimum execution time: 4_100_000 picoseconds.
-		Weight::from_parts(12_817_442, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(Weight::from_parts(18_644_670, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2647).saturating_mul(n.into()))
+		//  Measured:  `85 + n * (392 ±0)`
+		//  Estimated: `3485 + n * (5206 ±0)`
+		// Minimum execution time: 4_191_000 picoseconds.
+		Weight::from_parts(8_294_517, 0)
+			.saturating_add(Weight::from_parts(0, 3485))
+			.saturating_add(Weight::from_parts(30_164_231, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 }
 
@@ -176,8 +176,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 37_517_000 picoseconds.
-		Weight::from_parts(41_530_000, 0)
+		// Minimum execution time: 38_011_000 picoseconds.
+		Weight::from_parts(42_512_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -190,8 +190,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `109`
 		//  Estimated: `6196`
-		// Minimum execution time: 21_703_000 picoseconds.
-		Weight::from_parts(23_641_000, 0)
+		// Minimum execution time: 23_015_000 picoseconds.
+		Weight::from_parts(28_263_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -199,8 +199,8 @@ impl WeightInfo for () {
 	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::AgendaLen` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::AgendaLen` (r:3 w:1)
 	/// Proof: `ReferralRebate::AgendaLen` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
@@ -212,34 +212,34 @@ impl WeightInfo for () {
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn settle_referral() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `413`
-		//  Estimated: `6196`
-		// Minimum execution time: 246_890_000 picoseconds.
-		Weight::from_parts(265_442_000, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		//  Measured:  `463`
+		//  Estimated: `8475`
+		// Minimum execution time: 253_896_000 picoseconds.
+		Weight::from_parts(268_434_000, 0)
+			.saturating_add(Weight::from_parts(0, 8475))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::AgendaLen` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::AgendaLen` (r:3 w:1)
 	/// Proof: `ReferralRebate::AgendaLen` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Agenda` (r:0 w:1)
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn submit_rebate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `221`
-		//  Estimated: `3637`
-		// Minimum execution time: 153_606_000 picoseconds.
-		Weight::from_parts(168_373_000, 0)
-			.saturating_add(Weight::from_parts(0, 3637))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		//  Measured:  `271`
+		//  Estimated: `8475`
+		// Minimum execution time: 159_116_000 picoseconds.
+		Weight::from_parts(164_441_000, 0)
+			.saturating_add(Weight::from_parts(0, 8475))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
@@ -247,29 +247,29 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn refund() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `604`
+		//  Measured:  `612`
 		//  Estimated: `6196`
-		// Minimum execution time: 36_314_000 picoseconds.
-		Weight::from_parts(39_719_000, 0)
+		// Minimum execution time: 38_676_000 picoseconds.
+		Weight::from_parts(43_902_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn close_overdue() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `542`
+		//  Measured:  `550`
 		//  Estimated: `6196`
-		// Minimum execution time: 32_569_000 picoseconds.
-		Weight::from_parts(36_295_000, 0)
+		// Minimum execution time: 35_973_000 picoseconds.
+		Weight::from_parts(42_195_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -281,24 +281,24 @@ impl WeightInfo for () {
 	/// Storage: `ReferralRebate::Agenda` (r:8 w:8)
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:8 w:8)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:8 w:8)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:16 w:16)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `358 + n * (191 ±0)`
-		//  Estimated: `6196 + n * (2647 ±0)`
-		// Minimum execution time: 4_100_000 picoseconds.
-		Weight::from_parts(12_817_442, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(Weight::from_parts(18_644_670, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2647).saturating_mul(n.into()))
+		//  Measured:  `85 + n * (392 ±0)`
+		//  Estimated: `3485 + n * (5206 ±0)`
+		// Minimum execution time: 4_191_000 picoseconds.
+		Weight::from_parts(8_294_517, 0)
+			.saturating_add(Weight::from_parts(0, 3485))
+			.saturating_add(Weight::from_parts(30_164_231, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 }
