@@ -1776,3 +1776,22 @@ mod properties {
 		}
 	}
 }
+
+#[test]
+fn documents_round_trip_through_json_with_their_links() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let (offer, purchase) = signed_referral(&p, 1, 0);
+		let rebate = valid_rebate(&p, 1, PayoutCondition::ReferralSettled);
+		let json = serde_json::to_string(&offer).expect("serializes");
+		assert!(json.contains("\"designates\""), "{json}");
+		assert_eq!(serde_json::from_str::<SignedOfferOf<Test>>(&json).ok(), Some(offer));
+		let json = serde_json::to_string(&purchase).expect("serializes");
+		assert_eq!(serde_json::from_str::<SignedPurchaseOf<Test>>(&json).ok(), Some(purchase));
+		let json = serde_json::to_string(&rebate).expect("serializes");
+		assert!(json.contains("\"referral_settled\""), "{json}");
+		assert_eq!(serde_json::from_str::<SignedRebateOf<Test>>(&json).ok(), Some(rebate));
+		// Malformed JSON and a chain over the bound are refused.
+		assert!(serde_json::from_str::<SignedRebateOf<Test>>("{\"document\":").is_err());
+	});
+}
