@@ -8,13 +8,21 @@ if ! command -v cargo >/dev/null 2>&1; then
 	echo "cargo is required (https://rustup.rs)" >&2
 	exit 1
 fi
+if command -v rustup >/dev/null 2>&1; then
+	echo "== the wasm target the runtime's wasm build needs"
+	rustup target add wasm32v1-none
+else
+	echo "rustup is required to add the wasm32v1-none target" >&2
+	exit 1
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 echo "== formatting"
 cargo fmt --all -- --check
 
-echo "== unit, property and benchmark tests (runtime-benchmarks, try-runtime)"
+echo "== unit, property, benchmark and runtime tests (runtime-benchmarks, try-runtime; builds the wasm runtime)"
 cargo test --workspace --all-targets --features runtime-benchmarks,try-runtime 2>&1 | tee "$log"
 
 echo "== the pallet builds without std"

@@ -1,0 +1,57 @@
+//! Named genesis presets: `development` and `local_testnet` fund the well-known dev accounts and
+//! make Alice (or Alice and Bob) the Aura authorities.
+
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, UNIT};
+use alloc::{vec, vec::Vec};
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+
+/// What each dev account starts with.
+pub const DEV_ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+
+/// The genesis of a chain with these Aura authorities and funded accounts, as the JSON a preset
+/// is made of.
+pub fn genesis(authorities: Vec<AuraId>, endowed: Vec<AccountId>) -> serde_json::Value {
+	let config = RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
+			..Default::default()
+		},
+		aura: pallet_aura::GenesisConfig { authorities },
+		..Default::default()
+	};
+	serde_json::to_value(config).unwrap_or_default()
+}
+
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
+}
+
+/// The `development` preset: Alice authors; every dev account is funded.
+pub fn development() -> serde_json::Value {
+	genesis(vec![Sr25519Keyring::Alice.public().into()], dev_accounts())
+}
+
+/// The `local_testnet` preset: Alice and Bob author; every dev account is funded.
+pub fn local_testnet() -> serde_json::Value {
+	genesis(
+		vec![Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()],
+		dev_accounts(),
+	)
+}
+
+/// The preset called `id`, as JSON bytes.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let value = match id.as_ref() {
+		DEV_RUNTIME_PRESET => development(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
+		_ => return None,
+	};
+	serde_json::to_vec(&value).ok()
+}
+
+/// The names of the presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+}

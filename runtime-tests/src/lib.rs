@@ -1,0 +1,403 @@
+//! A chain of `rebate-test-runtime` in a test's memory: signed extrinsics with the runtime's
+//! transaction extensions, blocks authored the way a node authors them (Aura pre-runtime digest,
+//! timestamp inherent, `initialize_block` / `apply_extrinsic` / `finalize_block`), then imported
+//! with `Executive::execute_block`, which checks the extrinsics root, the state root and every
+//! signature again.
+
+use codec::{Decode, Encode};
+use frame_support::dispatch::GetDispatchInfo;
+use pallet_referral_rebate::mock::Key;
+use rebate_test_runtime::{
+	AccountId, Balance, Block, BuildStorage, Executive, Header, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic, SLOT_DURATION,
+};
+use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
+use sp_core::H256;
+use sp_runtime::{
+	generic::{Digest, DigestItem, Era},
+	traits::{BlakeTwo256, Block as BlockT, Hash as _, Header as _},
+	ApplyExtrinsicResult, MultiAddress,
+};
+
+pub use pallet_referral_rebate::mock::Key as DevKey;
+
+/// The outcome of one block.
+#[derive(Debug)]
+pub struct Produced {
+	/// The block as imported.
+	pub block: Block,
+	/// What `apply_extrinsic` returned for each submitted extrinsic, in order. Extrinsics that
+	/// were invalid (`Err`) are not in the block, as a node's block builder would drop them.
+	pub results: Vec<ApplyExtrinsicResult>,
+	/// The block's events.
+	pub events: Vec<RuntimeEvent>,
+}
+
+/// A chain in memory.
+pub struct Chain {
+	ext: sp_io::TestExternalities,
+	parent: H256,
+	number: u32,
+}
+
+impl Chain {
+	/// A chain from a genesis config.
+	pub fn new(genesis: RuntimeGenesisConfig) -> Self {
+		let storage = genesis.build_storage().expect("genesis builds");
+		let mut ext = sp_io::TestExternalities::new(storage);
+		// The genesis header a node computes: the genesis state's root, an empty extrinsics root.
+		let genesis_hash = ext.execute_with(|| {
+			let state_root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+			let extrinsics_root = BlakeTwo256::trie_root(Vec::new(), sp_runtime::StateVersion::V1);
+			Header::new(
+				0,
+				extrinsics_root,
+				H256::decode(&mut &state_root[..]).expect("32-byte root"),
+				Default::default(),
+				Default::default(),
+			)
+			.hash()
+		});
+		ext.commit_all().expect("genesis commits");
+		let mut chain = Chain { ext, parent: genesis_hash, number: 0 };
+		// Block 1 records the genesis hash on chain (frame-system's genesis holds a placeholder
+		// until then), so every transaction signed from here on is for the real genesis.
+		chain.produce(vec![]);
+		chain
+	}
+
+	/// A chain from the runtime's `development` preset, with `extra` accounts funded (or
+	/// re-funded) as given.
+	pub fn development(extra: &[(AccountId, Balance)]) -> Self {
+		let mut json = rebate_test_runtime::genesis::development();
+		let balances = json["balances"]["balances"].as_array_mut().expect("balances in preset");
+		for (who, amount) in extra {
+			let who = serde_json::json!(who);
+			balances.retain(|entry| entry[0] != who);
+			balances.push(serde_json::json!([who, amount]));
+		}
+		let config: RuntimeGenesisConfig = serde_json::from_value(json).expect("preset parses");
+		Self::new(config)
+	}
+
+	/// The genesis hash (what `CheckGenesis` and document links sign).
+	pub fn genesis_hash(&mut self) -> H256 {
+		self.with_state(|| System::block_hash(0))
+	}
+
+	/// The number of the last imported block.
+	pub fn best_number(&self) -> u32 {
+		self.number
+	}
+
+	/// Run `f` against the chain's current state (changes are kept).
+	pub fn with_state<R>(&mut self, f: impl FnOnce() -> R) -> R {
+		self.ext.execute_with(f)
+	}
+
+	/// Hand the chain's state to `f` as externalities, for an executor to run the wasm runtime
+	/// over it; [`Self::commit`] keeps what it changed.
+	pub fn with_ext<R>(
+		&mut self,
+		f: impl FnOnce(&mut dyn sp_core::traits::Externalities) -> R,
+	) -> R {
+		let mut ext = self.ext.ext();
+		f(&mut ext)
+	}
+
+	/// Commit the changes made through [`Self::with_ext`].
+	pub fn commit(&mut self) {
+		self.ext.commit_all().expect("changes commit");
+	}
+
+	/// Sign `call` as `key`, with its next nonce, immortal, no tip.
+	pub fn sign(&mut self, key: &Key, call: RuntimeCall) -> UncheckedExtrinsic {
+		let who = key.account();
+		let nonce = self.with_state(|| System::account_nonce(&who));
+		self.sign_with(key, call, nonce, Era::Immortal)
+	}
+
+	/// Sign `call` as `key` with this nonce and era.
+	pub fn sign_with(
+		&mut self,
+		key: &Key,
+		call: RuntimeCall,
+		nonce: u32,
+		era: Era,
+	) -> UncheckedExtrinsic {
+		let extension: TxExtension = (
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(era),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		);
+		let payload = self.with_state(|| {
+			SignedPayload::new(call.clone(), extension.clone()).expect("implicit data available")
+		});
+		let signature = payload.using_encoded(|bytes| key.sign(bytes));
+		UncheckedExtrinsic::new_signed(call, MultiAddress::Id(key.account()), signature, extension)
+	}
+
+	/// Author a block with `extrinsics` (after the timestamp inherent) and import it.
+	pub fn produce(&mut self, extrinsics: Vec<UncheckedExtrinsic>) -> Produced {
+		let number = self.number + 1;
+		let slot = Slot::from(number as u64);
+		let digest = Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode())] };
+		let header =
+			Header::new(number, Default::default(), Default::default(), self.parent, digest);
+		let timestamp =
+			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+				now: number as u64 * SLOT_DURATION,
+			}));
+
+		// Author on a copy of the state, as a node's block builder does, then throw it away.
+		let mut scratch = sp_io::TestExternalities::default();
+		scratch.backend = self.ext.as_backend();
+		let (block, results) = scratch.execute_with(|| {
+			Executive::initialize_block(&header);
+			let inherent = Executive::apply_extrinsic(timestamp.clone());
+			assert!(matches!(inherent, Ok(Ok(()))), "timestamp inherent: {inherent:?}");
+			let mut included = vec![timestamp];
+			let mut results = Vec::new();
+			for xt in extrinsics {
+				// As sc-block-builder: an invalid extrinsic leaves no trace in the block.
+				sp_io::storage::start_transaction();
+				let result = Executive::apply_extrinsic(xt.clone());
+				if result.is_ok() {
+					sp_io::storage::commit_transaction();
+					included.push(xt);
+				} else {
+					sp_io::storage::rollback_transaction();
+				}
+				results.push(result);
+			}
+			let header = Executive::finalize_block();
+			(Block::new(header, included), results)
+		});
+
+		// Import: re-execute and check everything, as every node does.
+		let events = self.ext.execute_with(|| {
+			Executive::execute_block(block.clone().into());
+			System::events().into_iter().map(|r| r.event).collect()
+		});
+		self.ext.commit_all().expect("block commits");
+		self.parent = block.header().hash();
+		self.number = number;
+		Produced { block, results, events }
+	}
+
+	/// Produce empty blocks until block `n` is imported.
+	pub fn advance_to(&mut self, n: u32) {
+		while self.number < n {
+			self.produce(vec![]);
+		}
+	}
+
+	/// `who`'s free balance.
+	pub fn free(&mut self, who: &AccountId) -> Balance {
+		self.with_state(|| pallet_balances::Pallet::<Runtime>::free_balance(who))
+	}
+
+	/// `who`'s balance held as rebate escrow.
+	pub fn escrow(&mut self, who: &AccountId) -> Balance {
+		use frame_support::traits::fungible::InspectHold;
+		let reason = rebate_test_runtime::RuntimeHoldReason::ReferralRebate(
+			pallet_referral_rebate::HoldReason::RebateEscrow,
+		);
+		self.with_state(|| pallet_balances::Pallet::<Runtime>::balance_on_hold(&reason, who))
+	}
+
+	/// The weight the runtime declares for `xt` and the fee it would charge, by the
+	/// transaction-payment runtime API's logic.
+	pub fn weight_and_fee(
+		&mut self,
+		xt: &UncheckedExtrinsic,
+	) -> (frame_support::weights::Weight, Balance) {
+		let len = xt.encoded_size() as u32;
+		let info = xt.get_dispatch_info();
+		let fee = self.with_state(|| {
+			pallet_transaction_payment::Pallet::<Runtime>::query_info(xt.clone(), len).partial_fee
+		});
+		(info.total_weight(), fee)
+	}
+}
+
+/// The fee `who` paid in `events` (from `TransactionFeePaid`).
+pub fn fee_paid(events: &[RuntimeEvent], who: &AccountId) -> Balance {
+	events
+		.iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid {
+					who: w, actual_fee, ..
+				},
+			) if w == who => Some(*actual_fee),
+			_ => None,
+		})
+		.sum()
+}
+
+/// The actual weight of the normal-class extrinsics in `events` (after refunds), from
+/// `ExtrinsicSuccess` / `ExtrinsicFailed`.
+pub fn normal_weight_used(events: &[RuntimeEvent]) -> frame_support::weights::Weight {
+	use frame_support::dispatch::DispatchClass;
+	events
+		.iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { dispatch_info })
+			| RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_info, ..
+			}) if dispatch_info.class == DispatchClass::Normal => Some(dispatch_info.weight),
+			_ => None,
+		})
+		.fold(Default::default(), |a, w| a + w)
+}
+
+/// The referral-rebate events among `events`.
+pub fn rebate_events(events: &[RuntimeEvent]) -> Vec<pallet_referral_rebate::Event<Runtime>> {
+	events
+		.iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::ReferralRebate(e) => Some(e.clone()),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Documents of one promotion on this runtime, built and signed off chain with the pallet's own
+/// types and payload function.
+pub mod documents {
+	use super::*;
+	use pallet_referral_rebate::{
+		Framing, Offer, OfferOf, PayoutCondition, PromotionId, PurchaseId, Rebate, RebateOf,
+		ReferredPurchase, ReferredPurchaseOf, Signed, SignedOfferOf, SignedPurchaseOf,
+		SignedRebateOf,
+	};
+
+	/// The three parties' keys.
+	#[derive(Clone)]
+	pub struct Parties {
+		pub merchant: Key,
+		pub customer: Key,
+		pub referee: Key,
+	}
+
+	impl Parties {
+		/// Alice sells, Bob refers, Charlie is referred (sr25519 dev keys).
+		pub fn dev() -> Self {
+			Parties {
+				merchant: Key::sr("//Alice"),
+				customer: Key::sr("//Bob"),
+				referee: Key::sr("//Charlie"),
+			}
+		}
+	}
+
+	/// The terms of one promotion.
+	#[derive(Clone, Copy, Debug)]
+	pub struct Terms {
+		pub promotion_id: PromotionId,
+		pub origin_purchase: PurchaseId,
+		pub original_price: Balance,
+		pub discounted_price: Balance,
+		pub rebate: Balance,
+		pub settle_by: u32,
+		pub pay_at: u32,
+		pub condition: PayoutCondition,
+	}
+
+	pub fn offer(p: &Parties, t: &Terms) -> OfferOf<Runtime> {
+		Offer {
+			promotion_id: t.promotion_id,
+			merchant: p.merchant.account(),
+			customer: p.customer.account(),
+			origin_purchase: t.origin_purchase,
+			original_price: t.original_price,
+			discounted_price: t.discounted_price,
+			settle_by: t.settle_by,
+			pay_at: t.pay_at,
+		}
+	}
+
+	pub fn rebate(p: &Parties, t: &Terms) -> RebateOf<Runtime> {
+		Rebate {
+			promotion_id: t.promotion_id,
+			merchant: p.merchant.account(),
+			customer: p.customer.account(),
+			amount: t.rebate,
+			pay_at: t.pay_at,
+			condition: t.condition,
+		}
+	}
+
+	pub fn purchase(p: &Parties, t: &Terms) -> ReferredPurchaseOf<Runtime> {
+		ReferredPurchase {
+			promotion_id: t.promotion_id,
+			merchant: p.merchant.account(),
+			buyer: p.referee.account(),
+			referrer: p.customer.account(),
+			price: t.discounted_price,
+			settle_by: t.settle_by,
+		}
+	}
+
+	fn link<D: pallet_referral_rebate::Document<AccountId>>(
+		s: &mut Signed<D, AccountId, rebate_test_runtime::Signature>,
+		genesis: &H256,
+		key: &Key,
+		designates: Option<AccountId>,
+	) {
+		s.sign_next(genesis, designates, Framing::Raw, |m| key.sign(m)).expect("room for a link");
+	}
+
+	/// Offer: merchant → customer (designating the referee) → referee.
+	pub fn signed_offer(genesis: &H256, p: &Parties, t: &Terms) -> SignedOfferOf<Runtime> {
+		let mut s = Signed::unsigned(offer(p, t));
+		link(&mut s, genesis, &p.merchant, None);
+		link(&mut s, genesis, &p.customer, Some(p.referee.account()));
+		link(&mut s, genesis, &p.referee, None);
+		s
+	}
+
+	/// Rebate: merchant → referee (designating itself) → customer.
+	pub fn signed_rebate(genesis: &H256, p: &Parties, t: &Terms) -> SignedRebateOf<Runtime> {
+		let mut s = Signed::unsigned(rebate(p, t));
+		link(&mut s, genesis, &p.merchant, None);
+		link(&mut s, genesis, &p.referee, Some(p.referee.account()));
+		link(&mut s, genesis, &p.customer, None);
+		s
+	}
+
+	/// Referred purchase: customer → referee.
+	pub fn signed_purchase(genesis: &H256, p: &Parties, t: &Terms) -> SignedPurchaseOf<Runtime> {
+		let mut s = Signed::unsigned(purchase(p, t));
+		link(&mut s, genesis, &p.customer, None);
+		link(&mut s, genesis, &p.referee, None);
+		s
+	}
+
+	/// The `settle_referral` call for these terms.
+	pub fn settle_call(genesis: &H256, p: &Parties, t: &Terms) -> RuntimeCall {
+		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::settle_referral {
+			offer: Box::new(signed_offer(genesis, p, t)),
+			purchase: Box::new(signed_purchase(genesis, p, t)),
+		})
+	}
+
+	/// The `submit_rebate` call for these terms.
+	pub fn submit_call(genesis: &H256, p: &Parties, t: &Terms) -> RuntimeCall {
+		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::submit_rebate {
+			rebate: Box::new(signed_rebate(genesis, p, t)),
+		})
+	}
+
+	/// The `purchase` call.
+	pub fn purchase_call(merchant: AccountId, price: Balance) -> RuntimeCall {
+		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::purchase { merchant, price })
+	}
+}

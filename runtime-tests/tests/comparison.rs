@@ -1,0 +1,217 @@
+//! One three-party agreement done with pallet-multisig against the same agreement done with
+//! `settle_referral`, in the same runtime and one run; and how many complete referrals fit in a
+//! block. The figures are printed (run with `--nocapture`) for the docs.
+
+use frame_support::{dispatch::DispatchClass, weights::Weight};
+use pallet_referral_rebate::{PayoutCondition, WeightInfo as _};
+use rebate_runtime_tests::{
+	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
+	fee_paid, normal_weight_used, Chain,
+};
+use rebate_test_runtime::{
+	Balance, Runtime, RuntimeBlockLength, RuntimeBlockWeights, RuntimeCall, UNIT,
+};
+
+fn sum(items: &[(Weight, Balance)]) -> (Weight, Balance) {
+	items.iter().fold((Weight::zero(), 0), |(w, f), (iw, ifee)| (w + *iw, f + ifee))
+}
+
+#[test]
+fn multisig_against_settle_referral() {
+	let p = Parties::dev();
+	let (a, b, c) = (p.merchant.account(), p.customer.account(), p.referee.account());
+	let mut chain = Chain::development(&[]);
+	let genesis = chain.genesis_hash();
+
+	// The multisig way: Alice, Bob and Charlie, threshold 3; the last approval executes the
+	// agreed payment (Charlie's 80 units to Alice, from the multisig account).
+	let signatories = |me: &sp_runtime::AccountId32| {
+		let mut others: Vec<_> = [&a, &b, &c].into_iter().filter(|x| *x != me).cloned().collect();
+		others.sort();
+		others
+	};
+	let multi = pallet_multisig::Pallet::<Runtime>::multi_account_id(
+		&{
+			let mut all = vec![a.clone(), b.clone(), c.clone()];
+			all.sort();
+			all
+		},
+		3,
+	);
+	let fund = chain.sign(
+		&p.referee,
+		RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: multi.clone().into(),
+			value: 100 * UNIT,
+		}),
+	);
+	assert!(matches!(chain.produce(vec![fund]).results[..], [Ok(Ok(()))]));
+	let payment = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: a.clone().into(),
+		value: 80 * UNIT,
+	});
+	let payment_weight = {
+		use frame_support::dispatch::GetDispatchInfo;
+		payment.get_dispatch_info().call_weight
+	};
+	let call_hash = sp_io::hashing::blake2_256(&codec::Encode::encode(&payment));
+
+	let mut multisig = Vec::new();
+	let first = chain.sign(
+		&p.merchant,
+		RuntimeCall::Multisig(pallet_multisig::Call::approve_as_multi {
+			threshold: 3,
+			other_signatories: signatories(&a),
+			maybe_timepoint: None,
+			call_hash,
+			max_weight: payment_weight,
+		}),
+	);
+	multisig.push(chain.weight_and_fee(&first));
+	let block = chain.produce(vec![first]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	let timepoint = pallet_multisig::Timepoint { height: block.block.header.number, index: 1 };
+	let mut fees = fee_paid(&block.events, &a);
+	let mut used = normal_weight_used(&block.events);
+
+	let second = chain.sign(
+		&p.customer,
+		RuntimeCall::Multisig(pallet_multisig::Call::approve_as_multi {
+			threshold: 3,
+			other_signatories: signatories(&b),
+			maybe_timepoint: Some(timepoint),
+			call_hash,
+			max_weight: payment_weight,
+		}),
+	);
+	multisig.push(chain.weight_and_fee(&second));
+	let block = chain.produce(vec![second]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	fees += fee_paid(&block.events, &b);
+	used += normal_weight_used(&block.events);
+
+	let a0 = chain.free(&a);
+	let last = chain.sign(
+		&p.referee,
+		RuntimeCall::Multisig(pallet_multisig::Call::as_multi {
+			threshold: 3,
+			other_signatories: signatories(&c),
+			maybe_timepoint: Some(timepoint),
+			call: Box::new(payment),
+			max_weight: payment_weight,
+		}),
+	);
+	multisig.push(chain.weight_and_fee(&last));
+	let block = chain.produce(vec![last]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	fees += fee_paid(&block.events, &c);
+	used += normal_weight_used(&block.events);
+	assert!(
+		block.events.iter().any(|e| matches!(
+			e,
+			rebate_test_runtime::RuntimeEvent::Multisig(pallet_multisig::Event::MultisigExecuted {
+				result: Ok(()),
+				..
+			})
+		)),
+		"the payment executed"
+	);
+	assert!(chain.free(&a) >= a0 + 80 * UNIT - fees);
+
+	// The referral way: one extrinsic by the merchant carrying the three parties' signatures.
+	let xt = chain.sign(&p.customer, purchase_call(a.clone(), 100 * UNIT));
+	chain.produce(vec![xt]);
+	let now = chain.best_number();
+	let t = Terms {
+		promotion_id: 1,
+		origin_purchase: 0,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		rebate: 15 * UNIT,
+		settle_by: now + 5,
+		pay_at: now + 10,
+		condition: PayoutCondition::ReferralSettled,
+	};
+	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	let referral = chain.weight_and_fee(&settle);
+	let block = chain.produce(vec![settle]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	let referral_fee = fee_paid(&block.events, &a);
+	let referral_used = normal_weight_used(&block.events);
+
+	let (mw, mf) = sum(&multisig);
+	println!(
+		"multisig, 3 extrinsics: declared {} ps / {} B, used {} ps / {} B, fee quoted {mf}, paid {fees}",
+		mw.ref_time(),
+		mw.proof_size(),
+		used.ref_time(),
+		used.proof_size(),
+	);
+	println!(
+		"settle_referral, 1 extrinsic: declared {} ps / {} B, used {} ps / {} B, fee quoted {}, paid {referral_fee}",
+		referral.0.ref_time(),
+		referral.0.proof_size(),
+		referral_used.ref_time(),
+		referral_used.proof_size(),
+		referral.1,
+	);
+	println!(
+		"multisig / settle_referral: used weight {:.2}x, fee paid {:.2}x",
+		used.ref_time() as f64 / referral_used.ref_time() as f64,
+		fees as f64 / referral_fee as f64
+	);
+	// Fees are charged on the declared weight, less what the extrinsic returned unused.
+	assert!(fees <= mf && fees > 0);
+	assert!(referral_fee <= referral.1 && referral_fee > 0);
+	// Declared weights exclude the per-extrinsic base weight that the used weights include.
+	assert!(
+		used.ref_time() > mw.ref_time() / 2 && referral_used.ref_time() > referral.0.ref_time()
+	);
+}
+
+#[test]
+fn complete_referrals_per_block() {
+	let p = Parties::dev();
+	let mut chain = Chain::development(&[]);
+	let genesis = chain.genesis_hash();
+	let t = Terms {
+		promotion_id: 1,
+		origin_purchase: 0,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		rebate: 15 * UNIT,
+		settle_by: 50,
+		pay_at: 60,
+		condition: PayoutCondition::ReferralSettled,
+	};
+	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	let submit = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
+	let (settle_w, _) = chain.weight_and_fee(&settle);
+	let (submit_w, _) = chain.weight_and_fee(&submit);
+	let per_referral = settle_w + submit_w;
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let max_normal = normal.max_total.unwrap_or(weights.max_block);
+	let by_time = max_normal.ref_time() / per_referral.ref_time();
+	let by_proof =
+		max_normal.proof_size().checked_div(per_referral.proof_size()).unwrap_or(u64::MAX);
+	let len = (codec::Encode::encoded_size(&settle) + codec::Encode::encoded_size(&submit)) as u64;
+	let max_len = *RuntimeBlockLength::get().max.get(DispatchClass::Normal) as u64;
+	let by_length = max_len / len;
+	let fit = by_time.min(by_proof).min(by_length);
+	// Payouts happen in the hook, within MaxHookWeight, at the rebate block.
+	let hook = <Runtime as pallet_referral_rebate::Config>::MaxHookWeight::get();
+	let per_payout = pallet_referral_rebate::weights::SubstrateWeight::<Runtime>::on_initialize(1)
+		- pallet_referral_rebate::weights::SubstrateWeight::<Runtime>::on_initialize(0);
+	let payouts = hook.ref_time() / per_payout.ref_time();
+	println!(
+		"per referral (settle + submit): ref_time {} ps, proof {} B, {} bytes",
+		per_referral.ref_time(),
+		per_referral.proof_size(),
+		len
+	);
+	println!(
+		"complete referrals per block at 75% normal dispatch: {fit} (by ref_time {by_time}, by proof {by_proof}, by length {by_length}); payouts per block within MaxHookWeight: {payouts}"
+	);
+	assert!(fit > 0 && payouts > 0);
+}

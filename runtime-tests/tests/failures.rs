@@ -1,0 +1,195 @@
+//! Failures at the runtime level: late documents, replays, another chain's documents, fee payers
+//! who cannot pay, expired mortality. Each one is refused with a named reason and moves nothing
+//! but the fee (or, for an invalid transaction, not even that).
+
+use pallet_referral_rebate::{Error as RebateError, PayoutCondition};
+use rebate_runtime_tests::{
+	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
+	fee_paid, Chain, DevKey as Key,
+};
+use rebate_test_runtime::{Balance, Runtime, RuntimeCall, UNIT};
+use sp_core::H256;
+use sp_runtime::{
+	generic::Era,
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	DispatchError,
+};
+
+fn setup() -> (Chain, Parties, Terms, H256) {
+	let p = Parties::dev();
+	let mut chain = Chain::development(&[]);
+	let genesis = chain.genesis_hash();
+	let xt = chain.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
+	assert!(matches!(chain.produce(vec![xt]).results[..], [Ok(Ok(()))]));
+	let now = chain.best_number();
+	let t = Terms {
+		promotion_id: 9,
+		origin_purchase: 0,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		rebate: 15 * UNIT,
+		settle_by: now + 3,
+		pay_at: now + 6,
+		condition: PayoutCondition::ReferralSettled,
+	};
+	(chain, p, t, genesis)
+}
+
+fn module_error(e: RebateError<Runtime>) -> DispatchError {
+	e.into()
+}
+
+/// Submit `call` as `key`: it is included, fails with `error`, charges only the fee.
+fn fails_with(chain: &mut Chain, key: &Key, call: RuntimeCall, error: RebateError<Runtime>) {
+	let who = key.account();
+	let before = chain.free(&who);
+	let xt = chain.sign(key, call);
+	let block = chain.produce(vec![xt]);
+	match &block.results[..] {
+		[Ok(Err(e))] => assert_eq!(e, &module_error(error)),
+		other => panic!("expected a dispatch error, got {other:?}"),
+	}
+	let fee = fee_paid(&block.events, &who);
+	assert!(fee > 0);
+	assert_eq!(chain.free(&who), before - fee, "only the fee was taken");
+	assert!(block.events.iter().any(|e| matches!(
+		e,
+		rebate_test_runtime::RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. })
+	)));
+}
+
+#[test]
+fn a_settle_after_its_deadline_is_refused() {
+	let (mut chain, p, t, genesis) = setup();
+	chain.advance_to(t.settle_by - 1);
+	let r0 = chain.free(&p.referee.account());
+	// The next block is settle-by itself: too late.
+	fails_with(
+		&mut chain,
+		&p.merchant,
+		settle_call(&genesis, &p, &t),
+		RebateError::SettleDeadlinePassed,
+	);
+	assert_eq!(chain.free(&p.referee.account()), r0);
+}
+
+#[test]
+fn a_settle_in_the_last_allowed_block_is_accepted() {
+	let (mut chain, p, t, genesis) = setup();
+	chain.advance_to(t.settle_by - 2);
+	let xt = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	let block = chain.produce(vec![xt]);
+	assert_eq!(block.block.header.number, t.settle_by - 1);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+}
+
+#[test]
+fn a_rebate_after_pay_at_is_refused() {
+	let (mut chain, p, t, genesis) = setup();
+	chain.advance_to(t.pay_at - 1);
+	fails_with(
+		&mut chain,
+		&p.customer,
+		submit_call(&genesis, &p, &t),
+		RebateError::RebateDeadlinePassed,
+	);
+	assert_eq!(chain.escrow(&p.merchant.account()), 0);
+}
+
+#[test]
+fn a_replayed_extrinsic_is_invalid_and_not_included() {
+	let (mut chain, p, t, genesis) = setup();
+	let xt = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	assert!(matches!(chain.produce(vec![xt.clone()]).results[..], [Ok(Ok(()))]));
+	let before = chain.free(&p.merchant.account());
+	let block = chain.produce(vec![xt]);
+	assert_eq!(
+		block.results,
+		vec![Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))]
+	);
+	assert_eq!(block.block.extrinsics.len(), 1, "only the timestamp inherent");
+	assert_eq!(chain.free(&p.merchant.account()), before, "no fee for an invalid transaction");
+}
+
+#[test]
+fn a_replayed_settle_with_a_fresh_nonce_is_refused_by_the_pallet() {
+	let (mut chain, p, t, genesis) = setup();
+	let xt = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	assert!(matches!(chain.produce(vec![xt]).results[..], [Ok(Ok(()))]));
+	fails_with(&mut chain, &p.merchant, settle_call(&genesis, &p, &t), RebateError::AlreadySettled);
+}
+
+#[test]
+fn documents_signed_for_another_genesis_are_refused() {
+	let (mut chain, p, t, _) = setup();
+	let other = H256::repeat_byte(7);
+	fails_with(
+		&mut chain,
+		&p.merchant,
+		settle_call(&other, &p, &t),
+		RebateError::BadOfferMerchantSignature,
+	);
+	fails_with(
+		&mut chain,
+		&p.customer,
+		submit_call(&other, &p, &t),
+		RebateError::BadRebateMerchantSignature,
+	);
+}
+
+#[test]
+fn a_fee_payer_who_cannot_pay_is_refused_before_dispatch() {
+	let (mut chain, p, t, genesis) = setup();
+	let pauper = Key::sr("//Pauper");
+	let call = submit_call(&genesis, &Parties { customer: pauper.clone(), ..p }, &t);
+	let xt = chain.sign(&pauper, call);
+	let block = chain.produce(vec![xt]);
+	assert_eq!(
+		block.results,
+		vec![Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))]
+	);
+	assert_eq!(chain.free(&pauper.account()), 0);
+}
+
+#[test]
+fn an_expired_mortal_transaction_is_refused() {
+	let (mut chain, p, _, _) = setup();
+	let now = chain.best_number() as u64;
+	let xt = chain.sign_with(
+		&p.customer,
+		purchase_call(p.merchant.account(), 10 * UNIT),
+		1,
+		Era::mortal(4, now - 1),
+	);
+	chain.advance_to(now as u32 + 8);
+	let block = chain.produce(vec![xt]);
+	assert_eq!(
+		block.results,
+		// Past its period the era names another birth block, so the signed payload no longer
+		// matches: the signature is refused.
+		vec![Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))]
+	);
+}
+
+#[test]
+fn a_merchant_without_free_funds_cannot_escrow() {
+	let p = Parties { merchant: Key::sr("//Poor merchant"), ..Parties::dev() };
+	let mut chain = Chain::development(&[(p.merchant.account(), 5 * UNIT)]);
+	let genesis = chain.genesis_hash();
+	let t = Terms {
+		promotion_id: 1,
+		origin_purchase: 0,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		rebate: 15 * UNIT as Balance,
+		settle_by: 5,
+		pay_at: 10,
+		condition: PayoutCondition::Unconditional,
+	};
+	fails_with(
+		&mut chain,
+		&p.customer,
+		submit_call(&genesis, &p, &t),
+		RebateError::MerchantCannotEscrow,
+	);
+}

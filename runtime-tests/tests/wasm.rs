@@ -1,0 +1,120 @@
+//! The runtime's wasm blob: it exists, it executes (version, metadata, a whole block built
+//! natively and re-executed in wasm), and its metadata lists the pallet's calls, events and
+//! errors. Needs the `wasm` feature (default) and the wasm32v1-none target.
+#![cfg(feature = "wasm")]
+
+use codec::{Decode, Encode};
+use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+use rebate_runtime_tests::{
+	documents::{purchase_call, settle_call, Parties, Terms},
+	Chain,
+};
+use rebate_test_runtime::{Block, UNIT, VERSION, WASM_BINARY};
+use sc_executor::WasmExecutor;
+use sc_executor_common::runtime_blob::RuntimeBlob;
+
+fn blob() -> RuntimeBlob {
+	let wasm = WASM_BINARY.expect(
+		"the wasm blob was not built: build with the `wasm` feature and without SKIP_WASM_BUILD",
+	);
+	RuntimeBlob::uncompress_if_needed(wasm).expect("a valid wasm blob")
+}
+
+fn executor() -> WasmExecutor<sp_io::SubstrateHostFunctions> {
+	WasmExecutor::builder().build()
+}
+
+#[test]
+fn the_wasm_runtime_reports_its_version_and_metadata() {
+	let wasm = WASM_BINARY.expect("built with the wasm feature");
+	println!("wasm runtime: {} bytes (compressed)", wasm.len());
+	let mut chain = Chain::development(&[]);
+	let (version, metadata) = chain.with_ext(|ext| {
+		let version = executor()
+			.uncached_call(blob(), ext, false, "Core_version", &[])
+			.expect("Core_version executes");
+		let metadata = executor()
+			.uncached_call(blob(), ext, false, "Metadata_metadata", &[])
+			.expect("Metadata_metadata executes");
+		(version, metadata)
+	});
+	let version = sp_version::RuntimeVersion::decode(&mut &version[..]).expect("a version");
+	assert_eq!(version.spec_name, VERSION.spec_name);
+	assert_eq!(version.spec_version, VERSION.spec_version);
+
+	let opaque = Vec::<u8>::decode(&mut &metadata[..]).expect("opaque metadata");
+	let prefixed = RuntimeMetadataPrefixed::decode(&mut &opaque[..]).expect("metadata decodes");
+	let RuntimeMetadata::V14(metadata) = prefixed.1 else { panic!("metadata v14 by default") };
+	let pallet = metadata
+		.pallets
+		.iter()
+		.find(|p| p.name == "ReferralRebate")
+		.expect("the pallet is in the metadata");
+	let variants = |ty: Option<u32>| -> Vec<String> {
+		let id = ty.expect("has the type");
+		match &metadata.types.resolve(id).expect("type in registry").type_def {
+			scale_info::TypeDef::Variant(v) => v.variants.iter().map(|v| v.name.clone()).collect(),
+			other => panic!("not an enum: {other:?}"),
+		}
+	};
+	let calls = variants(pallet.calls.as_ref().map(|c| c.ty.id));
+	let events = variants(pallet.event.as_ref().map(|e| e.ty.id));
+	let errors = variants(pallet.error.as_ref().map(|e| e.ty.id));
+	for call in ["purchase", "settle_referral", "submit_rebate", "refund", "close_overdue"] {
+		assert!(calls.iter().any(|c| c == call), "call {call} in {calls:?}");
+	}
+	for event in [
+		"PurchaseRecorded",
+		"ReferralSettled",
+		"RebateScheduled",
+		"RebatePaid",
+		"RebateLapsed",
+		"PurchaseRefunded",
+	] {
+		assert!(events.iter().any(|e| e == event), "event {event} in {events:?}");
+	}
+	for error in ["SettleDeadlinePassed", "BadOfferRefereeSignature", "AgendaFull"] {
+		assert!(errors.iter().any(|e| e == error), "error {error} in {errors:?}");
+	}
+	let constants: Vec<_> = pallet.constants.iter().map(|c| c.name.clone()).collect();
+	assert!(constants.iter().any(|c| c == "MaxDuePerBlock"), "{constants:?}");
+}
+
+#[test]
+fn a_block_built_natively_executes_in_wasm() {
+	let p = Parties::dev();
+	let mut author = Chain::development(&[]);
+	let mut importer = Chain::development(&[]);
+	let genesis = author.genesis_hash();
+	assert_eq!(genesis, importer.genesis_hash());
+
+	// Block 2: a purchase. Block 3: a settlement carrying five document signatures.
+	let xt = author.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
+	let block2 = author.produce(vec![xt]).block;
+	let t = Terms {
+		promotion_id: 1,
+		origin_purchase: 0,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		rebate: 15 * UNIT,
+		settle_by: 10,
+		pay_at: 20,
+		condition: pallet_referral_rebate::PayoutCondition::ReferralSettled,
+	};
+	let xt = author.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	let produced = author.produce(vec![xt]);
+	assert!(matches!(produced.results[..], [Ok(Ok(()))]));
+
+	// The importer executes both blocks with the wasm runtime; execute_block checks the state
+	// and extrinsics roots, so equal results mean the wasm and native runtimes agree.
+	for block in [block2, produced.block] {
+		importer.with_ext(|ext| {
+			executor()
+				.uncached_call(blob(), ext, false, "Core_execute_block", &Block::encode(&block))
+				.expect("the wasm runtime executes the block");
+		});
+		importer.commit();
+	}
+	let referee = p.referee.account();
+	assert_eq!(importer.free(&referee), author.free(&referee));
+}
