@@ -22,8 +22,15 @@ trap 'rm -f "$log"' EXIT
 echo "== formatting"
 cargo fmt --all -- --check
 
-echo "== unit, property, benchmark and runtime tests (runtime-benchmarks, try-runtime; builds the wasm runtime)"
-cargo test --workspace --all-targets --features runtime-benchmarks,try-runtime 2>&1 | tee "$log"
+echo "== unit, property and benchmark tests (runtime-benchmarks, try-runtime)"
+cargo test --workspace --exclude rebate-runtime-tests --all-targets \
+	--features runtime-benchmarks,try-runtime 2>&1 | tee "$log"
+
+echo "== runtime tests: signed extrinsics in blocks, natively and with the production wasm"
+cargo test -p rebate-runtime-tests --all-targets 2>&1 | tee -a "$log"
+
+echo "== the benchmark-enabled wasm runtime builds (what frame-omni-bencher runs)"
+cargo build -q -p rebate-test-runtime --features wasm,runtime-benchmarks
 
 echo "== the pallet builds without std"
 cargo check -q -p pallet-referral-rebate --no-default-features

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::Pallet as ReferralRebate;
+use alloc::boxed::Box;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate as _, Get};
 use frame_system::RawOrigin;
