@@ -311,6 +311,23 @@ pub mod documents {
 		pub condition: PayoutCondition,
 	}
 
+	impl Terms {
+		/// Promotion 1 on purchase 0 (100 units, 80 for the referee, a 15-unit rebate), with a
+		/// `ReferralSettled` rebate, settle-by and pay-at as given.
+		pub fn standard(settle_by: u32, pay_at: u32) -> Self {
+			Terms {
+				promotion_id: 1,
+				origin_purchase: 0,
+				original_price: 100 * rebate_test_runtime::UNIT,
+				discounted_price: 80 * rebate_test_runtime::UNIT,
+				rebate: 15 * rebate_test_runtime::UNIT,
+				settle_by,
+				pay_at,
+				condition: PayoutCondition::ReferralSettled,
+			}
+		}
+	}
+
 	pub fn offer(p: &Parties, t: &Terms) -> OfferOf<Runtime> {
 		Offer {
 			promotion_id: t.promotion_id,

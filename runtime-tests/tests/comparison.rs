@@ -3,7 +3,7 @@
 //! block. The figures are printed (run with `--nocapture`) for the docs.
 
 use frame_support::{dispatch::DispatchClass, weights::Weight};
-use pallet_referral_rebate::{PayoutCondition, WeightInfo as _};
+use pallet_referral_rebate::WeightInfo as _;
 use rebate_runtime_tests::{
 	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
 	fee_paid, normal_weight_used, Chain,
@@ -122,16 +122,7 @@ fn multisig_against_settle_referral() {
 	let xt = chain.sign(&p.customer, purchase_call(a.clone(), 100 * UNIT));
 	chain.produce(vec![xt]);
 	let now = chain.best_number();
-	let t = Terms {
-		promotion_id: 1,
-		origin_purchase: 0,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		rebate: 15 * UNIT,
-		settle_by: now + 5,
-		pay_at: now + 10,
-		condition: PayoutCondition::ReferralSettled,
-	};
+	let t = Terms::standard(now + 5, now + 10);
 	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let referral = chain.weight_and_fee(&settle);
 	let block = chain.produce(vec![settle]);
@@ -174,16 +165,7 @@ fn complete_referrals_per_block() {
 	let p = Parties::dev();
 	let mut chain = Chain::development(&[]);
 	let genesis = chain.genesis_hash();
-	let t = Terms {
-		promotion_id: 1,
-		origin_purchase: 0,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		rebate: 15 * UNIT,
-		settle_by: 50,
-		pay_at: 60,
-		condition: PayoutCondition::ReferralSettled,
-	};
+	let t = Terms::standard(50, 60);
 	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let submit = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
 	let (settle_w, _) = chain.weight_and_fee(&settle);

@@ -7,7 +7,7 @@ use rebate_runtime_tests::{
 	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
 	fee_paid, Chain, DevKey as Key,
 };
-use rebate_test_runtime::{Balance, Runtime, RuntimeCall, UNIT};
+use rebate_test_runtime::{Runtime, RuntimeCall, UNIT};
 use sp_core::H256;
 use sp_runtime::{
 	generic::Era,
@@ -22,16 +22,7 @@ fn setup() -> (Chain, Parties, Terms, H256) {
 	let xt = chain.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
 	assert!(matches!(chain.produce(vec![xt]).results[..], [Ok(Ok(()))]));
 	let now = chain.best_number();
-	let t = Terms {
-		promotion_id: 9,
-		origin_purchase: 0,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		rebate: 15 * UNIT,
-		settle_by: now + 3,
-		pay_at: now + 6,
-		condition: PayoutCondition::ReferralSettled,
-	};
+	let t = Terms { promotion_id: 9, ..Terms::standard(now + 3, now + 6) };
 	(chain, p, t, genesis)
 }
 
@@ -176,16 +167,7 @@ fn a_merchant_without_free_funds_cannot_escrow() {
 	let p = Parties { merchant: Key::sr("//Poor merchant"), ..Parties::dev() };
 	let mut chain = Chain::development(&[(p.merchant.account(), 5 * UNIT)]);
 	let genesis = chain.genesis_hash();
-	let t = Terms {
-		promotion_id: 1,
-		origin_purchase: 0,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		rebate: 15 * UNIT as Balance,
-		settle_by: 5,
-		pay_at: 10,
-		condition: PayoutCondition::Unconditional,
-	};
+	let t = Terms { condition: PayoutCondition::Unconditional, ..Terms::standard(5, 10) };
 	fails_with(
 		&mut chain,
 		&p.customer,

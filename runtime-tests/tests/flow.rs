@@ -11,16 +11,7 @@ use rebate_test_runtime::{Balance, RuntimeCall, UNIT};
 const PRICE: Balance = 100 * UNIT;
 
 fn terms(origin_purchase: u64, now: u32, condition: PayoutCondition) -> Terms {
-	Terms {
-		promotion_id: 1,
-		origin_purchase,
-		original_price: PRICE,
-		discounted_price: 80 * UNIT,
-		rebate: 15 * UNIT,
-		settle_by: now + 5,
-		pay_at: now + 10,
-		condition,
-	}
+	Terms { origin_purchase, condition, ..Terms::standard(now + 5, now + 10) }
 }
 
 fn funded_chain(p: &Parties) -> Chain {

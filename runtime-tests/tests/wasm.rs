@@ -27,7 +27,8 @@ fn executor() -> WasmExecutor<sp_io::SubstrateHostFunctions> {
 #[test]
 fn the_wasm_runtime_reports_its_version_and_metadata() {
 	let wasm = WASM_BINARY.expect("built with the wasm feature");
-	println!("wasm runtime: {} bytes (compressed)", wasm.len());
+	let compressed = wasm.starts_with(&[0x52, 0xbc, 0x53, 0x76, 0x46, 0xdb, 0x8e, 0x05]);
+	println!("wasm runtime: {} bytes (zstd-compressed: {compressed})", wasm.len());
 	let mut chain = Chain::development(&[]);
 	let (version, metadata) = chain.with_ext(|ext| {
 		let version = executor()
@@ -91,16 +92,7 @@ fn a_block_built_natively_executes_in_wasm() {
 	// Block 2: a purchase. Block 3: a settlement carrying five document signatures.
 	let xt = author.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
 	let block2 = author.produce(vec![xt]).block;
-	let t = Terms {
-		promotion_id: 1,
-		origin_purchase: 0,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		rebate: 15 * UNIT,
-		settle_by: 10,
-		pay_at: 20,
-		condition: pallet_referral_rebate::PayoutCondition::ReferralSettled,
-	};
+	let t = Terms::standard(10, 20);
 	let xt = author.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let produced = author.produce(vec![xt]);
 	assert!(matches!(produced.results[..], [Ok(Ok(()))]));
