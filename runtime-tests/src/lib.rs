@@ -21,6 +21,46 @@ use sp_runtime::{
 
 pub use pallet_referral_rebate::mock::Key as DevKey;
 
+/// Executing blocks with the runtime's wasm blob, as a node imports them.
+pub mod wasm {
+	use super::*;
+
+	/// Execute `block` with the wasm runtime over `ext`; `false` if no wasm blob was built (the
+	/// caller then imports natively). The executor and its compiled module are cached.
+	#[cfg(feature = "wasm")]
+	pub fn execute_block(ext: &mut dyn sp_core::traits::Externalities, block: &Block) -> bool {
+		use sp_core::traits::{CallContext, CodeExecutor, RuntimeCode, WrappedRuntimeCode};
+		use std::sync::OnceLock;
+		static EXECUTOR: OnceLock<sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>> =
+			OnceLock::new();
+		let Some(wasm) = rebate_test_runtime::WASM_BINARY else { return false };
+		let executor = EXECUTOR.get_or_init(|| sc_executor::WasmExecutor::builder().build());
+		let code = WrappedRuntimeCode(wasm.into());
+		let runtime_code = RuntimeCode {
+			code_fetcher: &code,
+			heap_pages: None,
+			hash: sp_io::hashing::blake2_256(wasm).to_vec(),
+		};
+		let (result, _) = executor.call(
+			ext,
+			&runtime_code,
+			"Core_execute_block",
+			&block.encode(),
+			CallContext::Onchain { import: true },
+		);
+		result.unwrap_or_else(|e| {
+			panic!("the wasm runtime refused block {}: {e}", block.header().number)
+		});
+		true
+	}
+
+	/// Without the `wasm` feature there is no blob: import natively.
+	#[cfg(not(feature = "wasm"))]
+	pub fn execute_block(_: &mut dyn sp_core::traits::Externalities, _: &Block) -> bool {
+		false
+	}
+}
+
 /// The outcome of one block.
 #[derive(Debug)]
 pub struct Produced {
@@ -180,11 +220,17 @@ impl Chain {
 			(Block::new(header, included), results)
 		});
 
-		// Import: re-execute and check everything, as every node does.
-		let events = self.ext.execute_with(|| {
-			Executive::execute_block(block.clone().into());
-			System::events().into_iter().map(|r| r.event).collect()
-		});
+		// Import: re-execute and check everything, as every node does; with the wasm runtime
+		// when it was built (the `wasm` feature), natively otherwise.
+		let imported_in_wasm = {
+			let mut ext = self.ext.ext();
+			wasm::execute_block(&mut ext, &block)
+		};
+		if !imported_in_wasm {
+			self.ext.execute_with(|| Executive::execute_block(block.clone().into()));
+		}
+		let events =
+			self.ext.execute_with(|| System::events().into_iter().map(|r| r.event).collect());
 		self.ext.commit_all().expect("block commits");
 		self.parent = block.header().hash();
 		self.number = number;

@@ -21,7 +21,7 @@ pub fn genesis(authorities: Vec<AuraId>, endowed: Vec<AccountId>) -> serde_json:
 		aura: pallet_aura::GenesisConfig { authorities },
 		..Default::default()
 	};
-	serde_json::to_value(config).unwrap_or_default()
+	serde_json::to_value(config).expect("a genesis config serializes to JSON")
 }
 
 fn dev_accounts() -> Vec<AccountId> {
