@@ -249,6 +249,11 @@ impl Chain {
 		self.with_state(|| pallet_balances::Pallet::<Runtime>::free_balance(who))
 	}
 
+	/// The total issuance of the chain's currency.
+	pub fn issuance(&mut self) -> Balance {
+		self.with_state(pallet_balances::Pallet::<Runtime>::total_issuance)
+	}
+
 	/// `who`'s balance held as rebate escrow.
 	pub fn escrow(&mut self, who: &AccountId) -> Balance {
 		use frame_support::traits::fungible::InspectHold;

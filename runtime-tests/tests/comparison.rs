@@ -2,7 +2,7 @@
 //! `settle_referral`, in the same runtime and one run; and how many complete referrals fit in a
 //! block. The figures are printed (run with `--nocapture`) for the docs.
 
-use frame_support::{dispatch::DispatchClass, weights::Weight};
+use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
 use pallet_referral_rebate::WeightInfo as _;
 use rebate_runtime_tests::{
 	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
@@ -170,30 +170,37 @@ fn complete_referrals_per_block() {
 	let submit = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
 	let (settle_w, _) = chain.weight_and_fee(&settle);
 	let (submit_w, _) = chain.weight_and_fee(&submit);
-	let per_referral = settle_w + submit_w;
 	let weights = RuntimeBlockWeights::get();
-	let normal = weights.get(DispatchClass::Normal);
-	let max_normal = normal.max_total.unwrap_or(weights.max_block);
+	let base = weights.get(DispatchClass::Normal).base_extrinsic;
+	// Each extrinsic also pays the per-extrinsic base weight.
+	let per_referral = settle_w + submit_w + base * 2;
+	let max_normal = weights.get(DispatchClass::Normal).max_total.unwrap_or(weights.max_block);
 	let by_time = max_normal.ref_time() / per_referral.ref_time();
-	let by_proof =
-		max_normal.proof_size().checked_div(per_referral.proof_size()).unwrap_or(u64::MAX);
 	let len = (codec::Encode::encoded_size(&settle) + codec::Encode::encoded_size(&submit)) as u64;
 	let max_len = *RuntimeBlockLength::get().max.get(DispatchClass::Normal) as u64;
 	let by_length = max_len / len;
-	let fit = by_time.min(by_proof).min(by_length);
-	// Payouts happen in the hook, within MaxHookWeight, at the rebate block.
+	let in_one_block = by_time.min(by_length);
+	// Payouts run in the hook at the rebate block, within MaxHookWeight; at most MaxDuePerBlock
+	// promotions are due per block.
 	let hook = <Runtime as pallet_referral_rebate::Config>::MaxHookWeight::get();
-	let per_payout = pallet_referral_rebate::weights::SubstrateWeight::<Runtime>::on_initialize(1)
-		- pallet_referral_rebate::weights::SubstrateWeight::<Runtime>::on_initialize(0);
-	let payouts = hook.ref_time() / per_payout.ref_time();
+	let due_per_block: u32 =
+		<<Runtime as pallet_referral_rebate::Config>::MaxDuePerBlock as Get<u32>>::get();
+	let due_per_block = due_per_block as u64;
+	type W = pallet_referral_rebate::weights::SubstrateWeight<Runtime>;
+	let per_payout = W::on_initialize(1) - W::on_initialize(0);
+	let payouts = (hook.ref_time() - W::on_initialize(0).ref_time()) / per_payout.ref_time();
+	// Sustained: every block settles and submits N referrals and pays N earlier ones.
+	let sustained = in_one_block.min(payouts).min(due_per_block);
 	println!(
-		"per referral (settle + submit): ref_time {} ps, proof {} B, {} bytes",
+		"per referral: settle + submit {} ps (with base weights), {} bytes; payout {} ps",
 		per_referral.ref_time(),
-		per_referral.proof_size(),
-		len
+		len,
+		per_payout.ref_time(),
 	);
 	println!(
-		"complete referrals per block at 75% normal dispatch: {fit} (by ref_time {by_time}, by proof {by_proof}, by length {by_length}); payouts per block within MaxHookWeight: {payouts}"
+		"complete referrals per block at 75% normal dispatch: {in_one_block} (by ref_time {by_time}, by length {by_length}); payouts per block within MaxHookWeight: {payouts}; sustained per block: {sustained} (MaxDuePerBlock {due_per_block})"
 	);
-	assert!(fit > 0 && payouts > 0);
+	assert!(by_time < by_length, "weight, not length, is the binding limit");
+	assert!(payouts >= due_per_block, "the hook can pay a full agenda in its own block");
+	assert_eq!(sustained, in_one_block.min(due_per_block));
 }

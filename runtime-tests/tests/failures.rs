@@ -130,16 +130,25 @@ fn documents_signed_for_another_genesis_are_refused() {
 
 #[test]
 fn a_fee_payer_who_cannot_pay_is_refused_before_dispatch() {
-	let (mut chain, p, t, genesis) = setup();
+	let (_, p, t, _) = setup();
+	// An existing account (so the nonce check passes) holding less than the fee.
 	let pauper = Key::sr("//Pauper");
+	let mut chain = Chain::development(&[(
+		pauper.account(),
+		rebate_test_runtime::EXISTENTIAL_DEPOSIT + rebate_test_runtime::EXISTENTIAL_DEPOSIT / 10,
+	)]);
+	let genesis = chain.genesis_hash();
 	let call = submit_call(&genesis, &Parties { customer: pauper.clone(), ..p }, &t);
 	let xt = chain.sign(&pauper, call);
+	let (_, fee) = chain.weight_and_fee(&xt);
+	let funds = chain.free(&pauper.account());
+	assert!(fee > funds, "the fee ({fee}) is more than the payer has ({funds})");
 	let block = chain.produce(vec![xt]);
 	assert_eq!(
 		block.results,
 		vec![Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))]
 	);
-	assert_eq!(chain.free(&pauper.account()), 0);
+	assert_eq!(chain.free(&pauper.account()), funds);
 }
 
 #[test]
@@ -152,6 +161,9 @@ fn an_expired_mortal_transaction_is_refused() {
 		1,
 		Era::mortal(4, now - 1),
 	);
+	// Positive control: on an identical chain the transaction goes in within its period.
+	let (mut control, ..) = setup();
+	assert!(matches!(control.produce(vec![xt.clone()]).results[..], [Ok(Ok(()))]));
 	chain.advance_to(now as u32 + 8);
 	let block = chain.produce(vec![xt]);
 	assert_eq!(

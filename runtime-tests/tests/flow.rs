@@ -52,6 +52,7 @@ fn complete_referral(p: &Parties) {
 	let block = chain.produce(vec![xt]);
 	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
 	let fee = fee_paid(&block.events, &m);
+	assert!(fee > 0);
 	assert_eq!(chain.free(&r), r1 - t.discounted_price, "the referee pays no fee");
 	assert_eq!(chain.free(&m), m1 + t.discounted_price - fee);
 	let events = rebate_events(&block.events);
@@ -69,18 +70,29 @@ fn complete_referral(p: &Parties) {
 	let block = chain.produce(vec![xt]);
 	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
 	let fee = fee_paid(&block.events, &c);
+	assert!(fee > 0);
 	assert_eq!(chain.free(&c), c2 - fee);
 	assert_eq!(chain.free(&m), m2 - t.rebate);
 	assert_eq!(chain.escrow(&m), t.rebate);
+	assert!(
+		rebate_events(&block.events).iter().any(|e| matches!(
+			e,
+			RebateEvent::RebateScheduled { amount, pay_at, .. } if *amount == t.rebate && *pay_at == t.pay_at
+		)),
+		"RebateScheduled"
+	);
 
 	// Nothing moves before the rebate block; at it, the chain pays.
 	chain.advance_to(t.pay_at - 1);
 	assert_eq!(chain.escrow(&m), t.rebate);
-	let c3 = chain.free(&c);
+	let (c3, m3) = (chain.free(&c), chain.free(&m));
+	let issuance = chain.issuance();
 	let block = chain.produce(vec![]);
 	assert_eq!(block.block.header.number, t.pay_at);
 	assert_eq!(chain.escrow(&m), 0);
 	assert_eq!(chain.free(&c), c3 + t.rebate);
+	assert_eq!(chain.free(&m), m3, "paid from the hold, not from free funds");
+	assert_eq!(chain.issuance(), issuance, "nothing minted");
 	let events = rebate_events(&block.events);
 	assert!(
 		matches!(&events[..], [RebateEvent::RebatePaid { amount, .. }] if *amount == t.rebate),
@@ -153,6 +165,10 @@ fn a_refund_in_the_review_period_makes_the_rebate_lapse() {
 	let block = chain.produce(vec![xt]);
 	assert!(matches!(block.results[..], [Ok(Ok(()))]));
 	assert_eq!(chain.free(&r), r0 + t.discounted_price);
+	assert!(rebate_events(&block.events).iter().any(|e| matches!(
+		e,
+		RebateEvent::PurchaseRefunded { purchase_id: 1, promotion_id: Some(1), .. }
+	)));
 
 	let c0 = chain.free(&c);
 	chain.advance_to(t.pay_at - 1);
