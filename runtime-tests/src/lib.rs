@@ -25,15 +25,19 @@ pub use pallet_referral_rebate::mock::Key as DevKey;
 pub mod wasm {
 	use super::*;
 
-	/// Execute `block` with the wasm runtime over `ext`; `false` if no wasm blob was built (the
-	/// caller then imports natively). The executor and its compiled module are cached.
+	/// Call runtime API function `method` of the wasm runtime over `ext`, through one cached
+	/// executor (the blob is compiled once per process); `None` if no wasm blob was built.
 	#[cfg(feature = "wasm")]
-	pub fn execute_block(ext: &mut dyn sp_core::traits::Externalities, block: &Block) -> bool {
+	pub fn call(
+		ext: &mut dyn sp_core::traits::Externalities,
+		method: &str,
+		data: &[u8],
+	) -> Option<Result<Vec<u8>, String>> {
 		use sp_core::traits::{CallContext, CodeExecutor, RuntimeCode, WrappedRuntimeCode};
 		use std::sync::OnceLock;
 		static EXECUTOR: OnceLock<sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>> =
 			OnceLock::new();
-		let Some(wasm) = rebate_test_runtime::WASM_BINARY else { return false };
+		let wasm = rebate_test_runtime::WASM_BINARY?;
 		let executor = EXECUTOR.get_or_init(|| sc_executor::WasmExecutor::builder().build());
 		let code = WrappedRuntimeCode(wasm.into());
 		let runtime_code = RuntimeCode {
@@ -41,17 +45,20 @@ pub mod wasm {
 			heap_pages: None,
 			hash: sp_io::hashing::blake2_256(wasm).to_vec(),
 		};
-		let (result, _) = executor.call(
-			ext,
-			&runtime_code,
-			"Core_execute_block",
-			&block.encode(),
-			CallContext::Onchain { import: true },
-		);
-		result.unwrap_or_else(|e| {
-			panic!("the wasm runtime refused block {}: {e}", block.header().number)
-		});
-		true
+		let (result, _) =
+			executor.call(ext, &runtime_code, method, data, CallContext::Onchain { import: true });
+		Some(result.map_err(|e| e.to_string()))
+	}
+
+	/// Execute `block` with the wasm runtime over `ext`; `false` if no wasm blob was built (the
+	/// caller then imports natively).
+	#[cfg(feature = "wasm")]
+	pub fn execute_block(ext: &mut dyn sp_core::traits::Externalities, block: &Block) -> bool {
+		match call(ext, "Core_execute_block", &block.encode()) {
+			None => false,
+			Some(Ok(_)) => true,
+			Some(Err(e)) => panic!("the wasm runtime refused block {}: {e}", block.header().number),
+		}
 	}
 
 	/// Without the `wasm` feature there is no blob: import natively.

@@ -10,18 +10,15 @@ use rebate_runtime_tests::{
 	Chain,
 };
 use rebate_test_runtime::{Block, UNIT, VERSION, WASM_BINARY};
-use sc_executor::WasmExecutor;
-use sc_executor_common::runtime_blob::RuntimeBlob;
 
-fn blob() -> RuntimeBlob {
-	let wasm = WASM_BINARY.expect(
+fn call(
+	ext: &mut dyn sp_core::traits::Externalities,
+	method: &str,
+	data: &[u8],
+) -> Result<Vec<u8>, String> {
+	rebate_runtime_tests::wasm::call(ext, method, data).expect(
 		"the wasm blob was not built: build with the `wasm` feature and without SKIP_WASM_BUILD",
-	);
-	RuntimeBlob::uncompress_if_needed(wasm).expect("a valid wasm blob")
-}
-
-fn executor() -> WasmExecutor<sp_io::SubstrateHostFunctions> {
-	WasmExecutor::builder().build()
+	)
 }
 
 #[test]
@@ -31,12 +28,8 @@ fn the_wasm_runtime_reports_its_version_and_metadata() {
 	println!("wasm runtime: {} bytes (zstd-compressed: {compressed})", wasm.len());
 	let mut chain = Chain::development(&[]);
 	let (version, metadata) = chain.with_ext(|ext| {
-		let version = executor()
-			.uncached_call(blob(), ext, false, "Core_version", &[])
-			.expect("Core_version executes");
-		let metadata = executor()
-			.uncached_call(blob(), ext, false, "Metadata_metadata", &[])
-			.expect("Metadata_metadata executes");
+		let version = call(ext, "Core_version", &[]).expect("Core_version executes");
+		let metadata = call(ext, "Metadata_metadata", &[]).expect("Metadata_metadata executes");
 		(version, metadata)
 	});
 	let version = sp_version::RuntimeVersion::decode(&mut &version[..]).expect("a version");
@@ -101,12 +94,41 @@ fn a_block_built_natively_executes_in_wasm() {
 	// and extrinsics roots, so equal results mean the wasm and native runtimes agree.
 	for block in [block2, produced.block] {
 		importer.with_ext(|ext| {
-			executor()
-				.uncached_call(blob(), ext, false, "Core_execute_block", &Block::encode(&block))
+			call(ext, "Core_execute_block", &Block::encode(&block))
 				.expect("the wasm runtime executes the block");
 		});
 		importer.commit();
 	}
 	let referee = p.referee.account();
 	assert_eq!(importer.free(&referee), author.free(&referee));
+}
+
+#[test]
+fn the_wasm_genesis_builder_builds_the_same_development_state() {
+	use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
+	let mut empty = sp_io::TestExternalities::default();
+	let names =
+		call(&mut empty.ext(), "GenesisBuilder_preset_names", &[]).expect("preset_names executes");
+	let names = Vec::<PresetId>::decode(&mut &names[..]).expect("preset names");
+	assert!(names.iter().any(|n| AsRef::<str>::as_ref(n) == DEV_RUNTIME_PRESET), "{names:?}");
+
+	let id: Option<PresetId> = Some(DEV_RUNTIME_PRESET.into());
+	let preset = call(&mut empty.ext(), "GenesisBuilder_get_preset", &id.encode())
+		.expect("get_preset executes");
+	let preset = Option::<Vec<u8>>::decode(&mut &preset[..])
+		.expect("an option")
+		.expect("the development preset exists");
+
+	let mut built = sp_io::TestExternalities::default();
+	let result = call(&mut built.ext(), "GenesisBuilder_build_state", &preset.encode())
+		.expect("build_state executes");
+	assert_eq!(Result::<(), String>::decode(&mut &result[..]), Ok(Ok(())));
+	let wasm_root = built.execute_with(|| sp_io::storage::root(sp_runtime::StateVersion::V1));
+
+	use rebate_test_runtime::BuildStorage;
+	let config: rebate_test_runtime::RuntimeGenesisConfig =
+		serde_json::from_slice(&preset).expect("the preset parses natively");
+	let mut native = sp_io::TestExternalities::new(config.build_storage().expect("builds"));
+	let native_root = native.execute_with(|| sp_io::storage::root(sp_runtime::StateVersion::V1));
+	assert_eq!(wasm_root, native_root, "wasm and native genesis agree");
 }
