@@ -30,10 +30,19 @@ fn module_error(e: RebateError<Runtime>) -> DispatchError {
 	e.into()
 }
 
-/// Submit `call` as `key`: it is included, fails with `error`, charges only the fee.
+/// Submit `call` as `key`: it is included, fails with `error`, and moves nothing but the fee:
+/// every dev account and the merchant's escrow are unchanged, and the issuance falls by exactly
+/// the fee (fees are burned in this runtime).
 fn fails_with(chain: &mut Chain, key: &Key, call: RuntimeCall, error: RebateError<Runtime>) {
 	let who = key.account();
-	let before = chain.free(&who);
+	let others: Vec<_> = sp_keyring::Sr25519Keyring::iter()
+		.map(|k| k.to_account_id())
+		.filter(|a| *a != who)
+		.collect();
+	let snapshot = |chain: &mut Chain| -> Vec<_> {
+		others.iter().map(|a| (chain.free(a), chain.escrow(a))).collect()
+	};
+	let (before, others_before, issuance) = (chain.free(&who), snapshot(chain), chain.issuance());
 	let xt = chain.sign(key, call);
 	let block = chain.produce(vec![xt]);
 	match &block.results[..] {
@@ -43,6 +52,8 @@ fn fails_with(chain: &mut Chain, key: &Key, call: RuntimeCall, error: RebateErro
 	let fee = fee_paid(&block.events, &who);
 	assert!(fee > 0);
 	assert_eq!(chain.free(&who), before - fee, "only the fee was taken");
+	assert_eq!(snapshot(chain), others_before, "nobody else's funds moved");
+	assert_eq!(chain.issuance(), issuance - fee, "only the fee was burned");
 	assert!(block.events.iter().any(|e| matches!(
 		e,
 		rebate_test_runtime::RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. })
