@@ -367,6 +367,8 @@ pub mod documents {
 		pub settle_by: u32,
 		pub pay_at: u32,
 		pub condition: PayoutCondition,
+		/// How every link frames its payload (`Bytes`: as a browser wallet signs).
+		pub framing: Framing,
 	}
 
 	impl Terms {
@@ -382,6 +384,7 @@ pub mod documents {
 				settle_by,
 				pay_at,
 				condition: PayoutCondition::ReferralSettled,
+				framing: Framing::Raw,
 			}
 		}
 	}
@@ -424,35 +427,36 @@ pub mod documents {
 	fn link<D: pallet_referral_rebate::Document<AccountId>>(
 		s: &mut Signed<D, AccountId, rebate_test_runtime::Signature>,
 		genesis: &H256,
+		t: &Terms,
 		key: &Key,
 		designates: Option<AccountId>,
 	) {
-		s.sign_next(genesis, designates, Framing::Raw, |m| key.sign(m)).expect("room for a link");
+		s.sign_next(genesis, designates, t.framing, |m| key.sign(m)).expect("room for a link");
 	}
 
 	/// Offer: merchant → customer (designating the referee) → referee.
 	pub fn signed_offer(genesis: &H256, p: &Parties, t: &Terms) -> SignedOfferOf<Runtime> {
 		let mut s = Signed::unsigned(offer(p, t));
-		link(&mut s, genesis, &p.merchant, None);
-		link(&mut s, genesis, &p.customer, Some(p.referee.account()));
-		link(&mut s, genesis, &p.referee, None);
+		link(&mut s, genesis, t, &p.merchant, None);
+		link(&mut s, genesis, t, &p.customer, Some(p.referee.account()));
+		link(&mut s, genesis, t, &p.referee, None);
 		s
 	}
 
 	/// Rebate: merchant → referee (designating itself) → customer.
 	pub fn signed_rebate(genesis: &H256, p: &Parties, t: &Terms) -> SignedRebateOf<Runtime> {
 		let mut s = Signed::unsigned(rebate(p, t));
-		link(&mut s, genesis, &p.merchant, None);
-		link(&mut s, genesis, &p.referee, Some(p.referee.account()));
-		link(&mut s, genesis, &p.customer, None);
+		link(&mut s, genesis, t, &p.merchant, None);
+		link(&mut s, genesis, t, &p.referee, Some(p.referee.account()));
+		link(&mut s, genesis, t, &p.customer, None);
 		s
 	}
 
 	/// Referred purchase: customer → referee.
 	pub fn signed_purchase(genesis: &H256, p: &Parties, t: &Terms) -> SignedPurchaseOf<Runtime> {
 		let mut s = Signed::unsigned(purchase(p, t));
-		link(&mut s, genesis, &p.customer, None);
-		link(&mut s, genesis, &p.referee, None);
+		link(&mut s, genesis, t, &p.customer, None);
+		link(&mut s, genesis, t, &p.referee, None);
 		s
 	}
 

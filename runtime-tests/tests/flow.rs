@@ -124,6 +124,26 @@ fn ecdsa_parties_complete_a_referral() {
 }
 
 #[test]
+fn wallet_wrapped_signatures_work_through_the_runtime() {
+	let p = Parties::dev();
+	let mut chain = funded_chain(&p);
+	let genesis = chain.genesis_hash();
+	let xt = chain.sign(&p.customer, purchase_call(p.merchant.account(), PRICE));
+	chain.produce(vec![xt]);
+	let t = Terms {
+		framing: pallet_referral_rebate::Framing::Bytes,
+		..terms(0, chain.best_number(), PayoutCondition::ReferralSettled)
+	};
+	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	let submit = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
+	let block = chain.produce(vec![settle, submit]);
+	assert!(matches!(block.results[..], [Ok(Ok(())), Ok(Ok(()))]), "{:?}", block.results);
+	let c0 = chain.free(&p.customer.account());
+	chain.advance_to(t.pay_at);
+	assert_eq!(chain.free(&p.customer.account()), c0 + t.rebate);
+}
+
+#[test]
 fn a_rebate_without_a_referral_lapses_at_pay_at() {
 	let p = Parties::dev();
 	let mut chain = funded_chain(&p);
