@@ -189,7 +189,7 @@ fn complete_referrals_per_block() {
 	let due_per_block: u32 =
 		<<Runtime as pallet_referral_rebate::Config>::MaxDuePerBlock as Get<u32>>::get();
 	let due_per_block = due_per_block as u64;
-	type W = pallet_referral_rebate::weights::SubstrateWeight<Runtime>;
+	type W = rebate_test_runtime::weights::pallet_referral_rebate::WeightInfo<Runtime>;
 	let per_payout = W::on_initialize(1) - W::on_initialize(0);
 	let payouts = (hook.ref_time() - W::on_initialize(0).ref_time()) / per_payout.ref_time();
 	// Sustained: every block settles and submits N referrals and pays N earlier ones.

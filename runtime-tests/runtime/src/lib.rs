@@ -18,6 +18,7 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 extern crate alloc;
 
 pub mod genesis;
+pub mod weights;
 
 use alloc::vec::Vec;
 use frame_support::{
@@ -217,7 +218,7 @@ impl pallet_referral_rebate::Config for Runtime {
 	type MaxDuePerBlock = ConstU32<256>;
 	type MaxPayoutDelay = ConstU32<16>;
 	type MaxHookWeight = MaxHookWeight;
-	type WeightInfo = pallet_referral_rebate::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = weights::pallet_referral_rebate::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_referral_rebate::Sr25519BenchmarkHelper;
 }
