@@ -734,8 +734,10 @@ pub mod pallet {
 			check_shape(&rebate, true).map_err(|_| Error::<T>::RebateChainMalformed)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(now < r.pay_at, Error::<T>::RebateDeadlinePassed);
-			ensure!(r.amount >= T::Currency::minimum_balance(), Error::<T>::RebateBelowMinimum);
-			ensure!(!r.amount.is_zero(), Error::<T>::RebateBelowMinimum);
+			ensure!(
+				!r.amount.is_zero() && r.amount >= T::Currency::minimum_balance(),
+				Error::<T>::RebateBelowMinimum
+			);
 			let referee = types::referee_of(r, &rebate.links)
 				.cloned()
 				.ok_or(Error::<T>::RebateChainMalformed)?;

@@ -58,23 +58,16 @@ fn body(f: &Fitted, db: &str, out: &mut String) {
 			underscore(*s)
 		);
 	}
-	if f.reads.0 != 0 {
-		let _ = writeln!(out, "\t\t\t.saturating_add({db}.reads({}_u64))", f.reads.0);
-	}
-	for (n, s) in &f.reads.1 {
-		let _ = writeln!(
-			out,
-			"\t\t\t.saturating_add({db}.reads(({s}_u64).saturating_mul({n}.into())))"
-		);
-	}
-	if f.writes.0 != 0 {
-		let _ = writeln!(out, "\t\t\t.saturating_add({db}.writes({}_u64))", f.writes.0);
-	}
-	for (n, s) in &f.writes.1 {
-		let _ = writeln!(
-			out,
-			"\t\t\t.saturating_add({db}.writes(({s}_u64).saturating_mul({n}.into())))"
-		);
+	for (kind, (base, slopes)) in [("reads", &f.reads), ("writes", &f.writes)] {
+		if *base != 0 {
+			let _ = writeln!(out, "\t\t\t.saturating_add({db}.{kind}({base}_u64))");
+		}
+		for (n, s) in slopes {
+			let _ = writeln!(
+				out,
+				"\t\t\t.saturating_add({db}.{kind}(({s}_u64).saturating_mul({n}.into())))"
+			);
+		}
 	}
 	for (n, s) in &f.estimated_proof.1 {
 		let _ = writeln!(
