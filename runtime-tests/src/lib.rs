@@ -172,17 +172,7 @@ impl Chain {
 		nonce: u32,
 		era: Era,
 	) -> UncheckedExtrinsic {
-		let extension: TxExtension = (
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(era),
-			frame_system::CheckNonce::<Runtime>::from(nonce),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			frame_system::WeightReclaim::<Runtime>::new(),
-		);
+		let extension: TxExtension = rebate_test_runtime::authoring::tx_extension(nonce, era);
 		let payload = self.with_state(|| {
 			SignedPayload::new(call.clone(), extension.clone()).expect("implicit data available")
 		});
@@ -193,39 +183,13 @@ impl Chain {
 	/// Author a block with `extrinsics` (after the timestamp inherent) and import it.
 	pub fn produce(&mut self, extrinsics: Vec<UncheckedExtrinsic>) -> Produced {
 		let number = self.number + 1;
-		let slot = Slot::from(number as u64);
-		let digest = Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode())] };
-		let header =
-			Header::new(number, Default::default(), Default::default(), self.parent, digest);
-		let timestamp =
-			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-				now: number as u64 * SLOT_DURATION,
-			}));
+		let header = rebate_test_runtime::authoring::next_header(self.parent, number);
 
 		// Author on a copy of the state, as a node's block builder does, then throw it away.
 		let mut scratch = sp_io::TestExternalities::default();
 		scratch.backend = self.ext.as_backend();
-		let (block, results) = scratch.execute_with(|| {
-			Executive::initialize_block(&header);
-			let inherent = Executive::apply_extrinsic(timestamp.clone());
-			assert!(matches!(inherent, Ok(Ok(()))), "timestamp inherent: {inherent:?}");
-			let mut included = vec![timestamp];
-			let mut results = Vec::new();
-			for xt in extrinsics {
-				// As sc-block-builder: an invalid extrinsic leaves no trace in the block.
-				sp_io::storage::start_transaction();
-				let result = Executive::apply_extrinsic(xt.clone());
-				if result.is_ok() {
-					sp_io::storage::commit_transaction();
-					included.push(xt);
-				} else {
-					sp_io::storage::rollback_transaction();
-				}
-				results.push(result);
-			}
-			let header = Executive::finalize_block();
-			(Block::new(header, included), results)
-		});
+		let (block, results) = scratch
+			.execute_with(|| rebate_test_runtime::authoring::author_block(&header, extrinsics));
 
 		// Import: re-execute and check everything, as every node does; with the wasm runtime
 		// when it was built (the `wasm` feature), natively otherwise.

@@ -17,6 +17,8 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod authoring;
 pub mod genesis;
 pub mod weights;
 

@@ -1,0 +1,523 @@
+//! `rebate`: every party's steps of the referral-rebate protocol (CN113177820B) from the command
+//! line, on an embedded chain (the default, a data directory) or on a node (`--chain ws://…`).
+//!
+//! Documents travel as JSON files (or stdin/stdout with `-`), so the merchant, the customer and
+//! the referee can run in separate processes. Every command that fails prints one line
+//! (`error: …`) and exits non-zero, having submitted nothing.
+
+mod demo;
+mod output;
+
+use clap::{Args, Parser, Subcommand};
+use output::Out;
+use pallet_referral_rebate::{Framing, PayoutCondition};
+use rebate_client::{
+	chain::{state, AnyChain, Chain},
+	documents::Envelope,
+	keys::{self, KeyPair, Scheme},
+	Client, ClientError, PromotionTerms,
+};
+use rebate_test_runtime::{AccountId, Balance, UNIT};
+use std::process::ExitCode;
+
+/// The referral-rebate protocol's parties on the command line.
+#[derive(Parser)]
+#[command(name = "rebate", version, about, long_about = None)]
+struct Cli {
+	/// The chain: an embedded chain's data directory (created on first use) or a node's
+	/// `ws://` URL.
+	#[arg(long, global = true, env = "REBATE_CHAIN", default_value = ".rebate-chain")]
+	chain: String,
+	/// Print machine-readable JSON on stdout.
+	#[arg(long, global = true)]
+	json: bool,
+	/// Sign links inside `<Bytes>…</Bytes>`, as browser wallets do.
+	#[arg(long, global = true)]
+	bytes_framing: bool,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Run the whole story with alice (merchant), bob (customer) and charlie (referee) on a
+	/// fresh embedded chain (or on `--chain ws://…` when given one), printing a timeline.
+	Demo {
+		/// Keep the demo chain in this directory instead of a temporary one.
+		#[arg(long)]
+		keep: Option<std::path::PathBuf>,
+	},
+	/// Keys: generate a key file, or show a key's account.
+	#[command(subcommand)]
+	Key(KeyCommand),
+	/// Free and held balances (default: the dev accounts).
+	Balances {
+		/// Accounts (SS58, 0x-hex, or dev names).
+		accounts: Vec<String>,
+	},
+	/// Customer: buy from a merchant (the established purchase an offer points to).
+	Purchase {
+		#[command(flatten)]
+		signer: Signer,
+		/// The merchant.
+		#[arg(long)]
+		merchant: String,
+		/// The price (planck, or with a `u` suffix in units: `100u`).
+		#[arg(long, value_parser = parse_amount)]
+		price: Balance,
+	},
+	/// Merchant: create a promotion's offer and rebate from a customer's purchase, signed by
+	/// the merchant.
+	Offer(OfferArgs),
+	/// Customer: endorse an offer, naming the referee, and pass it on.
+	Endorse {
+		#[command(flatten)]
+		signer: Signer,
+		/// The referee (the friend).
+		#[arg(long)]
+		referee: String,
+		#[command(flatten)]
+		io: InOut,
+	},
+	/// Referee: accept an offer or a rebate (sign it).
+	Accept {
+		#[command(flatten)]
+		signer: Signer,
+		#[command(flatten)]
+		io: InOut,
+	},
+	/// Any party: add the next link to a document, after verifying the links before it.
+	Sign {
+		#[command(flatten)]
+		signer: Signer,
+		/// The referee, where this link must name one (the customer's offer link).
+		#[arg(long)]
+		referee: Option<String>,
+		#[command(flatten)]
+		io: InOut,
+	},
+	/// Customer: draft the referred purchase from an endorsed offer, signed by the customer.
+	DraftPurchase {
+		#[command(flatten)]
+		signer: Signer,
+		/// The endorsed offer.
+		#[arg(long)]
+		offer: String,
+		/// Where to write the purchase (`-`: stdout).
+		#[arg(short, long, default_value = "-")]
+		out: String,
+	},
+	/// Merchant: settle the referral (the offer and the referred purchase, fully signed).
+	Settle {
+		#[command(flatten)]
+		signer: Signer,
+		/// The fully signed offer.
+		#[arg(long)]
+		offer: String,
+		/// The fully signed referred purchase.
+		#[arg(long)]
+		purchase: String,
+	},
+	/// Customer: submit the fully signed rebate (escrowed until its pay-at block).
+	SubmitRebate {
+		#[command(flatten)]
+		signer: Signer,
+		/// The fully signed rebate (`-`: stdin).
+		rebate: String,
+	},
+	/// Merchant: refund a purchase (a refunded referral makes its rebate lapse).
+	Refund {
+		#[command(flatten)]
+		signer: Signer,
+		/// The purchase id.
+		purchase: u64,
+	},
+	/// Anyone: close an overdue promotion (a last resort; the chain closes them by itself).
+	Close {
+		#[command(flatten)]
+		signer: Signer,
+		/// The merchant.
+		#[arg(long)]
+		merchant: String,
+		/// The promotion id.
+		#[arg(long)]
+		promotion: u64,
+	},
+	/// A promotion's state on chain.
+	Status {
+		/// The merchant.
+		#[arg(long)]
+		merchant: String,
+		/// The promotion id.
+		#[arg(long)]
+		promotion: u64,
+	},
+	/// Who has signed a document, what is missing, whose turn it is, the deadlines.
+	Inspect {
+		/// The document (`-`: stdin).
+		document: String,
+	},
+	/// Produce (embedded, or a dev node) or wait for `n` blocks.
+	Advance {
+		/// How many blocks.
+		n: u32,
+	},
+	/// The embedded chain's block history: extrinsics and events.
+	History {
+		/// From this block on.
+		#[arg(long, default_value_t = 1)]
+		from: u32,
+	},
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+	/// Generate a key and write its key file (keep it private).
+	Generate {
+		/// sr25519, ed25519 or ecdsa.
+		#[arg(long, default_value = "sr25519")]
+		scheme: Scheme,
+		/// The key file to write.
+		#[arg(long)]
+		out: std::path::PathBuf,
+	},
+	/// Show a key's account.
+	Show {
+		/// The key (dev name, secret URI, `@file`).
+		key: String,
+	},
+}
+
+/// The signing key of a command.
+#[derive(Args)]
+struct Signer {
+	/// The key that signs: a dev name (`alice`), a secret URI, or `@keyfile`; prefix
+	/// `ed25519:` or `ecdsa:` for those schemes.
+	#[arg(long = "as", value_name = "KEY")]
+	key: String,
+}
+
+/// A document in and out.
+#[derive(Args)]
+struct InOut {
+	/// The document to sign (`-`: stdin).
+	input: String,
+	/// Where to write the signed document (`-`: stdout; default: over the input file).
+	#[arg(short, long)]
+	out: Option<String>,
+}
+
+#[derive(Args)]
+struct OfferArgs {
+	#[command(flatten)]
+	signer: Signer,
+	/// The customer's recorded purchase the offer is based on.
+	#[arg(long)]
+	purchase: u64,
+	/// The merchant's id for this promotion.
+	#[arg(long)]
+	promotion: u64,
+	/// The referee's price (planck, or `80u` in units).
+	#[arg(long, value_parser = parse_amount)]
+	discounted: Balance,
+	/// The customer's rebate (planck, or `15u` in units).
+	#[arg(long, value_parser = parse_amount)]
+	rebate: Balance,
+	/// The referred purchase must be settled this many blocks from now at the latest.
+	#[arg(long, default_value_t = 10)]
+	settle_in: u32,
+	/// The rebate block, this many blocks from now.
+	#[arg(long, default_value_t = 20)]
+	pay_in: u32,
+	/// Pay the rebate whether or not the referral was settled (the claims read literally).
+	#[arg(long)]
+	unconditional: bool,
+	/// Where to write the offer.
+	#[arg(long)]
+	offer_out: String,
+	/// Where to write the rebate.
+	#[arg(long)]
+	rebate_out: String,
+}
+
+/// Parse an amount: planck, or units with a `u` suffix (`1.5u`).
+fn parse_amount(s: &str) -> Result<Balance, String> {
+	let s = s.trim();
+	if let Some(units) = s.strip_suffix('u') {
+		let (whole, frac) = units.split_once('.').unwrap_or((units, ""));
+		if frac.len() > 12 {
+			return Err(format!("`{s}`: at most 12 decimals"));
+		}
+		let whole: Balance = whole.parse().map_err(|_| format!("`{s}` is not an amount"))?;
+		let frac: Balance = if frac.is_empty() {
+			0
+		} else {
+			format!("{frac:0<12}").parse().map_err(|_| format!("`{s}` is not an amount"))?
+		};
+		return whole
+			.checked_mul(UNIT)
+			.and_then(|w| w.checked_add(frac))
+			.ok_or_else(|| format!("`{s}` is too large"));
+	}
+	s.parse().map_err(|_| format!("`{s}` is not an amount (planck, or units like `15u`)"))
+}
+
+fn account(s: &str) -> Result<AccountId, ClientError> {
+	keys::parse_account(s)
+}
+
+fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let out = Out { json: cli.json };
+	let runtime = match tokio::runtime::Runtime::new() {
+		Ok(r) => r,
+		Err(e) => {
+			eprintln!("error: cannot start the async runtime: {e}");
+			return ExitCode::FAILURE;
+		}
+	};
+	match runtime.block_on(run(cli, &out)) {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(e) => {
+			out.error(&e);
+			ExitCode::FAILURE
+		}
+	}
+}
+
+async fn open(cli: &Cli) -> Result<Client<AnyChain>, ClientError> {
+	let mut client = Client::new(AnyChain::open(&cli.chain).await?);
+	if cli.bytes_framing {
+		client.framing = Framing::Bytes;
+	}
+	Ok(client)
+}
+
+async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
+	match &cli.command {
+		Command::Demo { keep } => return demo::run(&cli.chain, keep.as_deref(), out).await,
+		Command::Key(KeyCommand::Generate { scheme, out: path }) => {
+			let (key, file) = KeyPair::generate(*scheme);
+			write_private(path, &serde_json::to_string_pretty(&file).unwrap_or_default())?;
+			out.value(
+				&format!(
+					"{} key for {} written to {}",
+					scheme,
+					keys::ss58(&key.account()),
+					path.display()
+				),
+				serde_json::json!({ "account": keys::ss58(&key.account()), "scheme": scheme, "file": path }),
+			);
+			return Ok(());
+		}
+		Command::Key(KeyCommand::Show { key }) => {
+			let key = KeyPair::parse(key)?;
+			out.value(
+				&format!("{} ({})", keys::ss58(&key.account()), key.scheme()),
+				serde_json::json!({ "account": keys::ss58(&key.account()), "scheme": key.scheme() }),
+			);
+			return Ok(());
+		}
+		_ => {}
+	}
+	let mut client = open(&cli).await?;
+	match cli.command {
+		Command::Demo { .. } | Command::Key(_) => unreachable!("handled above"),
+		Command::Balances { accounts } => {
+			let accounts = if accounts.is_empty() {
+				keys::DEV_NAMES.iter().map(|n| n.to_string()).collect()
+			} else {
+				accounts
+			};
+			let mut rows = Vec::new();
+			for a in &accounts {
+				let who = account(a)?;
+				let info = state::account(&mut client.chain, &who).await?;
+				let escrow = state::escrow(&mut client.chain, &who).await?;
+				rows.push(output::BalanceRow {
+					account: keys::display_name(&who),
+					address: keys::ss58(&who),
+					free: info.data.free,
+					held: info.data.reserved,
+					escrow,
+				});
+			}
+			let now = client.now().await?;
+			out.balances(now, &rows);
+		}
+		Command::Purchase { signer, merchant, price } => {
+			let key = KeyPair::parse(&signer.key)?;
+			let (receipt, id) = client.purchase(&key, account(&merchant)?, price).await?;
+			out.receipt(
+				&format!("purchase {id} recorded"),
+				&receipt,
+				serde_json::json!({ "purchase_id": id }),
+			);
+		}
+		Command::Offer(a) => {
+			let key = KeyPair::parse(&a.signer.key)?;
+			let now = client.now().await?;
+			let terms = PromotionTerms {
+				promotion_id: a.promotion,
+				origin_purchase: a.purchase,
+				discounted_price: a.discounted,
+				settle_by: now.saturating_add(a.settle_in),
+				pay_at: now.saturating_add(a.pay_in),
+				rebate: a.rebate,
+				condition: if a.unconditional {
+					PayoutCondition::Unconditional
+				} else {
+					PayoutCondition::ReferralSettled
+				},
+			};
+			let (offer, rebate) = client.create_promotion(&key, &terms).await?;
+			offer.write(&a.offer_out)?;
+			rebate.write(&a.rebate_out)?;
+			out.value(
+				&format!(
+					"promotion {}: offer → {}, rebate → {} (settle by block {}, pay at block {})",
+					a.promotion, a.offer_out, a.rebate_out, terms.settle_by, terms.pay_at
+				),
+				serde_json::json!({
+					"promotion_id": a.promotion, "offer": a.offer_out, "rebate": a.rebate_out,
+					"settle_by": terms.settle_by, "pay_at": terms.pay_at,
+				}),
+			);
+		}
+		Command::Endorse { signer, referee, io } => {
+			sign_file(&mut client, out, &signer, Some(referee), &io, Some("offer")).await?
+		}
+		Command::Accept { signer, io } => {
+			sign_file(&mut client, out, &signer, None, &io, None).await?
+		}
+		Command::Sign { signer, referee, io } => {
+			sign_file(&mut client, out, &signer, referee, &io, None).await?
+		}
+		Command::DraftPurchase { signer, offer, out: path } => {
+			let key = KeyPair::parse(&signer.key)?;
+			let offer = Envelope::read(&offer)?;
+			let purchase = client.draft_purchase(&offer, &key).await?;
+			purchase.write(&path)?;
+			if path != "-" {
+				out.value(
+					&format!("referred purchase → {path}"),
+					serde_json::json!({ "purchase": path }),
+				);
+			}
+		}
+		Command::Settle { signer, offer, purchase } => {
+			let key = KeyPair::parse(&signer.key)?;
+			let offer = Envelope::read(&offer)?;
+			let purchase = Envelope::read(&purchase)?;
+			let receipt = client.settle(&key, &offer, &purchase).await?;
+			out.receipt("referral settled", &receipt, serde_json::json!({}));
+		}
+		Command::SubmitRebate { signer, rebate } => {
+			let key = KeyPair::parse(&signer.key)?;
+			let rebate = Envelope::read(&rebate)?;
+			let receipt = client.submit_rebate(&key, &rebate).await?;
+			out.receipt("rebate escrowed", &receipt, serde_json::json!({}));
+		}
+		Command::Refund { signer, purchase } => {
+			let key = KeyPair::parse(&signer.key)?;
+			let receipt = client.refund(&key, purchase).await?;
+			out.receipt(&format!("purchase {purchase} refunded"), &receipt, serde_json::json!({}));
+		}
+		Command::Close { signer, merchant, promotion } => {
+			let key = KeyPair::parse(&signer.key)?;
+			let receipt = client.close(&key, account(&merchant)?, promotion).await?;
+			out.receipt(&format!("promotion {promotion} closed"), &receipt, serde_json::json!({}));
+		}
+		Command::Status { merchant, promotion } => {
+			let merchant = account(&merchant)?;
+			let now = client.now().await?;
+			let open = state::promotion(&mut client.chain, &merchant, promotion).await?;
+			out.status(now, &merchant, promotion, open.as_ref());
+		}
+		Command::Inspect { document } => {
+			let envelope = Envelope::read(&document)?;
+			let inspection = client.inspect(&envelope).await?;
+			out.inspection(&inspection);
+		}
+		Command::Advance { n } => {
+			let bar = output::progress(n as u64, "blocks");
+			let best =
+				client.chain.advance(n, &mut |done, _| bar.set_position(done as u64)).await?;
+			bar.finish_and_clear();
+			out.value(&format!("at block {best}"), serde_json::json!({ "best": best }));
+		}
+		Command::History { from } => match &client.chain {
+			AnyChain::Embedded(chain) => out.history(&chain.history(from)?),
+			#[allow(unreachable_patterns)]
+			_ => {
+				return Err(ClientError::Rule(
+					"history is kept by the embedded chain; ask the node's block explorer".into(),
+				))
+			}
+		},
+	}
+	Ok(())
+}
+
+async fn sign_file(
+	client: &mut Client<AnyChain>,
+	out: &Out,
+	signer: &Signer,
+	referee: Option<String>,
+	io: &InOut,
+	expect: Option<&str>,
+) -> Result<(), ClientError> {
+	let key = KeyPair::parse(&signer.key)?;
+	let mut envelope = Envelope::read(&io.input)?;
+	if let Some(kind) = expect {
+		if envelope.kind() != kind {
+			return Err(ClientError::Rule(format!("expected a {kind}, got a {}", envelope.kind())));
+		}
+	}
+	let referee = referee.as_deref().map(account).transpose()?;
+	client.sign(&mut envelope, &key, referee).await?;
+	let path = io.out.clone().unwrap_or_else(|| io.input.clone());
+	envelope.write(&path)?;
+	let inspection = client.inspect(&envelope).await?;
+	if path != "-" {
+		let next = if inspection.complete {
+			"complete".to_string()
+		} else {
+			format!("next: {}", inspection.next.clone().unwrap_or_default())
+		};
+		out.value(
+			&format!("{} signed by {} → {path} ({next})", envelope.kind(), keys::display_name(&key.account())),
+			serde_json::json!({ "document": path, "complete": inspection.complete, "next": inspection.next }),
+		);
+	}
+	Ok(())
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), ClientError> {
+	use std::io::Write;
+	#[cfg(unix)]
+	use std::os::unix::fs::OpenOptionsExt;
+	let mut options = std::fs::OpenOptions::new();
+	options.write(true).create_new(true);
+	#[cfg(unix)]
+	options.mode(0o600);
+	let mut file = options
+		.open(path)
+		.map_err(|e| ClientError::Key(format!("cannot create {}: {e}", path.display())))?;
+	file.write_all(text.as_bytes())
+		.map_err(|e| ClientError::Key(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn amounts() {
+		assert_eq!(parse_amount("15"), Ok(15));
+		assert_eq!(parse_amount("15u"), Ok(15 * UNIT));
+		assert_eq!(parse_amount("1.5u"), Ok(UNIT + UNIT / 2));
+		assert!(parse_amount("1.5").is_err());
+		assert!(parse_amount("x").is_err());
+	}
+}

@@ -1,0 +1,329 @@
+//! The `rebate` CLI as separate processes: one role per invocation, documents exchanged as files,
+//! on an embedded chain in a temporary directory.
+
+use serde_json::Value;
+use std::{
+	path::{Path, PathBuf},
+	process::{Command, Output},
+};
+
+const UNIT: u128 = 1_000_000_000_000;
+
+struct Chain {
+	dir: tempfile::TempDir,
+}
+
+impl Chain {
+	fn new() -> Self {
+		Chain { dir: tempfile::tempdir().expect("temp dir") }
+	}
+
+	fn data(&self) -> PathBuf {
+		self.dir.path().join("chain")
+	}
+
+	fn file(&self, name: &str) -> String {
+		self.dir.path().join(name).display().to_string()
+	}
+
+	fn command(&self, args: &[&str]) -> Command {
+		let mut cmd = Command::new(env!("CARGO_BIN_EXE_rebate"));
+		cmd.arg("--chain").arg(self.data()).args(args).env_remove("REBATE_CHAIN");
+		cmd
+	}
+
+	fn run(&self, args: &[&str]) -> Output {
+		self.command(args).output().expect("rebate runs")
+	}
+
+	/// Run and expect success; the `--json` output.
+	fn ok(&self, args: &[&str]) -> Value {
+		let mut all = vec!["--json"];
+		all.extend_from_slice(args);
+		let out = self.run(&all);
+		assert!(
+			out.status.success(),
+			"rebate {args:?} failed: {}",
+			String::from_utf8_lossy(&out.stderr)
+		);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		serde_json::from_str(stdout.lines().last().unwrap_or("null")).expect("JSON output")
+	}
+
+	/// Run and expect a refusal: one `error:` line, a non-zero exit, and nothing submitted
+	/// (same best block, same balances). Returns the error line.
+	fn refused(&self, args: &[&str]) -> String {
+		let before = self.ok(&["balances"]);
+		let out = self.run(args);
+		assert!(!out.status.success(), "rebate {args:?} should fail");
+		let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+		let lines: Vec<&str> = stderr.lines().collect();
+		assert_eq!(lines.len(), 1, "one line of error, got {stderr:?}");
+		assert!(lines[0].starts_with("error: "), "{stderr}");
+		assert_eq!(self.ok(&["balances"]), before, "nothing submitted");
+		lines[0].to_string()
+	}
+
+	fn best(&self) -> u64 {
+		self.ok(&["balances"])["block"].as_u64().expect("block")
+	}
+
+	fn free(&self, who: &str) -> u128 {
+		let v = self.ok(&["balances", who]);
+		v["balances"][0]["free"].as_u64().map(u128::from).expect("free balance")
+	}
+
+	fn escrow(&self, who: &str) -> u128 {
+		let v = self.ok(&["balances", who]);
+		v["balances"][0]["escrow"].as_u64().map(u128::from).expect("escrow")
+	}
+}
+
+struct Promotion {
+	offer: String,
+	rebate: String,
+	purchase: String,
+	settle_by: u64,
+	pay_at: u64,
+}
+
+/// Purchase by bob, then alice's offer and rebate for it.
+fn open_promotion(chain: &Chain, id: u64, settle_in: u32, pay_in: u32) -> Promotion {
+	let bought = chain.ok(&["purchase", "--as", "bob", "--merchant", "alice", "--price", "100u"]);
+	let purchase_id = bought["purchase_id"].as_u64().expect("purchase id").to_string();
+	let offer = chain.file(&format!("offer-{id}.json"));
+	let rebate = chain.file(&format!("rebate-{id}.json"));
+	let created = chain.ok(&[
+		"offer",
+		"--as",
+		"alice",
+		"--purchase",
+		&purchase_id,
+		"--promotion",
+		&id.to_string(),
+		"--discounted",
+		"80u",
+		"--rebate",
+		"15u",
+		"--settle-in",
+		&settle_in.to_string(),
+		"--pay-in",
+		&pay_in.to_string(),
+		"--offer-out",
+		&offer,
+		"--rebate-out",
+		&rebate,
+	]);
+	Promotion {
+		offer,
+		rebate,
+		purchase: chain.file(&format!("purchase-{id}.json")),
+		settle_by: created["settle_by"].as_u64().expect("settle_by"),
+		pay_at: created["pay_at"].as_u64().expect("pay_at"),
+	}
+}
+
+/// Every party signs its links, each in its own process.
+fn sign_all(chain: &Chain, p: &Promotion) {
+	chain.ok(&["endorse", "--as", "bob", "--referee", "charlie", &p.offer]);
+	chain.ok(&["accept", "--as", "charlie", &p.offer]);
+	chain.ok(&["accept", "--as", "charlie", &p.rebate]);
+	chain.ok(&["sign", "--as", "bob", &p.rebate]);
+	chain.ok(&["draft-purchase", "--as", "bob", "--offer", &p.offer, "--out", &p.purchase]);
+	chain.ok(&["accept", "--as", "charlie", &p.purchase]);
+}
+
+#[test]
+fn the_whole_flow_in_separate_processes() {
+	let chain = Chain::new();
+	let p = open_promotion(&chain, 7, 10, 20);
+
+	// Documents are readable JSON: SS58 accounts, hex signatures, decimal amounts.
+	let text = std::fs::read_to_string(&p.offer).unwrap();
+	assert!(text.contains("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"), "{text}");
+	assert!(text.contains(&(80 * UNIT).to_string()), "{text}");
+	let inspected = chain.ok(&["inspect", &p.offer]);
+	assert_eq!(inspected["links"][0]["status"], "valid");
+	assert_eq!(inspected["links"][1]["status"], "missing");
+	assert!(inspected["next"].as_str().unwrap().starts_with("Customer"));
+	assert_eq!(inspected["deadlines"][0]["block"], p.settle_by);
+
+	sign_all(&chain, &p);
+	for doc in [&p.offer, &p.rebate, &p.purchase] {
+		assert_eq!(chain.ok(&["inspect", doc])["complete"], true, "{doc}");
+	}
+
+	let charlie = chain.free("charlie");
+	let alice = chain.free("alice");
+	let settled =
+		chain.ok(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert!(settled["events"][0].as_str().unwrap().contains("PurchaseRecorded"), "{settled}");
+	assert!(chain.free("charlie") <= charlie - 80 * UNIT, "charlie paid the discounted price");
+	// Alice received the price and paid the transaction fee (well under one unit).
+	let gained = chain.free("alice") - alice;
+	assert!(gained < 80 * UNIT && gained > 79 * UNIT, "alice gained {gained}");
+
+	let bob = chain.free("bob");
+	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
+	assert_eq!(chain.escrow("alice"), 15 * UNIT);
+	let bob_after_fee = chain.free("bob");
+	assert!(bob_after_fee < bob, "bob paid the fee");
+
+	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", "7"]);
+	assert_eq!(status["open"], true);
+	assert_eq!(status["rebate"]["amount"].as_u64().map(u128::from), Some(15 * UNIT));
+
+	let now = chain.best();
+	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
+	assert_eq!(chain.best(), p.pay_at);
+	assert_eq!(chain.free("bob"), bob_after_fee + 15 * UNIT, "the rebate was paid at its block");
+	assert_eq!(chain.escrow("alice"), 0);
+	assert_eq!(chain.ok(&["status", "--merchant", "alice", "--promotion", "7"])["open"], false);
+
+	// The history on disk shows the payout in the pay-at block.
+	let history = chain.run(&["--json", "history", "--from", &p.pay_at.to_string()]);
+	let text = String::from_utf8_lossy(&history.stdout);
+	assert!(text.contains("RebatePaid"), "{text}");
+}
+
+#[test]
+fn bad_input_is_refused_with_one_line_and_submits_nothing() {
+	let chain = Chain::new();
+	let p = open_promotion(&chain, 1, 10, 20);
+	chain.ok(&["endorse", "--as", "bob", "--referee", "charlie", &p.offer]);
+
+	// Malformed JSON.
+	let broken = chain.file("broken.json");
+	std::fs::write(&broken, "{ \"chain\": ").unwrap();
+	let e = chain.refused(&["accept", "--as", "charlie", &broken]);
+	assert!(e.contains("malformed document"), "{e}");
+
+	// A tampered field: the referee finds the price changed after the others signed.
+	let tampered = chain.file("tampered.json");
+	let mut json: Value =
+		serde_json::from_str(&std::fs::read_to_string(&p.offer).unwrap()).unwrap();
+	json["document"]["offer"]["document"]["discounted_price"] =
+		(70 * UNIT).to_string().parse().unwrap();
+	std::fs::write(&tampered, json.to_string()).unwrap();
+	let e = chain.refused(&["accept", "--as", "charlie", &tampered]);
+	assert!(e.contains("link 0 is not a valid signature of the Merchant"), "{e}");
+
+	// The wrong key: dave is not the referee bob named.
+	let e = chain.refused(&["accept", "--as", "dave", "-o", &chain.file("x.json"), &p.offer]);
+	assert!(e.contains("the next link is the Referee's (charlie), not dave's"), "{e}");
+
+	// A link signed by the wrong key: bob's link replaced by one dave signed.
+	let forged = chain.file("forged.json");
+	let mut json: Value =
+		serde_json::from_str(&std::fs::read_to_string(&p.offer).unwrap()).unwrap();
+	let other = chain.file("other.json");
+	let p2 = open_promotion(&chain, 2, 10, 20);
+	chain.ok(&["endorse", "--as", "bob", "--referee", "charlie", "-o", &other, &p2.offer]);
+	let other_json: Value =
+		serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
+	json["document"]["offer"]["links"][1]["signature"] =
+		other_json["document"]["offer"]["links"][1]["signature"].clone();
+	std::fs::write(&forged, json.to_string()).unwrap();
+	let e = chain.refused(&["accept", "--as", "charlie", &forged]);
+	assert!(e.contains("link 1 is not a valid signature of the Customer"), "{e}");
+
+	// A document for another chain.
+	let foreign = chain.file("foreign.json");
+	let mut json: Value =
+		serde_json::from_str(&std::fs::read_to_string(&p.offer).unwrap()).unwrap();
+	json["chain"] = format!("0x{}", "11".repeat(32)).into();
+	std::fs::write(&foreign, json.to_string()).unwrap();
+	let e = chain.refused(&["accept", "--as", "charlie", &foreign]);
+	assert!(e.contains("is for chain 0x1111"), "{e}");
+
+	// Incomplete chains cannot be settled.
+	let e =
+		chain.refused(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.offer]);
+	assert!(e.contains("settle takes an offer and a referred purchase"), "{e}");
+
+	// Sign everything, settle once; a replayed settle is refused by the chain's rules.
+	chain.ok(&["accept", "--as", "charlie", &p.offer]);
+	chain.ok(&["accept", "--as", "charlie", &p.rebate]);
+	chain.ok(&["sign", "--as", "bob", &p.rebate]);
+	chain.ok(&["draft-purchase", "--as", "bob", "--offer", &p.offer, "--out", &p.purchase]);
+	let e =
+		chain.refused(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert!(e.contains("buyer has signed") || e.contains("1 of 2 signatures"), "{e}");
+	chain.ok(&["accept", "--as", "charlie", &p.purchase]);
+	let e =
+		chain.refused(&["settle", "--as", "bob", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert!(e.contains("NotMerchant"), "{e}");
+	chain.ok(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	let e =
+		chain.refused(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert!(e.contains("AlreadySettled"), "{e}");
+	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
+	let e = chain.refused(&["submit-rebate", "--as", "bob", &p.rebate]);
+	assert!(e.contains("RebateAlreadySubmitted"), "{e}");
+
+	// An expired deadline: the second promotion's offer after its settle-by block.
+	chain.ok(&["advance", &(p2.settle_by - chain.best()).to_string()]);
+	let e = chain.refused(&["accept", "--as", "charlie", &other]);
+	assert!(e.contains("settle-by block was block"), "{e}");
+
+	// Malformed arguments are refused by the parser with a non-zero exit.
+	let out = chain.run(&["purchase", "--as", "bob", "--merchant", "alice", "--price", "lots"]);
+	assert!(!out.status.success());
+}
+
+#[test]
+fn a_killed_cli_leaves_a_chain_that_opens() {
+	let chain = Chain::new();
+	chain.ok(&["advance", "1"]);
+	for delay_ms in [50u64, 150, 400] {
+		let mut child = chain.command(&["advance", "500"]).spawn().expect("spawn");
+		std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+		let _ = child.kill();
+		let _ = child.wait();
+		let best = chain.best();
+		assert!(best >= 2, "the chain opens after a kill at {delay_ms} ms");
+		chain.ok(&["advance", "1"]);
+		assert_eq!(chain.best(), best + 1);
+	}
+	// A torn record at the end of the log (a kill in the middle of a write) is cut off.
+	let log = chain.data().join("blocks.log");
+	let best = chain.best();
+	let mut bytes = std::fs::read(&log).unwrap();
+	bytes.extend_from_slice(&[200, 1, 0, 0, 1, 2, 3]);
+	std::fs::write(&log, bytes).unwrap();
+	assert_eq!(chain.best(), best);
+	chain.ok(&["advance", "2"]);
+	assert_eq!(chain.best(), best + 2);
+	assert!(Path::new(&chain.data().join("state.snapshot")).exists());
+}
+
+#[test]
+fn keys_files_and_help() {
+	let chain = Chain::new();
+	let key = chain.file("merchant.key");
+	let made = chain.ok(&["key", "generate", "--scheme", "ed25519", "--out", &key]);
+	let shown = chain.ok(&["key", "show", &format!("@{key}")]);
+	assert_eq!(made["account"], shown["account"]);
+	assert_eq!(shown["scheme"], "ed25519");
+	// A fresh key has no funds: its purchase is refused before anything is submitted.
+	let e = chain.refused(&[
+		"purchase",
+		"--as",
+		&format!("@{key}"),
+		"--merchant",
+		"alice",
+		"--price",
+		"1u",
+	]);
+	assert!(e.contains("invalid"), "{e}");
+	let help = chain.run(&["--help"]);
+	assert!(String::from_utf8_lossy(&help.stdout).contains("submit-rebate"));
+}
+
+#[test]
+fn demo_runs() {
+	let out = Command::new(env!("CARGO_BIN_EXE_rebate")).arg("demo").output().expect("demo runs");
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+	assert!(stdout.contains("the chain paid bob 15"), "{stdout}");
+}

@@ -1,0 +1,307 @@
+//! Complete referrals per second on the embedded chain.
+//!
+//! One referral: the customer's purchase, the offer, rebate and referred-purchase chains each
+//! signed by their parties through the client's signing step (which verifies every link it
+//! received before signing), the merchant's `settle_referral`, the customer's `submit_rebate`,
+//! and the payout at the rebate block; every call a signed extrinsic in a block authored by the
+//! runtime's `frame-executive`, every block written to disk.
+//!
+//! Batches are pipelined, one block per batch in the steady state: block `t` carries the
+//! purchases of batch `i + 1` and the settlements and rebates of batch `i`, and its hook pays
+//! batch `i - 1`.
+//!
+//! The share of signature work is the number of signatures made and checked (off chain and on
+//! chain) times the cost of one, both measured in this run, over the total time.
+//!
+//! `cargo bench -p rebate-client --bench referrals [-- --referrals N --batch B]`; under
+//! `cargo test` it runs a small batch as a smoke test.
+
+use pallet_referral_rebate::{Framing, Offer, PayoutCondition, Rebate, ReferredPurchase, Signed};
+use rebate_client::chain::Chain as _;
+use rebate_client::{
+	chain::embedded::{Embedded, Genesis},
+	documents::{self, SignedDoc},
+	extrinsic::{self, Birth},
+	keys::KeyPair,
+};
+use rebate_test_runtime::{AccountId, Balance, RuntimeCall, UncheckedExtrinsic, UNIT};
+use sp_core::H256;
+use std::time::{Duration, Instant};
+
+struct Parties {
+	merchant: KeyPair,
+	customer: KeyPair,
+	referee: KeyPair,
+}
+
+/// Signatures made and checked for one referral.
+const SIGNS_PER_REFERRAL: u32 = 8 + 3; // eight links, three extrinsics
+/// Off chain each signing step verifies the links before it (offer 0+1+2, rebate 0+1+2,
+/// purchase: the offer's 3 when drafting, then 0+1); on chain the eight links and three
+/// extrinsic signatures.
+const VERIFIES_PER_REFERRAL: u32 = 3 + 3 + 4 + 8 + 3;
+
+fn rss_kib(field: &str) -> u64 {
+	std::fs::read_to_string("/proc/self/status")
+		.ok()
+		.and_then(|s| {
+			s.lines()
+				.find(|l| l.starts_with(field))
+				.and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+		})
+		.unwrap_or(0)
+}
+
+/// The rebates paid in a block.
+fn paid(events: &[rebate_client::chain::embedded::EventRecord]) -> u32 {
+	events
+		.iter()
+		.filter(|e| {
+			matches!(
+				e.event,
+				rebate_test_runtime::RuntimeEvent::ReferralRebate(
+					pallet_referral_rebate::Event::RebatePaid { .. }
+				)
+			)
+		})
+		.count() as u32
+}
+
+fn call(c: pallet_referral_rebate::Call<rebate_test_runtime::Runtime>) -> RuntimeCall {
+	RuntimeCall::ReferralRebate(c)
+}
+
+/// The three signed documents of promotion `id` on purchase `purchase`, at block `now`.
+fn documents(
+	genesis: &H256,
+	now: u32,
+	p: &Parties,
+	id: u64,
+	settle_by: u32,
+	pay_at: u32,
+) -> (
+	SignedDoc<pallet_referral_rebate::OfferOf<rebate_test_runtime::Runtime>>,
+	SignedDoc<pallet_referral_rebate::RebateOf<rebate_test_runtime::Runtime>>,
+	SignedDoc<pallet_referral_rebate::ReferredPurchaseOf<rebate_test_runtime::Runtime>>,
+) {
+	let raw = Framing::Raw;
+	let (m, c, r) = (p.merchant.account(), p.customer.account(), p.referee.account());
+	let mut offer = Signed::unsigned(Offer {
+		promotion_id: id,
+		merchant: m.clone(),
+		customer: c.clone(),
+		origin_purchase: id,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		settle_by,
+		pay_at,
+	});
+	let mut rebate = Signed::unsigned(Rebate {
+		promotion_id: id,
+		merchant: m.clone(),
+		customer: c.clone(),
+		amount: 15 * UNIT,
+		pay_at,
+		condition: PayoutCondition::ReferralSettled,
+	});
+	documents::sign(genesis, now, &mut offer, &p.merchant, None, raw)
+		.expect("merchant signs the offer");
+	documents::sign(genesis, now, &mut rebate, &p.merchant, None, raw)
+		.expect("merchant signs the rebate");
+	documents::sign(genesis, now, &mut offer, &p.customer, Some(r.clone()), raw)
+		.expect("customer endorses");
+	documents::sign(genesis, now, &mut offer, &p.referee, None, raw).expect("referee accepts");
+	documents::sign(genesis, now, &mut rebate, &p.referee, None, raw)
+		.expect("referee signs the rebate");
+	documents::sign(genesis, now, &mut rebate, &p.customer, None, raw)
+		.expect("customer signs the rebate");
+	documents::verify(genesis, &offer, true).expect("the customer checks the offer");
+	let mut purchase = Signed::unsigned(ReferredPurchase {
+		promotion_id: id,
+		merchant: m,
+		buyer: r,
+		referrer: c,
+		price: 80 * UNIT,
+		settle_by,
+	});
+	documents::sign(genesis, now, &mut purchase, &p.customer, None, raw).expect("customer drafts");
+	documents::sign(genesis, now, &mut purchase, &p.referee, None, raw).expect("referee signs");
+	(offer, rebate, purchase)
+}
+
+struct Run {
+	referrals: u32,
+	elapsed: Duration,
+	blocks: u32,
+	rss_at: Vec<(u32, u64)>,
+	peak_kib: u64,
+	state: (usize, usize),
+}
+
+fn run(referrals: u32, batch: u32) -> Run {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let p = Parties {
+		merchant: KeyPair::dev("alice").expect("dev"),
+		customer: KeyPair::dev("bob").expect("dev"),
+		referee: KeyPair::dev("charlie").expect("dev"),
+	};
+	let rich: Balance = 1_000_000_000 * UNIT;
+	let genesis = Genesis {
+		endowed: vec![
+			(p.merchant.account(), rich),
+			(p.customer.account(), rich),
+			(p.referee.account(), rich),
+		],
+	};
+	let mut chain = Embedded::open(dir.path(), &genesis).expect("chain opens");
+	let info = chain.info();
+	let gen = info.genesis;
+	let nonce_of = |chain: &Embedded, who: &AccountId| {
+		chain
+			.with_state(|| frame_system::Pallet::<rebate_test_runtime::Runtime>::account_nonce(who))
+	};
+	let mut merchant_nonce = nonce_of(&chain, &p.merchant.account());
+	let mut customer_nonce = nonce_of(&chain, &p.customer.account());
+	let batches = referrals.div_ceil(batch);
+	let start = Instant::now();
+	let first_block = chain.head().number;
+	let mut pending: Vec<RuntimeCall> = Vec::new(); // settles and rebates for the next block
+	let mut rss_at = Vec::new();
+	let mut done = 0u32;
+	for i in 0..=batches {
+		let head = chain.head();
+		let birth = Birth { number: head.number, hash: head.hash };
+		let mut xts: Vec<UncheckedExtrinsic> = Vec::new();
+		// This block's settlements and rebates (batch i - 1), customer and merchant in turn.
+		for c in pending.drain(..) {
+			let key = match &c {
+				RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::settle_referral {
+					..
+				}) => {
+					merchant_nonce += 1;
+					(&p.merchant, merchant_nonce - 1)
+				}
+				_ => {
+					customer_nonce += 1;
+					(&p.customer, customer_nonce - 1)
+				}
+			};
+			xts.push(extrinsic::sign(&info, key.0, c, key.1, birth));
+		}
+		// The purchases of batch i.
+		let count = if i < batches { batch.min(referrals - i * batch) } else { 0 };
+		for _ in 0..count {
+			let c = call(pallet_referral_rebate::Call::purchase {
+				merchant: p.merchant.account(),
+				price: 100 * UNIT,
+			});
+			xts.push(extrinsic::sign(&info, &p.customer, c, customer_nonce, birth));
+			customer_nonce += 1;
+		}
+		let (_, results, events) = chain.produce(xts).expect("block");
+		assert!(
+			results.iter().all(|r| matches!(r, Ok(Ok(())))),
+			"every call succeeds: {results:?}"
+		);
+		done += paid(&events);
+		// Documents for batch i, signed off chain now, settled in the next block.
+		let now = chain.head().number;
+		let origins = events.iter().filter_map(|e| match &e.event {
+			rebate_test_runtime::RuntimeEvent::ReferralRebate(
+				pallet_referral_rebate::Event::PurchaseRecorded {
+					purchase_id,
+					promotion_id: None,
+					..
+				},
+			) => Some(*purchase_id),
+			_ => None,
+		});
+		for id in origins.collect::<Vec<_>>() {
+			let (offer, rebate, purchase) = documents(&gen, now, &p, id, now + 2, now + 3);
+			pending.push(call(pallet_referral_rebate::Call::settle_referral {
+				offer: Box::new(offer),
+				purchase: Box::new(purchase),
+			}));
+			pending.push(call(pallet_referral_rebate::Call::submit_rebate {
+				rebate: Box::new(rebate),
+			}));
+		}
+		if (i + 1) % (batches / 5).max(1) == 0 {
+			rss_at.push((done, rss_kib("VmRSS:")));
+		}
+	}
+	// Up to the last pay-at block.
+	while done < referrals {
+		let (_, _, events) = chain.produce(vec![]).expect("block");
+		done += paid(&events);
+		assert!(chain.head().number < first_block + batches + 10, "every rebate is paid");
+	}
+	let elapsed = start.elapsed();
+	rss_at.push((done, rss_kib("VmRSS:")));
+	Run {
+		referrals: done,
+		elapsed,
+		blocks: chain.head().number - first_block,
+		rss_at,
+		peak_kib: rss_kib("VmHWM:"),
+		state: chain.state_size(),
+	}
+}
+
+/// The cost of one sr25519 signature and one verification of a 32-byte payload.
+fn signature_costs() -> (Duration, Duration) {
+	use sp_runtime::traits::Verify;
+	let key = KeyPair::dev("alice").expect("dev");
+	let who = key.account();
+	let n = 2_000u32;
+	let message = [7u8; 32];
+	let t = Instant::now();
+	let mut sig = key.sign(&message);
+	for i in 0..n {
+		sig = key.sign(&[i as u8; 32]);
+	}
+	let sign = t.elapsed() / n;
+	let t = Instant::now();
+	let mut ok = 0;
+	for _ in 0..n {
+		ok += sig.verify(&[(n - 1) as u8; 32][..], &who) as u32;
+	}
+	assert_eq!(ok, n);
+	(sign, t.elapsed() / n)
+}
+
+fn main() {
+	let args: Vec<String> = std::env::args().collect();
+	let bench = args.iter().any(|a| a == "--bench");
+	let arg = |name: &str, default: u32| {
+		args.iter()
+			.position(|a| a == name)
+			.and_then(|i| args.get(i + 1))
+			.and_then(|v| v.parse().ok())
+			.unwrap_or(default)
+	};
+	let referrals = arg("--referrals", if bench { 10_000 } else { 60 });
+	let batch = arg("--batch", 200);
+	let (sign, verify) = signature_costs();
+	let r = run(referrals, batch);
+	let per_second = r.referrals as f64 / r.elapsed.as_secs_f64();
+	let signature_time = (sign * SIGNS_PER_REFERRAL + verify * VERIFIES_PER_REFERRAL) * r.referrals;
+	let share = signature_time.as_secs_f64() / r.elapsed.as_secs_f64();
+	println!("referrals: {} in {} blocks, batches of {batch}", r.referrals, r.blocks);
+	println!("time: {:.2} s, {:.0} complete referrals/s", r.elapsed.as_secs_f64(), per_second);
+	println!(
+		"one sr25519 sign {:.1} µs, one verify {:.1} µs; per referral {} signs + {} verifies = {:.0} µs of {:.0} µs",
+		sign.as_secs_f64() * 1e6,
+		verify.as_secs_f64() * 1e6,
+		SIGNS_PER_REFERRAL,
+		VERIFIES_PER_REFERRAL,
+		(sign * SIGNS_PER_REFERRAL + verify * VERIFIES_PER_REFERRAL).as_secs_f64() * 1e6,
+		r.elapsed.as_secs_f64() * 1e6 / r.referrals as f64,
+	);
+	println!("signature share: {:.0}%", share * 100.0);
+	for (n, kib) in &r.rss_at {
+		println!("resident memory after {n:>6} referrals: {:.1} MiB", *kib as f64 / 1024.0);
+	}
+	println!("peak resident memory: {:.1} MiB", r.peak_kib as f64 / 1024.0);
+	println!("final state: {} keys, {:.1} KiB", r.state.0, r.state.1 as f64 / 1024.0);
+}

@@ -1,0 +1,487 @@
+//! The embedded chain: `rebate-test-runtime` executed natively in this process.
+//!
+//! Blocks are authored as a node authors them (Aura pre-runtime digest, the timestamp inherent,
+//! `initialize_block` / `apply_extrinsic` / `finalize_block` of the runtime's `frame-executive`),
+//! when transactions arrive and on request. Invalid extrinsics leave no trace in the block, as in
+//! a node's block builder.
+//!
+//! ## On disk
+//!
+//! A data directory holds:
+//! - `blocks.log`: one record per block, appended and flushed to disk before the block counts:
+//!   the block (header and extrinsics), its events, and the storage changes it made. Each record
+//!   is `len (u32 LE) ‖ blake2_128(body) ‖ body`; a torn or damaged tail (a kill in the middle of
+//!   a write) is cut off when the chain is opened, which leaves the last good block. The log is
+//!   the block history; it is read from disk, never held in memory.
+//! - `state.snapshot`: the whole state at some block and the log offset after that block,
+//!   written to a temporary file, flushed and renamed over the old one (atomic), every
+//!   [`SNAPSHOT_EVERY`] blocks. Opening loads it and replays the log records after it.
+//! - `LOCK`: an exclusive lock held while the chain is open, so two processes never write at once
+//!   (a second one waits).
+//!
+//! Memory holds only the current state, rebuilt compactly at every snapshot, so it tracks the
+//! size of the state, not the length of the history.
+
+use super::{Chain, Inclusion, RuntimeInfo};
+use crate::ClientError;
+use codec::{Decode, Encode};
+use rebate_test_runtime::{
+	AccountId, Balance, Block, BuildStorage, Header, Runtime, RuntimeGenesisConfig,
+	UncheckedExtrinsic,
+};
+use sp_core::H256;
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash as _, Header as _},
+	ApplyExtrinsicResult, StateVersion,
+};
+use sp_state_machine::{Backend as _, InMemoryBackend, OverlayedChanges};
+use std::{
+	fs::{File, OpenOptions},
+	io::{Read, Seek, SeekFrom, Write},
+	path::{Path, PathBuf},
+};
+
+/// A snapshot of the state is written every this many blocks.
+pub const SNAPSHOT_EVERY: u32 = 64;
+const FORMAT: u32 = 1;
+const LOG: &str = "blocks.log";
+const SNAPSHOT: &str = "state.snapshot";
+
+/// An event as stored with its phase and topics.
+pub type EventRecord = frame_system::EventRecord<rebate_test_runtime::RuntimeEvent, H256>;
+
+/// The last block of the chain.
+#[derive(Clone, Copy, Debug, Encode, Decode, PartialEq, Eq)]
+pub struct Head {
+	/// Its number.
+	pub number: u32,
+	/// Its hash.
+	pub hash: H256,
+	/// The genesis hash.
+	pub genesis: H256,
+}
+
+#[derive(Encode, Decode)]
+struct Snapshot {
+	format: u32,
+	head: Head,
+	log_offset: u64,
+	pairs: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// One block of the history, as kept in `blocks.log`.
+#[derive(Clone, Debug, Encode, Decode)]
+pub struct BlockRecord {
+	/// The block.
+	pub block: Block,
+	/// Its events.
+	pub events: Vec<EventRecord>,
+	/// The storage changes it made (`None`: removed).
+	pub changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+/// How a new embedded chain starts.
+#[derive(Clone, Debug, Default)]
+pub struct Genesis {
+	/// Accounts funded at genesis in addition to (or instead of) the dev accounts' balances.
+	pub endowed: Vec<(AccountId, Balance)>,
+}
+
+/// The embedded chain.
+pub struct Embedded {
+	dir: PathBuf,
+	_lock: File,
+	backend: InMemoryBackend<BlakeTwo256>,
+	head: Head,
+	log: File,
+	log_len: u64,
+	since_snapshot: u32,
+}
+
+fn corrupt(path: &Path, reason: impl ToString) -> ClientError {
+	ClientError::Corrupt { path: path.display().to_string(), reason: reason.to_string() }
+}
+
+impl Embedded {
+	/// Open the chain in `dir`, creating it from the development genesis (with `genesis`'s extra
+	/// accounts) if the directory holds none.
+	pub fn open(dir: &Path, genesis: &Genesis) -> Result<Self, ClientError> {
+		std::fs::create_dir_all(dir).map_err(|e| ClientError::io(dir, e))?;
+		let lock_path = dir.join("LOCK");
+		let lock = OpenOptions::new()
+			.create(true)
+			.truncate(false)
+			.write(true)
+			.open(&lock_path)
+			.map_err(|e| ClientError::io(&lock_path, e))?;
+		lock.lock().map_err(|e| ClientError::io(&lock_path, e))?;
+		let snapshot_path = dir.join(SNAPSHOT);
+		if snapshot_path.exists() {
+			Self::load(dir.to_path_buf(), lock)
+		} else {
+			Self::create(dir.to_path_buf(), lock, genesis)
+		}
+	}
+
+	fn create(dir: PathBuf, lock: File, genesis: &Genesis) -> Result<Self, ClientError> {
+		let mut json = rebate_test_runtime::genesis::development();
+		if let Some(balances) = json["balances"]["balances"].as_array_mut() {
+			for (who, amount) in &genesis.endowed {
+				let who = serde_json::json!(who);
+				balances.retain(|entry| entry[0] != who);
+				balances.push(serde_json::json!([who, amount]));
+			}
+		}
+		let config: RuntimeGenesisConfig = serde_json::from_value(json)
+			.map_err(|e| ClientError::Backend(format!("genesis preset: {e}")))?;
+		let storage = config.build_storage().map_err(ClientError::Backend)?;
+		let backend: InMemoryBackend<BlakeTwo256> = (storage, StateVersion::V1).into();
+		let state_root = *backend.root();
+		let extrinsics_root = BlakeTwo256::trie_root(Vec::new(), StateVersion::V1);
+		let genesis_hash =
+			Header::new(0, extrinsics_root, state_root, Default::default(), Default::default())
+				.hash();
+		let log = open_log(&dir, true)?;
+		let mut chain = Embedded {
+			dir,
+			_lock: lock,
+			backend,
+			head: Head { number: 0, hash: genesis_hash, genesis: genesis_hash },
+			log,
+			log_len: 0,
+			since_snapshot: 0,
+		};
+		chain.snapshot()?;
+		// Block 1 records the genesis hash on chain (frame-system's genesis holds a placeholder
+		// until then), so every transaction signed from here on is for the real genesis.
+		chain.produce(vec![])?;
+		Ok(chain)
+	}
+
+	fn load(dir: PathBuf, lock: File) -> Result<Self, ClientError> {
+		let snapshot_path = dir.join(SNAPSHOT);
+		let bytes =
+			std::fs::read(&snapshot_path).map_err(|e| ClientError::io(&snapshot_path, e))?;
+		let snapshot = checked_body(&bytes)
+			.and_then(|body| Snapshot::decode(&mut &body[..]).ok())
+			.filter(|s| s.format == FORMAT)
+			.ok_or_else(|| corrupt(&snapshot_path, "the state snapshot does not decode"))?;
+		let backend: InMemoryBackend<BlakeTwo256> = (
+			snapshot.pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+			StateVersion::V1,
+		)
+			.into();
+		let log_path = dir.join(LOG);
+		let mut log = open_log(&dir, false)?;
+		let mut chain = Embedded {
+			dir,
+			_lock: lock,
+			backend,
+			head: snapshot.head,
+			log_len: snapshot.log_offset,
+			log: log.try_clone().map_err(|e| ClientError::io(&log_path, e))?,
+			since_snapshot: 0,
+		};
+		// Replay the blocks after the snapshot; cut off a torn tail.
+		log.seek(SeekFrom::Start(snapshot.log_offset))
+			.map_err(|e| ClientError::io(&log_path, e))?;
+		let mut reader = std::io::BufReader::new(log);
+		while let Some((len, record)) = read_record(&mut reader) {
+			if record.block.header.number != chain.head.number + 1
+				|| record.block.header.parent_hash != chain.head.hash
+			{
+				break;
+			}
+			chain.apply_changes(&record)?;
+			chain.log_len += len;
+			chain.since_snapshot += 1;
+		}
+		let file_len = chain.log.metadata().map_err(|e| ClientError::io(&log_path, e))?.len();
+		if file_len != chain.log_len {
+			chain.log.set_len(chain.log_len).map_err(|e| ClientError::io(&log_path, e))?;
+			chain.log.sync_all().map_err(|e| ClientError::io(&log_path, e))?;
+		}
+		Ok(chain)
+	}
+
+	fn apply_changes(&mut self, record: &BlockRecord) -> Result<(), ClientError> {
+		let delta = record.changes.iter().map(|(k, v)| (&k[..], v.as_deref()));
+		let (root, transaction) = self.backend.storage_root(delta, StateVersion::V1);
+		if root != record.block.header.state_root {
+			return Err(corrupt(
+				&self.dir.join(LOG),
+				format!("block {} does not lead to its state root", record.block.header.number),
+			));
+		}
+		self.backend.apply_transaction(root, transaction);
+		self.head.number = record.block.header.number;
+		self.head.hash = record.block.header.hash();
+		Ok(())
+	}
+
+	/// The chain's last block.
+	pub fn head(&self) -> Head {
+		self.head
+	}
+
+	/// The data directory.
+	pub fn dir(&self) -> &Path {
+		&self.dir
+	}
+
+	/// Run `f` against the current state, read-only (changes are discarded).
+	pub fn with_state<R>(&self, f: impl FnOnce() -> R) -> R {
+		let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
+		let mut ext = sp_state_machine::Ext::new(&mut overlay, &self.backend, None);
+		sp_externalities::set_and_run_with_externalities(&mut ext, f)
+	}
+
+	/// Author the next block from `extrinsics` on a scratch overlay: the block, each extrinsic's
+	/// result, the events, and the overlay holding the block's changes.
+	fn author(
+		&self,
+		extrinsics: Vec<UncheckedExtrinsic>,
+	) -> (Block, Vec<ApplyExtrinsicResult>, Vec<EventRecord>, OverlayedChanges<BlakeTwo256>) {
+		let header =
+			rebate_test_runtime::authoring::next_header(self.head.hash, self.head.number + 1);
+		let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
+		let mut ext = sp_state_machine::Ext::new(&mut overlay, &self.backend, None);
+		let (block, results, events) =
+			sp_externalities::set_and_run_with_externalities(&mut ext, || {
+				let (block, results) =
+					rebate_test_runtime::authoring::author_block(&header, extrinsics);
+				let events = frame_system::Pallet::<Runtime>::read_events_no_consensus()
+					.map(|e| *e)
+					.collect::<Vec<_>>();
+				(block, results, events)
+			});
+		drop(ext);
+		(block, results, events, overlay)
+	}
+
+	/// Author and import the next block with `extrinsics`: returns the block, each extrinsic's
+	/// result (invalid ones are not in the block) and the block's events. The block is on disk
+	/// when this returns.
+	pub fn produce(
+		&mut self,
+		extrinsics: Vec<UncheckedExtrinsic>,
+	) -> Result<(Block, Vec<ApplyExtrinsicResult>, Vec<EventRecord>), ClientError> {
+		let (block, results, events, mut overlay) = self.author(extrinsics);
+		let changes = overlay
+			.drain_storage_changes(&self.backend, StateVersion::V1)
+			.map_err(|e| ClientError::Backend(format!("storage changes: {e}")))?;
+		let record = BlockRecord {
+			block: block.clone(),
+			events: events.clone(),
+			changes: changes.main_storage_changes,
+		};
+		// The record on disk is the commit point; memory follows it.
+		self.append(&record)?;
+		self.backend.apply_transaction(changes.transaction_storage_root, changes.transaction);
+		self.head.number = block.header.number;
+		self.head.hash = block.header.hash();
+		self.since_snapshot += 1;
+		if self.since_snapshot >= SNAPSHOT_EVERY {
+			self.snapshot()?;
+		}
+		Ok((block, results, events))
+	}
+
+	fn append(&mut self, record: &BlockRecord) -> Result<(), ClientError> {
+		let body = record.encode();
+		let mut bytes = Vec::with_capacity(body.len() + 20);
+		bytes.extend_from_slice(&(body.len() as u32).to_le_bytes());
+		bytes.extend_from_slice(&sp_io::hashing::blake2_128(&body));
+		bytes.extend_from_slice(&body);
+		let path = self.dir.join(LOG);
+		self.log.seek(SeekFrom::Start(self.log_len)).map_err(|e| ClientError::io(&path, e))?;
+		self.log.write_all(&bytes).map_err(|e| ClientError::io(&path, e))?;
+		self.log.sync_data().map_err(|e| ClientError::io(&path, e))?;
+		self.log_len += bytes.len() as u64;
+		Ok(())
+	}
+
+	/// Write the whole state atomically (temporary file, flush, rename) and rebuild the
+	/// in-memory state from it, dropping trie nodes no longer referenced.
+	pub fn snapshot(&mut self) -> Result<(), ClientError> {
+		let pairs = self
+			.backend
+			.pairs(Default::default())
+			.map_err(|e| ClientError::Backend(format!("state iteration: {e}")))?
+			.collect::<Result<Vec<_>, _>>()
+			.map_err(|e| ClientError::Backend(format!("state iteration: {e}")))?;
+		let snapshot =
+			Snapshot { format: FORMAT, head: self.head, log_offset: self.log_len, pairs };
+		let body = snapshot.encode();
+		let path = self.dir.join(SNAPSHOT);
+		let tmp = self.dir.join(format!("{SNAPSHOT}.tmp"));
+		{
+			let mut file = File::create(&tmp).map_err(|e| ClientError::io(&tmp, e))?;
+			file.write_all(&sp_io::hashing::blake2_128(&body))
+				.and_then(|()| file.write_all(&body))
+				.and_then(|()| file.sync_all())
+				.map_err(|e| ClientError::io(&tmp, e))?;
+		}
+		std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(&path, e))?;
+		if let Ok(dir) = File::open(&self.dir) {
+			let _ = dir.sync_all();
+		}
+		let root = *self.backend.root();
+		self.backend = (
+			snapshot.pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+			StateVersion::V1,
+		)
+			.into();
+		debug_assert_eq!(root, *self.backend.root());
+		self.since_snapshot = 0;
+		Ok(())
+	}
+
+	/// The block history from block `from` on (`from` ≥ 1), read from disk.
+	pub fn history(&self, from: u32) -> Result<Vec<BlockRecord>, ClientError> {
+		let path = self.dir.join(LOG);
+		let file = File::open(&path).map_err(|e| ClientError::io(&path, e))?;
+		let mut reader = std::io::BufReader::new(file.take(self.log_len));
+		let mut out = Vec::new();
+		while let Some((_, record)) = read_record(&mut reader) {
+			if record.block.header.number >= from {
+				out.push(record);
+			}
+		}
+		Ok(out)
+	}
+
+	/// The number of keys in the state and their total encoded size.
+	pub fn state_size(&self) -> (usize, usize) {
+		self.backend
+			.pairs(Default::default())
+			.map(|it| {
+				it.filter_map(Result::ok)
+					.fold((0, 0), |(n, s), (k, v)| (n + 1, s + k.len() + v.len()))
+			})
+			.unwrap_or_default()
+	}
+}
+
+/// Open (or create) the block log, emptied with `truncate`.
+fn open_log(dir: &Path, truncate: bool) -> Result<File, ClientError> {
+	let path = dir.join(LOG);
+	OpenOptions::new()
+		.create(true)
+		.truncate(truncate)
+		.read(true)
+		.write(true)
+		.open(&path)
+		.map_err(|e| ClientError::io(&path, e))
+}
+
+fn checked_body(bytes: &[u8]) -> Option<&[u8]> {
+	let (sum, body) = bytes.split_at_checked(16)?;
+	(sp_io::hashing::blake2_128(body) == sum).then_some(body)
+}
+
+/// Read one log record; `None` at the end or at a torn or damaged record.
+fn read_record(reader: &mut impl Read) -> Option<(u64, BlockRecord)> {
+	let mut len = [0u8; 4];
+	reader.read_exact(&mut len).ok()?;
+	let len = u32::from_le_bytes(len) as usize;
+	let mut bytes = vec![0u8; 16 + len];
+	reader.read_exact(&mut bytes).ok()?;
+	let body = checked_body(&bytes)?;
+	let record = BlockRecord::decode(&mut &body[..]).ok()?;
+	Some((4 + 16 + len as u64, record))
+}
+
+impl Chain for Embedded {
+	fn info(&self) -> RuntimeInfo {
+		let version = rebate_test_runtime::VERSION;
+		RuntimeInfo {
+			genesis: self.head.genesis,
+			spec_version: version.spec_version,
+			transaction_version: version.transaction_version,
+		}
+	}
+
+	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
+		Ok((self.head.number, self.head.hash))
+	}
+
+	async fn block_hash(&mut self, n: u32) -> Result<H256, ClientError> {
+		if n == self.head.number {
+			return Ok(self.head.hash);
+		}
+		let hash = self.with_state(|| frame_system::Pallet::<Runtime>::block_hash(n));
+		if hash == H256::zero() {
+			return Err(ClientError::Backend(format!("no hash of block {n} in state")));
+		}
+		Ok(hash)
+	}
+
+	async fn storage(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError> {
+		self.backend.storage(key).map_err(|e| ClientError::Backend(format!("storage read: {e}")))
+	}
+
+	async fn dry_run(
+		&mut self,
+		xt: &UncheckedExtrinsic,
+	) -> Result<ApplyExtrinsicResult, ClientError> {
+		let (_, mut results, _, _) = self.author(vec![xt.clone()]);
+		results.pop().ok_or_else(|| ClientError::Backend("no dry-run result".into()))
+	}
+
+	async fn submit(
+		&mut self,
+		xts: Vec<UncheckedExtrinsic>,
+	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError> {
+		let (block, results, events) = self.produce(xts)?;
+		let hash = block.header.hash();
+		let number = block.header.number;
+		// Included extrinsics are numbered after the timestamp inherent, in order.
+		let mut index = 0u32;
+		Ok(results
+			.into_iter()
+			.map(|result| match result {
+				Err(e) => Err(ClientError::Invalid(format!("{e:?}"))),
+				Ok(_) => {
+					index += 1;
+					Ok(Inclusion {
+						block_number: number,
+						block_hash: hash,
+						index,
+						events: events_of(&events, index),
+					})
+				}
+			})
+			.collect())
+	}
+
+	async fn advance(
+		&mut self,
+		n: u32,
+		progress: &mut dyn FnMut(u32, u32),
+	) -> Result<u32, ClientError> {
+		for done in 1..=n {
+			self.produce(vec![])?;
+			progress(done, n);
+		}
+		Ok(self.head.number)
+	}
+}
+
+/// The events of extrinsic `index` among a block's event records.
+pub fn events_of(records: &[EventRecord], index: u32) -> Vec<rebate_test_runtime::RuntimeEvent> {
+	records
+		.iter()
+		.filter(|r| r.phase == frame_system::Phase::ApplyExtrinsic(index))
+		.map(|r| r.event.clone())
+		.collect()
+}
+
+impl Drop for Embedded {
+	fn drop(&mut self) {
+		// A clean close leaves a fresh snapshot, so the next open replays nothing.
+		if self.since_snapshot > 0 {
+			let _ = self.snapshot();
+		}
+	}
+}

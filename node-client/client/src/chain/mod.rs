@@ -1,0 +1,228 @@
+//! The chain interface: one trait, two backends.
+//!
+//! - [`embedded::Embedded`] (the default): `rebate-test-runtime` executed natively in this
+//!   process, blocks authored by its own `frame-executive` from real signed extrinsics, state and
+//!   block history kept in a data directory.
+//! - `node::Node` (feature `node`): a real Substrate node over JSON-RPC through `subxt`.
+//!
+//! Both speak the runtime's own types: extrinsics are built and signed by the client
+//! ([`crate::extrinsic`]), storage is read by the pallet's own storage keys, and events are decoded
+//! as the runtime's `RuntimeEvent`.
+
+use crate::ClientError;
+use codec::Decode;
+use frame_support::storage::generator::{StorageDoubleMap, StorageMap, StorageValue};
+use pallet_referral_rebate::{PromotionId, PromotionOf, PurchaseId, PurchaseRecordOf};
+use rebate_test_runtime::{AccountId, Balance, Runtime, RuntimeEvent, UncheckedExtrinsic};
+use sp_core::H256;
+use sp_runtime::ApplyExtrinsicResult;
+
+pub mod embedded;
+#[cfg(feature = "node")]
+pub mod node;
+
+/// Where a transaction landed and what it caused.
+#[derive(Clone, Debug)]
+pub struct Inclusion {
+	/// The block's number.
+	pub block_number: u32,
+	/// The block's hash.
+	pub block_hash: H256,
+	/// The extrinsic's index in the block.
+	pub index: u32,
+	/// The events the extrinsic emitted, in order (including `ExtrinsicSuccess`/`Failed`).
+	pub events: Vec<RuntimeEvent>,
+}
+
+/// What a signer needs to know about the chain's runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuntimeInfo {
+	/// The genesis hash (what every signature is bound to).
+	pub genesis: H256,
+	/// The runtime's spec version (`CheckSpecVersion`).
+	pub spec_version: u32,
+	/// The runtime's transaction version (`CheckTxVersion`).
+	pub transaction_version: u32,
+}
+
+/// A chain the client can read and submit to.
+#[allow(async_fn_in_trait)]
+pub trait Chain {
+	/// The chain's genesis hash and runtime versions.
+	fn info(&self) -> RuntimeInfo;
+
+	/// The number and hash of the best block.
+	async fn best(&mut self) -> Result<(u32, H256), ClientError>;
+
+	/// The hash of block `n` (for mortal transactions).
+	async fn block_hash(&mut self, n: u32) -> Result<H256, ClientError>;
+
+	/// The raw value at `key` in the best block's state.
+	async fn storage(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError>;
+
+	/// What applying `xt` on top of the best block would return, changing nothing.
+	async fn dry_run(
+		&mut self,
+		xt: &UncheckedExtrinsic,
+	) -> Result<ApplyExtrinsicResult, ClientError>;
+
+	/// Submit `xts` and wait until each is in a block; one result per extrinsic, in order.
+	/// The embedded chain puts them all in one block.
+	async fn submit(
+		&mut self,
+		xts: Vec<UncheckedExtrinsic>,
+	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError>;
+
+	/// Produce (or wait for) `n` more blocks; `progress(done, n)` after each. Returns the new best
+	/// block number.
+	async fn advance(
+		&mut self,
+		n: u32,
+		progress: &mut dyn FnMut(u32, u32),
+	) -> Result<u32, ClientError>;
+}
+
+/// Decode the value at `key`, if any.
+pub async fn read<C: Chain, T: Decode>(
+	chain: &mut C,
+	key: &[u8],
+) -> Result<Option<T>, ClientError> {
+	match chain.storage(key).await? {
+		None => Ok(None),
+		Some(bytes) => T::decode(&mut &bytes[..])
+			.map(Some)
+			.map_err(|e| ClientError::Backend(format!("undecodable storage value: {e}"))),
+	}
+}
+
+/// Typed reads of the state the parties need.
+pub mod state {
+	use super::*;
+	use pallet_referral_rebate::{NextPurchaseId, Promotions, Purchases};
+
+	/// The best block number.
+	pub async fn now<C: Chain>(chain: &mut C) -> Result<u32, ClientError> {
+		Ok(chain.best().await?.0)
+	}
+
+	/// Purchase record `id`.
+	pub async fn purchase<C: Chain>(
+		chain: &mut C,
+		id: PurchaseId,
+	) -> Result<Option<PurchaseRecordOf<Runtime>>, ClientError> {
+		read(chain, &Purchases::<Runtime>::storage_map_final_key(id)).await
+	}
+
+	/// The id the next recorded purchase gets.
+	pub async fn next_purchase_id<C: Chain>(chain: &mut C) -> Result<PurchaseId, ClientError> {
+		Ok(read(chain, &NextPurchaseId::<Runtime>::storage_value_final_key()).await?.unwrap_or(0))
+	}
+
+	/// The open promotion `(merchant, id)`.
+	pub async fn promotion<C: Chain>(
+		chain: &mut C,
+		merchant: &AccountId,
+		id: PromotionId,
+	) -> Result<Option<PromotionOf<Runtime>>, ClientError> {
+		read(chain, &Promotions::<Runtime>::storage_double_map_final_key(merchant, id)).await
+	}
+
+	/// `who`'s account: nonce and balances.
+	pub async fn account<C: Chain>(
+		chain: &mut C,
+		who: &AccountId,
+	) -> Result<frame_system::AccountInfo<u32, pallet_balances::AccountData<Balance>>, ClientError>
+	{
+		Ok(read(chain, &frame_system::Account::<Runtime>::storage_map_final_key(who))
+			.await?
+			.unwrap_or_default())
+	}
+
+	/// `who`'s balance held as rebate escrow.
+	pub async fn escrow<C: Chain>(chain: &mut C, who: &AccountId) -> Result<Balance, ClientError> {
+		let holds: Vec<
+			frame_support::traits::tokens::IdAmount<
+				rebate_test_runtime::RuntimeHoldReason,
+				Balance,
+			>,
+		> = read(chain, &pallet_balances::Holds::<Runtime>::storage_map_final_key(who))
+			.await?
+			.unwrap_or_default();
+		let reason = rebate_test_runtime::RuntimeHoldReason::ReferralRebate(
+			pallet_referral_rebate::HoldReason::RebateEscrow,
+		);
+		Ok(holds.iter().filter(|h| h.id == reason).map(|h| h.amount).sum())
+	}
+}
+
+/// A chain picked at run time: a data directory or a node URL.
+pub enum AnyChain {
+	/// The embedded chain.
+	Embedded(Box<embedded::Embedded>),
+	/// A node.
+	#[cfg(feature = "node")]
+	Node(node::Node),
+}
+
+impl AnyChain {
+	/// Open `target`: a `ws://`/`wss://` URL is a node, anything else the embedded chain's data
+	/// directory (created with the development genesis if it does not exist).
+	pub async fn open(target: &str) -> Result<Self, ClientError> {
+		if target.starts_with("ws://") || target.starts_with("wss://") {
+			#[cfg(feature = "node")]
+			return Ok(AnyChain::Node(node::Node::connect(target).await?));
+			#[cfg(not(feature = "node"))]
+			return Err(ClientError::Backend(
+				"this build has no node backend (feature `node`)".into(),
+			));
+		}
+		Ok(AnyChain::Embedded(Box::new(embedded::Embedded::open(
+			std::path::Path::new(target),
+			&embedded::Genesis::default(),
+		)?)))
+	}
+}
+
+macro_rules! delegate {
+	($self:ident, $c:ident => $e:expr) => {
+		match $self {
+			AnyChain::Embedded($c) => $e,
+			#[cfg(feature = "node")]
+			AnyChain::Node($c) => $e,
+		}
+	};
+}
+
+impl Chain for AnyChain {
+	fn info(&self) -> RuntimeInfo {
+		delegate!(self, c => c.info())
+	}
+	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
+		delegate!(self, c => c.best().await)
+	}
+	async fn block_hash(&mut self, n: u32) -> Result<H256, ClientError> {
+		delegate!(self, c => c.block_hash(n).await)
+	}
+	async fn storage(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError> {
+		delegate!(self, c => c.storage(key).await)
+	}
+	async fn dry_run(
+		&mut self,
+		xt: &UncheckedExtrinsic,
+	) -> Result<ApplyExtrinsicResult, ClientError> {
+		delegate!(self, c => c.dry_run(xt).await)
+	}
+	async fn submit(
+		&mut self,
+		xts: Vec<UncheckedExtrinsic>,
+	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError> {
+		delegate!(self, c => c.submit(xts).await)
+	}
+	async fn advance(
+		&mut self,
+		n: u32,
+		progress: &mut dyn FnMut(u32, u32),
+	) -> Result<u32, ClientError> {
+		delegate!(self, c => c.advance(n, progress).await)
+	}
+}

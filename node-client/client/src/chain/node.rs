@@ -1,0 +1,206 @@
+//! A real Substrate node over JSON-RPC, through `subxt`.
+//!
+//! The client builds and signs extrinsics with the runtime's own types; subxt carries them:
+//! legacy JSON-RPC methods for reads (best block, storage, runtime version), `state_call` of
+//! `BlockBuilder_apply_extrinsic` for dry runs, and subxt's transaction progress to follow each
+//! submission into a block, whose `System::Events` are decoded as the runtime's events.
+
+use super::{Chain, Inclusion, RuntimeInfo};
+use crate::ClientError;
+use codec::{Decode, Encode};
+use rebate_test_runtime::UncheckedExtrinsic;
+use sp_core::H256;
+use sp_runtime::ApplyExtrinsicResult;
+use subxt::{
+	config::RpcConfigFor,
+	rpcs::{rpc_params, LegacyRpcMethods, RpcClient},
+	transactions::TransactionStatus,
+	OnlineClient, SubstrateConfig,
+};
+
+type Config = SubstrateConfig;
+
+/// A node connection.
+pub struct Node {
+	url: String,
+	rpc: RpcClient,
+	legacy: LegacyRpcMethods<RpcConfigFor<Config>>,
+	api: OnlineClient<Config>,
+	info: RuntimeInfo,
+}
+
+fn rpc_err(e: impl std::fmt::Display) -> ClientError {
+	ClientError::Backend(e.to_string())
+}
+
+impl Node {
+	/// Connect to the node at `url` (`ws://…` or `wss://…`).
+	pub async fn connect(url: &str) -> Result<Self, ClientError> {
+		let rpc = RpcClient::from_insecure_url(url)
+			.await
+			.map_err(|e| ClientError::Backend(format!("cannot reach {url}: {e}")))?;
+		let legacy = LegacyRpcMethods::<RpcConfigFor<Config>>::new(rpc.clone());
+		let backend = subxt::backend::LegacyBackend::<Config>::builder().build(rpc.clone());
+		let api = OnlineClient::<Config>::from_backend(std::sync::Arc::new(backend))
+			.await
+			.map_err(rpc_err)?;
+		let genesis = legacy.genesis_hash().await.map_err(rpc_err)?;
+		let version = legacy.state_get_runtime_version(None).await.map_err(rpc_err)?;
+		let info = RuntimeInfo {
+			genesis: H256::from(genesis.0),
+			spec_version: version.spec_version,
+			transaction_version: version.transaction_version,
+		};
+		Ok(Node { url: url.to_string(), rpc, legacy, api, info })
+	}
+
+	/// The node's URL.
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
+	async fn best_hash(&self) -> Result<H256, ClientError> {
+		self.legacy
+			.chain_get_block_hash(None)
+			.await
+			.map_err(rpc_err)?
+			.ok_or_else(|| ClientError::Backend("the node has no best block".into()))
+	}
+
+	async fn events_at(&self, at: H256) -> Result<Vec<super::embedded::EventRecord>, ClientError> {
+		let key = frame_support::storage::storage_prefix(b"System", b"Events");
+		let raw = self.legacy.state_get_storage(&key, Some(at)).await.map_err(rpc_err)?;
+		match raw {
+			None => Ok(Vec::new()),
+			Some(bytes) => Vec::decode(&mut &bytes[..])
+				.map_err(|e| ClientError::Backend(format!("undecodable events: {e}"))),
+		}
+	}
+
+	async fn submit_one(&self, xt: &UncheckedExtrinsic) -> Result<Inclusion, ClientError> {
+		let tx = self.api.tx().await.map_err(rpc_err)?.from_bytes(xt.encode());
+		let mut progress =
+			tx.submit_and_watch().await.map_err(|e| ClientError::Invalid(e.to_string()))?;
+		while let Some(status) = progress.next().await {
+			match status.map_err(rpc_err)? {
+				TransactionStatus::InBestBlock(b) | TransactionStatus::InFinalizedBlock(b) => {
+					let block_hash = b.block_hash();
+					let events = b.fetch_events().await.map_err(rpc_err)?;
+					let index = events.extrinsic_index() as u32;
+					let header = self
+						.legacy
+						.chain_get_header(Some(block_hash))
+						.await
+						.map_err(rpc_err)?
+						.ok_or_else(|| ClientError::Backend("no header for the block".into()))?;
+					let records = self.events_at(block_hash).await?;
+					return Ok(Inclusion {
+						block_number: header.number as u32,
+						block_hash,
+						index,
+						events: super::embedded::events_of(&records, index),
+					});
+				}
+				TransactionStatus::Error { message }
+				| TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message } => return Err(ClientError::Invalid(message)),
+				_ => {}
+			}
+		}
+		Err(ClientError::Backend("the node stopped reporting the transaction's progress".into()))
+	}
+}
+
+impl Chain for Node {
+	fn info(&self) -> RuntimeInfo {
+		self.info
+	}
+
+	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
+		let hash = self.best_hash().await?;
+		let header = self
+			.legacy
+			.chain_get_header(Some(hash))
+			.await
+			.map_err(rpc_err)?
+			.ok_or_else(|| ClientError::Backend("no header for the best block".into()))?;
+		Ok((header.number as u32, hash))
+	}
+
+	async fn block_hash(&mut self, n: u32) -> Result<H256, ClientError> {
+		self.legacy
+			.chain_get_block_hash(Some((n as u64).into()))
+			.await
+			.map_err(rpc_err)?
+			.ok_or_else(|| ClientError::Backend(format!("the node has no block {n}")))
+	}
+
+	async fn storage(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError> {
+		let at = self.best_hash().await?;
+		self.legacy.state_get_storage(key, Some(at)).await.map_err(rpc_err)
+	}
+
+	async fn dry_run(
+		&mut self,
+		xt: &UncheckedExtrinsic,
+	) -> Result<ApplyExtrinsicResult, ClientError> {
+		let at = self.best_hash().await?;
+		let bytes: String = self
+			.rpc
+			.request(
+				"state_call",
+				rpc_params![
+					"BlockBuilder_apply_extrinsic",
+					format!("0x{}", hex::encode(xt.encode())),
+					at
+				],
+			)
+			.await
+			.map_err(rpc_err)?;
+		let raw = hex::decode(bytes.trim_start_matches("0x")).map_err(rpc_err)?;
+		ApplyExtrinsicResult::decode(&mut &raw[..])
+			.map_err(|e| ClientError::Backend(format!("undecodable dry-run result: {e}")))
+	}
+
+	async fn submit(
+		&mut self,
+		xts: Vec<UncheckedExtrinsic>,
+	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError> {
+		let mut out = Vec::with_capacity(xts.len());
+		for xt in &xts {
+			out.push(self.submit_one(xt).await);
+		}
+		Ok(out)
+	}
+
+	async fn advance(
+		&mut self,
+		n: u32,
+		progress: &mut dyn FnMut(u32, u32),
+	) -> Result<u32, ClientError> {
+		let (start, _) = self.best().await?;
+		let target = start.saturating_add(n);
+		// Nodes with on-demand block production (chopsticks, manual seal) make a block on
+		// request; others produce blocks on their own, and we wait for them.
+		let mut on_demand = true;
+		loop {
+			let (now, _) = self.best().await?;
+			progress(now.saturating_sub(start).min(n), n);
+			if now >= target {
+				return Ok(now);
+			}
+			if on_demand {
+				let made: Result<serde_json::Value, _> =
+					self.rpc.request("dev_newBlock", rpc_params![]).await;
+				if made.is_err() {
+					let sealed: Result<serde_json::Value, _> =
+						self.rpc.request("engine_createBlock", rpc_params![true, true]).await;
+					on_demand = sealed.is_ok();
+				}
+			}
+			if !on_demand {
+				tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+			}
+		}
+	}
+}

@@ -1,0 +1,396 @@
+//! # rebate-client
+//!
+//! The client side of the referral-rebate protocol (CN113177820B): what the merchant's server,
+//! the customer's device and the referee's device do.
+//!
+//! - [`keys`]: dev accounts by name, secret URIs and mnemonics, key files; sr25519 by default,
+//!   ed25519 and ecdsa accepted.
+//! - [`documents`]: the JSON envelope the parties exchange, the protocol's rules checked before
+//!   anyone signs, signing steps that verify what they received first, and `inspect`.
+//! - [`chain`]: one [`chain::Chain`] trait with two backends, the embedded chain (the default)
+//!   and a node over JSON-RPC (feature `node`).
+//! - [`extrinsic`]: signed extrinsics with the runtime's transaction extensions.
+//! - [`Client`]: each party's steps against a chain: read the state a document needs, build and
+//!   check it, sign, dry-run and submit calls, and report the events they caused.
+
+pub mod chain;
+pub mod documents;
+mod error;
+pub mod extrinsic;
+pub mod keys;
+
+pub use error::{describe_dispatch_error, ClientError};
+
+use chain::{state, Chain, Inclusion};
+use documents::{AnyDocument, Envelope};
+use keys::KeyPair;
+use pallet_referral_rebate::{
+	Framing, Offer, PayoutCondition, PromotionId, PurchaseId, Rebate, ReferredPurchase, Signed,
+};
+use rebate_test_runtime::{AccountId, Balance, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
+use sp_core::H256;
+
+/// What a submitted call did.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+	/// Where it landed.
+	pub inclusion: Inclusion,
+}
+
+impl Receipt {
+	/// The referral-rebate events it caused.
+	pub fn rebate_events(
+		&self,
+	) -> Vec<pallet_referral_rebate::Event<rebate_test_runtime::Runtime>> {
+		self.inclusion
+			.events
+			.iter()
+			.filter_map(|e| match e {
+				RuntimeEvent::ReferralRebate(e) => Some(e.clone()),
+				_ => None,
+			})
+			.collect()
+	}
+
+	/// Every event it caused, described in one line each.
+	pub fn describe(&self) -> Vec<String> {
+		self.inclusion.events.iter().map(describe_event).collect()
+	}
+}
+
+/// One line for an event: `Pallet.Variant { fields }` with accounts as SS58.
+pub fn describe_event(e: &RuntimeEvent) -> String {
+	format!("{e:?}")
+}
+
+/// The terms a merchant offers for one promotion.
+#[derive(Clone, Copy, Debug)]
+pub struct PromotionTerms {
+	/// The merchant's id for the promotion (unique per merchant).
+	pub promotion_id: PromotionId,
+	/// The customer's recorded purchase the offer is based on.
+	pub origin_purchase: PurchaseId,
+	/// The referee's price.
+	pub discounted_price: Balance,
+	/// The referred purchase must be settled before this block.
+	pub settle_by: u32,
+	/// The rebate block.
+	pub pay_at: u32,
+	/// The rebate amount.
+	pub rebate: Balance,
+	/// When the rebate pays.
+	pub condition: PayoutCondition,
+}
+
+/// A party's view of a chain: reads, documents and calls.
+pub struct Client<C> {
+	/// The chain.
+	pub chain: C,
+	/// How this client frames its links (`Bytes`: as a browser wallet signs).
+	pub framing: Framing,
+}
+
+impl<C: Chain> Client<C> {
+	/// A client of `chain`.
+	pub fn new(chain: C) -> Self {
+		Client { chain, framing: Framing::Raw }
+	}
+
+	/// The chain's genesis hash.
+	pub fn genesis(&self) -> H256 {
+		self.chain.info().genesis
+	}
+
+	/// The best block number.
+	pub async fn now(&mut self) -> Result<u32, ClientError> {
+		state::now(&mut self.chain).await
+	}
+
+	/// Sign `call` as `key` with its next nonce, mortal from the best block.
+	pub async fn extrinsic(
+		&mut self,
+		key: &KeyPair,
+		call: RuntimeCall,
+	) -> Result<UncheckedExtrinsic, ClientError> {
+		let nonce = state::account(&mut self.chain, &key.account()).await?.nonce;
+		self.extrinsic_with_nonce(key, call, nonce).await
+	}
+
+	/// Sign `call` as `key` with `nonce`, mortal from the best block.
+	pub async fn extrinsic_with_nonce(
+		&mut self,
+		key: &KeyPair,
+		call: RuntimeCall,
+		nonce: u32,
+	) -> Result<UncheckedExtrinsic, ClientError> {
+		let (number, hash) = self.chain.best().await?;
+		let info = self.chain.info();
+		Ok(extrinsic::sign(&info, key, call, nonce, extrinsic::Birth { number, hash }))
+	}
+
+	/// Sign, dry-run and submit `call` as `key`; wait until it is in a block. A call the chain
+	/// would refuse is not submitted: the error names the pallet's error and what it means.
+	pub async fn transact(
+		&mut self,
+		key: &KeyPair,
+		call: RuntimeCall,
+	) -> Result<Receipt, ClientError> {
+		let xt = self.extrinsic(key, call).await?;
+		match self.chain.dry_run(&xt).await? {
+			Err(invalid) => return Err(ClientError::Invalid(format!("{invalid:?}"))),
+			Ok(Err(e)) => return Err(describe_dispatch_error(&e)),
+			Ok(Ok(())) => {}
+		}
+		let inclusion = self
+			.chain
+			.submit(vec![xt])
+			.await?
+			.pop()
+			.ok_or_else(|| ClientError::Backend("no result for the transaction".into()))??;
+		// The state may have moved between the dry run and the block (a node's other
+		// transactions): report a failure all the same.
+		for e in &inclusion.events {
+			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error,
+				..
+			}) = e
+			{
+				return Err(describe_dispatch_error(dispatch_error));
+			}
+		}
+		Ok(Receipt { inclusion })
+	}
+
+	/// The customer buys from `merchant` at `price`: returns the receipt and the purchase id.
+	pub async fn purchase(
+		&mut self,
+		customer: &KeyPair,
+		merchant: AccountId,
+		price: Balance,
+	) -> Result<(Receipt, PurchaseId), ClientError> {
+		let call =
+			RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::purchase { merchant, price });
+		let receipt = self.transact(customer, call).await?;
+		let id = receipt
+			.rebate_events()
+			.iter()
+			.find_map(|e| match e {
+				pallet_referral_rebate::Event::PurchaseRecorded { purchase_id, .. } => {
+					Some(*purchase_id)
+				}
+				_ => None,
+			})
+			.ok_or_else(|| ClientError::Backend("no PurchaseRecorded event".into()))?;
+		Ok((receipt, id))
+	}
+
+	/// The merchant creates a promotion's offer and rebate from the customer's recorded
+	/// purchase, checks the protocol's rules against the chain, and signs both first links.
+	pub async fn create_promotion(
+		&mut self,
+		merchant: &KeyPair,
+		terms: &PromotionTerms,
+	) -> Result<(Envelope, Envelope), ClientError> {
+		let me = merchant.account();
+		let origin =
+			state::purchase(&mut self.chain, terms.origin_purchase).await?.ok_or_else(|| {
+				ClientError::Rule(format!(
+					"purchase {} is not recorded on this chain",
+					terms.origin_purchase
+				))
+			})?;
+		if origin.merchant != me {
+			return Err(ClientError::Rule(format!(
+				"purchase {} was made from {}, not from this merchant",
+				terms.origin_purchase,
+				keys::display_name(&origin.merchant)
+			)));
+		}
+		if origin.refunded {
+			return Err(ClientError::Rule(format!(
+				"purchase {} was refunded",
+				terms.origin_purchase
+			)));
+		}
+		if state::promotion(&mut self.chain, &me, terms.promotion_id).await?.is_some() {
+			return Err(ClientError::Rule(format!(
+				"promotion {} of this merchant is open on chain; pick another id",
+				terms.promotion_id
+			)));
+		}
+		let now = self.now().await?;
+		let genesis = self.genesis();
+		let offer = Offer {
+			promotion_id: terms.promotion_id,
+			merchant: me.clone(),
+			customer: origin.buyer.clone(),
+			origin_purchase: terms.origin_purchase,
+			original_price: origin.price,
+			discounted_price: terms.discounted_price,
+			settle_by: terms.settle_by,
+			pay_at: terms.pay_at,
+		};
+		let rebate = Rebate {
+			promotion_id: terms.promotion_id,
+			merchant: me,
+			customer: origin.buyer,
+			amount: terms.rebate,
+			pay_at: terms.pay_at,
+			condition: terms.condition,
+		};
+		let mut offer = Signed::unsigned(offer);
+		documents::sign(&genesis, now, &mut offer, merchant, None, self.framing)?;
+		let mut rebate = Signed::unsigned(rebate);
+		documents::sign(&genesis, now, &mut rebate, merchant, None, self.framing)?;
+		Ok((
+			Envelope { chain: genesis, document: AnyDocument::Offer(offer) },
+			Envelope { chain: genesis, document: AnyDocument::Rebate(rebate) },
+		))
+	}
+
+	/// `key` adds its link to `envelope` after verifying it (the customer endorsing the offer
+	/// names the referee with `designate`).
+	pub async fn sign(
+		&mut self,
+		envelope: &mut Envelope,
+		key: &KeyPair,
+		designate: Option<AccountId>,
+	) -> Result<(), ClientError> {
+		let genesis = self.genesis();
+		envelope.check_chain(genesis)?;
+		let now = self.now().await?;
+		let framing = self.framing;
+		match &mut envelope.document {
+			AnyDocument::Offer(s) => documents::sign(&genesis, now, s, key, designate, framing),
+			AnyDocument::Rebate(s) => documents::sign(&genesis, now, s, key, designate, framing),
+			AnyDocument::Purchase(s) => documents::sign(&genesis, now, s, key, designate, framing),
+		}
+	}
+
+	/// The customer drafts the referred purchase from an offer it has endorsed (naming the
+	/// referee), and signs it first.
+	pub async fn draft_purchase(
+		&mut self,
+		offer: &Envelope,
+		customer: &KeyPair,
+	) -> Result<Envelope, ClientError> {
+		let genesis = self.genesis();
+		offer.check_chain(genesis)?;
+		let AnyDocument::Offer(o) = &offer.document else {
+			return Err(ClientError::Rule(format!("expected an offer, got a {}", offer.kind())));
+		};
+		documents::verify(&genesis, o, false)?;
+		let referee = pallet_referral_rebate::referee_of(&o.document, &o.links)
+			.cloned()
+			.ok_or_else(|| {
+				ClientError::Rule(
+					"the offer names no referee yet: the customer endorses it first".into(),
+				)
+			})?;
+		let d = &o.document;
+		let purchase = ReferredPurchase {
+			promotion_id: d.promotion_id,
+			merchant: d.merchant.clone(),
+			buyer: referee,
+			referrer: d.customer.clone(),
+			price: d.discounted_price,
+			settle_by: d.settle_by,
+		};
+		let now = self.now().await?;
+		let mut signed = Signed::unsigned(purchase);
+		documents::sign(&genesis, now, &mut signed, customer, None, self.framing)?;
+		Ok(Envelope { chain: genesis, document: AnyDocument::Purchase(signed) })
+	}
+
+	/// The merchant settles the referral: both chains complete and valid, before settle-by.
+	pub async fn settle(
+		&mut self,
+		merchant: &KeyPair,
+		offer: &Envelope,
+		purchase: &Envelope,
+	) -> Result<Receipt, ClientError> {
+		let genesis = self.genesis();
+		offer.check_chain(genesis)?;
+		purchase.check_chain(genesis)?;
+		let (AnyDocument::Offer(o), AnyDocument::Purchase(p)) =
+			(&offer.document, &purchase.document)
+		else {
+			return Err(ClientError::Rule("settle takes an offer and a referred purchase".into()));
+		};
+		documents::verify(&genesis, o, true)?;
+		documents::verify(&genesis, p, true)?;
+		let now = self.now().await?;
+		if now.saturating_add(1) >= o.document.settle_by {
+			return Err(ClientError::DeadlinePassed {
+				what: "the offer's settle-by block",
+				deadline: o.document.settle_by,
+				now,
+			});
+		}
+		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::settle_referral {
+			offer: Box::new(o.clone()),
+			purchase: Box::new(p.clone()),
+		});
+		self.transact(merchant, call).await
+	}
+
+	/// The customer submits the all-signed rebate before its pay-at block.
+	pub async fn submit_rebate(
+		&mut self,
+		customer: &KeyPair,
+		rebate: &Envelope,
+	) -> Result<Receipt, ClientError> {
+		let genesis = self.genesis();
+		rebate.check_chain(genesis)?;
+		let AnyDocument::Rebate(r) = &rebate.document else {
+			return Err(ClientError::Rule(format!("expected a rebate, got a {}", rebate.kind())));
+		};
+		documents::verify(&genesis, r, true)?;
+		let now = self.now().await?;
+		if now.saturating_add(1) >= r.document.pay_at {
+			return Err(ClientError::DeadlinePassed {
+				what: "the rebate's pay-at block",
+				deadline: r.document.pay_at,
+				now,
+			});
+		}
+		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::submit_rebate {
+			rebate: Box::new(r.clone()),
+		});
+		self.transact(customer, call).await
+	}
+
+	/// The merchant refunds a purchase.
+	pub async fn refund(
+		&mut self,
+		merchant: &KeyPair,
+		purchase_id: PurchaseId,
+	) -> Result<Receipt, ClientError> {
+		let call =
+			RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::refund { purchase_id });
+		self.transact(merchant, call).await
+	}
+
+	/// Anyone closes an overdue promotion.
+	pub async fn close(
+		&mut self,
+		key: &KeyPair,
+		merchant: AccountId,
+		promotion_id: PromotionId,
+	) -> Result<Receipt, ClientError> {
+		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::close_overdue {
+			merchant,
+			promotion_id,
+		});
+		self.transact(key, call).await
+	}
+
+	/// Inspect a document against this chain.
+	pub async fn inspect(
+		&mut self,
+		envelope: &Envelope,
+	) -> Result<documents::Inspection, ClientError> {
+		let now = self.now().await?;
+		Ok(documents::inspect(&self.genesis(), now, envelope))
+	}
+}
