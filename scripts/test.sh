@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine and run every test of the workspace: unit, property and benchmark tests,
-# the no-std build, the weight generator and the demo. Safe on a fresh clone; `.ci/run` calls it.
+# the client and CLI tests, the runtime tests with the wasm build, the no-std build, the weight
+# generator and the demo. Safe on a fresh clone; `.ci/run` calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,9 +30,6 @@ cargo test --workspace --exclude rebate-runtime-tests --all-targets \
 echo "== runtime tests: signed extrinsics in blocks, natively and with the production wasm"
 cargo test -p rebate-runtime-tests --all-targets 2>&1 | tee -a "$log"
 
-echo "== the benchmark-enabled wasm runtime builds (what frame-omni-bencher runs)"
-cargo build -q -p rebate-test-runtime --features wasm,runtime-benchmarks
-
 echo "== the pallet builds without std"
 cargo check -q -p pallet-referral-rebate --no-default-features
 
@@ -40,8 +38,7 @@ cargo run -q -p referral-rebate-weights --features pallet-referral-rebate/try-ru
 	--steps 3 --repeat 1 >/dev/null 2>&1
 
 echo "== the end-to-end demo (the README's main job) runs to the paid rebate"
-cargo run -q -p pallet-referral-rebate --features mock,runtime-benchmarks,try-runtime \
-	--example demo >/dev/null
+cargo run -q -p rebate-cli --features rebate-test-runtime/runtime-benchmarks,rebate-test-runtime/try-runtime -- demo >/dev/null
 
 passed=$(grep -oE '^test result: .* ([0-9]+) passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -oE '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -9,12 +9,11 @@ use frame_support::dispatch::GetDispatchInfo;
 use pallet_referral_rebate::mock::Key;
 use rebate_test_runtime::{
 	AccountId, Balance, Block, BuildStorage, Executive, Header, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic, SLOT_DURATION,
+	RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic,
 };
-use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_core::H256;
 use sp_runtime::{
-	generic::{Digest, DigestItem, Era},
+	generic::Era,
 	traits::{BlakeTwo256, Block as BlockT, Hash as _, Header as _},
 	ApplyExtrinsicResult, MultiAddress,
 };
