@@ -278,6 +278,8 @@ impl Embedded {
 		// The record on disk is the commit point; memory follows it.
 		self.append(&record)?;
 		self.backend.apply_transaction(changes.transaction_storage_root, changes.transaction);
+		// Drop the trie nodes this block made unreachable, so memory follows the state's size.
+		self.backend.backend_storage_mut().purge();
 		self.head.number = block.header.number;
 		self.head.hash = block.header.hash();
 		self.since_snapshot += 1;
