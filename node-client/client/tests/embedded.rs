@@ -1,0 +1,182 @@
+//! The client library on the embedded chain: the whole flow with every signature scheme and
+//! `<Bytes>` framing, state and history surviving a reopen, and refusals that change nothing.
+
+use pallet_referral_rebate::{Framing, PayoutCondition};
+use rebate_client::{
+	chain::{
+		embedded::{Embedded, Genesis},
+		state, Chain,
+	},
+	documents::AnyDocument,
+	keys::KeyPair,
+	Client, ClientError, PromotionTerms,
+};
+use rebate_test_runtime::UNIT;
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+	tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(f)
+}
+
+struct Cast {
+	merchant: KeyPair,
+	customer: KeyPair,
+	referee: KeyPair,
+}
+
+fn mixed_cast() -> Cast {
+	Cast {
+		merchant: KeyPair::parse("ed25519://Merchant").unwrap(),
+		customer: KeyPair::parse("ecdsa://Customer").unwrap(),
+		referee: KeyPair::parse("//Referee").unwrap(),
+	}
+}
+
+fn funded(cast: &Cast) -> Genesis {
+	Genesis {
+		endowed: vec![
+			(cast.merchant.account(), 1_000 * UNIT),
+			(cast.customer.account(), 1_000 * UNIT),
+			(cast.referee.account(), 1_000 * UNIT),
+		],
+	}
+}
+
+#[test]
+fn mixed_schemes_and_bytes_framing_through_the_whole_flow() {
+	block_on(async {
+		let dir = tempfile::tempdir().unwrap();
+		let cast = mixed_cast();
+		let mut client = Client::new(Embedded::open(dir.path(), &funded(&cast)).unwrap());
+		client.framing = Framing::Bytes;
+
+		let (_, origin) =
+			client.purchase(&cast.customer, cast.merchant.account(), 100 * UNIT).await.unwrap();
+		let now = client.now().await.unwrap();
+		let terms = PromotionTerms {
+			promotion_id: 9,
+			origin_purchase: origin,
+			discounted_price: 80 * UNIT,
+			settle_by: now + 5,
+			pay_at: now + 8,
+			rebate: 15 * UNIT,
+			condition: PayoutCondition::ReferralSettled,
+		};
+		let (mut offer, mut rebate) =
+			client.create_promotion(&cast.merchant, &terms).await.unwrap();
+		client.sign(&mut offer, &cast.customer, Some(cast.referee.account())).await.unwrap();
+		client.sign(&mut offer, &cast.referee, None).await.unwrap();
+		client.sign(&mut rebate, &cast.referee, None).await.unwrap();
+		client.sign(&mut rebate, &cast.customer, None).await.unwrap();
+		let mut purchase = client.draft_purchase(&offer, &cast.customer).await.unwrap();
+		client.sign(&mut purchase, &cast.referee, None).await.unwrap();
+		let AnyDocument::Offer(o) = &offer.document else { panic!("an offer") };
+		assert!(o.links.iter().all(|l| l.framing == Framing::Bytes));
+
+		let referee_before =
+			state::account(&mut client.chain, &cast.referee.account()).await.unwrap();
+		client.settle(&cast.merchant, &offer, &purchase).await.unwrap();
+		let referee_after =
+			state::account(&mut client.chain, &cast.referee.account()).await.unwrap();
+		assert_eq!(referee_before.data.free - referee_after.data.free, 80 * UNIT);
+
+		client.submit_rebate(&cast.customer, &rebate).await.unwrap();
+		assert_eq!(
+			state::escrow(&mut client.chain, &cast.merchant.account()).await.unwrap(),
+			15 * UNIT
+		);
+		let customer_before =
+			state::account(&mut client.chain, &cast.customer.account()).await.unwrap().data.free;
+		let now = client.now().await.unwrap();
+		client.chain.advance(terms.pay_at - now, &mut |_, _| {}).await.unwrap();
+		let customer_after =
+			state::account(&mut client.chain, &cast.customer.account()).await.unwrap().data.free;
+		assert_eq!(customer_after - customer_before, 15 * UNIT);
+		assert_eq!(state::escrow(&mut client.chain, &cast.merchant.account()).await.unwrap(), 0);
+		assert!(state::promotion(&mut client.chain, &cast.merchant.account(), 9)
+			.await
+			.unwrap()
+			.is_none());
+	})
+}
+
+#[test]
+fn state_and_history_survive_a_reopen() {
+	block_on(async {
+		let dir = tempfile::tempdir().unwrap();
+		let cast = mixed_cast();
+		let (head, balance) = {
+			let mut client = Client::new(Embedded::open(dir.path(), &funded(&cast)).unwrap());
+			client.purchase(&cast.customer, cast.merchant.account(), 100 * UNIT).await.unwrap();
+			// Past a snapshot, then a few blocks only in the log.
+			let n = rebate_client::chain::embedded::SNAPSHOT_EVERY + 3;
+			client.chain.advance(n, &mut |_, _| {}).await.unwrap();
+			let balance =
+				state::account(&mut client.chain, &cast.merchant.account()).await.unwrap();
+			(client.chain.head(), balance.data.free)
+		};
+		let mut chain = Embedded::open(dir.path(), &Genesis::default()).unwrap();
+		assert_eq!(chain.head(), head);
+		assert_eq!(
+			state::account(&mut chain, &cast.merchant.account()).await.unwrap().data.free,
+			balance
+		);
+		let history = chain.history(1).unwrap();
+		assert_eq!(history.len() as u32, head.number);
+		assert!(history.iter().any(|b| b.events.iter().any(|e| matches!(
+			e.event,
+			rebate_test_runtime::RuntimeEvent::ReferralRebate(
+				pallet_referral_rebate::Event::PurchaseRecorded { .. }
+			)
+		))));
+		// The purchase id after the reopen continues from the chain's state.
+		assert_eq!(state::next_purchase_id(&mut chain).await.unwrap(), 1);
+	})
+}
+
+#[test]
+fn refusals_change_nothing() {
+	block_on(async {
+		let dir = tempfile::tempdir().unwrap();
+		let cast = mixed_cast();
+		let mut client = Client::new(Embedded::open(dir.path(), &funded(&cast)).unwrap());
+		let head = client.chain.head();
+		// The chain refuses a purchase from oneself: not submitted, no block, no fee.
+		let e =
+			client.purchase(&cast.customer, cast.customer.account(), 10 * UNIT).await.unwrap_err();
+		assert!(matches!(&e, ClientError::Rejected { name, .. } if name == "SelfPurchase"), "{e}");
+		assert_eq!(client.chain.head(), head);
+		// A promotion on a purchase that does not exist is refused before anyone signs.
+		let terms = PromotionTerms {
+			promotion_id: 1,
+			origin_purchase: 42,
+			discounted_price: 80 * UNIT,
+			settle_by: head.number + 5,
+			pay_at: head.number + 8,
+			rebate: 15 * UNIT,
+			condition: PayoutCondition::Unconditional,
+		};
+		let e = client.create_promotion(&cast.merchant, &terms).await.unwrap_err();
+		assert!(e.to_string().contains("purchase 42 is not recorded"), "{e}");
+		// Rules checked before signing: the discount must be a discount.
+		let (_, origin) =
+			client.purchase(&cast.customer, cast.merchant.account(), 100 * UNIT).await.unwrap();
+		let e = client
+			.create_promotion(
+				&cast.merchant,
+				&PromotionTerms { origin_purchase: origin, discounted_price: 100 * UNIT, ..terms },
+			)
+			.await
+			.unwrap_err();
+		assert!(e.to_string().contains("discounted price must be below"), "{e}");
+		// The customer cannot sign the referee's link.
+		let (mut offer, _) = client
+			.create_promotion(&cast.merchant, &PromotionTerms { origin_purchase: origin, ..terms })
+			.await
+			.unwrap();
+		client.sign(&mut offer, &cast.customer, Some(cast.referee.account())).await.unwrap();
+		let before = offer.clone();
+		let e = client.sign(&mut offer, &cast.customer, None).await.unwrap_err();
+		assert!(matches!(e, ClientError::NotYourTurn { .. }), "{e}");
+		assert_eq!(offer, before, "a refused signing step leaves the document as it was");
+	})
+}
