@@ -162,6 +162,21 @@ enum Command {
 		/// How many blocks.
 		n: u32,
 	},
+	/// Write a raw chain spec for a node from the runtime's wasm and a genesis preset.
+	ChainSpec {
+		/// The runtime's wasm blob (e.g. `rebate_test_runtime.compact.compressed.wasm`).
+		#[arg(long)]
+		wasm: std::path::PathBuf,
+		/// The genesis preset: `development` or `local_testnet`.
+		#[arg(long, default_value = "development")]
+		preset: String,
+		/// Add a para id and relay chain (what polkadot-omni-node reads).
+		#[arg(long)]
+		para_id: Option<u32>,
+		/// Where to write the spec (`-`: stdout).
+		#[arg(short, long, default_value = "-")]
+		out: String,
+	},
 	/// The embedded chain's block history: extrinsics and events.
 	History {
 		/// From this block on.
@@ -310,6 +325,20 @@ async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
 			);
 			return Ok(());
 		}
+		Command::ChainSpec { wasm, preset, para_id, out: path } => {
+			let code = std::fs::read(wasm)
+				.map_err(|e| ClientError::Io { path: wasm.display().to_string(), source: e })?;
+			let spec = rebate_client::chain_spec::raw(&code, preset, *para_id)?;
+			let text = serde_json::to_string_pretty(&spec).unwrap_or_default();
+			if path == "-" {
+				println!("{text}");
+			} else {
+				std::fs::write(path, text)
+					.map_err(|e| ClientError::Io { path: path.clone(), source: e })?;
+				out.value(&format!("raw chain spec → {path}"), serde_json::json!({ "spec": path }));
+			}
+			return Ok(());
+		}
 		Command::Key(KeyCommand::Show { key }) => {
 			let key = KeyPair::parse(key)?;
 			out.value(
@@ -322,7 +351,9 @@ async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
 	}
 	let mut client = open(&cli).await?;
 	match cli.command {
-		Command::Demo { .. } | Command::Key(_) => unreachable!("handled above"),
+		Command::Demo { .. } | Command::Key(_) | Command::ChainSpec { .. } => {
+			unreachable!("handled above")
+		}
 		Command::Balances { accounts } => {
 			let accounts = if accounts.is_empty() {
 				keys::DEV_NAMES.iter().map(|n| n.to_string()).collect()

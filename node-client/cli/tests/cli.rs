@@ -1,142 +1,16 @@
 //! The `rebate` CLI as separate processes: one role per invocation, documents exchanged as files,
 //! on an embedded chain in a temporary directory.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
-use std::{
-	path::{Path, PathBuf},
-	process::{Command, Output},
-};
-
-const UNIT: u128 = 1_000_000_000_000;
-
-struct Chain {
-	dir: tempfile::TempDir,
-}
-
-impl Chain {
-	fn new() -> Self {
-		Chain { dir: tempfile::tempdir().expect("temp dir") }
-	}
-
-	fn data(&self) -> PathBuf {
-		self.dir.path().join("chain")
-	}
-
-	fn file(&self, name: &str) -> String {
-		self.dir.path().join(name).display().to_string()
-	}
-
-	fn command(&self, args: &[&str]) -> Command {
-		let mut cmd = Command::new(env!("CARGO_BIN_EXE_rebate"));
-		cmd.arg("--chain").arg(self.data()).args(args).env_remove("REBATE_CHAIN");
-		cmd
-	}
-
-	fn run(&self, args: &[&str]) -> Output {
-		self.command(args).output().expect("rebate runs")
-	}
-
-	/// Run and expect success; the `--json` output.
-	fn ok(&self, args: &[&str]) -> Value {
-		let mut all = vec!["--json"];
-		all.extend_from_slice(args);
-		let out = self.run(&all);
-		assert!(
-			out.status.success(),
-			"rebate {args:?} failed: {}",
-			String::from_utf8_lossy(&out.stderr)
-		);
-		let stdout = String::from_utf8_lossy(&out.stdout);
-		serde_json::from_str(stdout.lines().last().unwrap_or("null")).expect("JSON output")
-	}
-
-	/// Run and expect a refusal: one `error:` line, a non-zero exit, and nothing submitted
-	/// (same best block, same balances). Returns the error line.
-	fn refused(&self, args: &[&str]) -> String {
-		let before = self.ok(&["balances"]);
-		let out = self.run(args);
-		assert!(!out.status.success(), "rebate {args:?} should fail");
-		let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-		let lines: Vec<&str> = stderr.lines().collect();
-		assert_eq!(lines.len(), 1, "one line of error, got {stderr:?}");
-		assert!(lines[0].starts_with("error: "), "{stderr}");
-		assert_eq!(self.ok(&["balances"]), before, "nothing submitted");
-		lines[0].to_string()
-	}
-
-	fn best(&self) -> u64 {
-		self.ok(&["balances"])["block"].as_u64().expect("block")
-	}
-
-	fn free(&self, who: &str) -> u128 {
-		let v = self.ok(&["balances", who]);
-		v["balances"][0]["free"].as_u64().map(u128::from).expect("free balance")
-	}
-
-	fn escrow(&self, who: &str) -> u128 {
-		let v = self.ok(&["balances", who]);
-		v["balances"][0]["escrow"].as_u64().map(u128::from).expect("escrow")
-	}
-}
-
-struct Promotion {
-	offer: String,
-	rebate: String,
-	purchase: String,
-	settle_by: u64,
-	pay_at: u64,
-}
-
-/// Purchase by bob, then alice's offer and rebate for it.
-fn open_promotion(chain: &Chain, id: u64, settle_in: u32, pay_in: u32) -> Promotion {
-	let bought = chain.ok(&["purchase", "--as", "bob", "--merchant", "alice", "--price", "100u"]);
-	let purchase_id = bought["purchase_id"].as_u64().expect("purchase id").to_string();
-	let offer = chain.file(&format!("offer-{id}.json"));
-	let rebate = chain.file(&format!("rebate-{id}.json"));
-	let created = chain.ok(&[
-		"offer",
-		"--as",
-		"alice",
-		"--purchase",
-		&purchase_id,
-		"--promotion",
-		&id.to_string(),
-		"--discounted",
-		"80u",
-		"--rebate",
-		"15u",
-		"--settle-in",
-		&settle_in.to_string(),
-		"--pay-in",
-		&pay_in.to_string(),
-		"--offer-out",
-		&offer,
-		"--rebate-out",
-		&rebate,
-	]);
-	Promotion {
-		offer,
-		rebate,
-		purchase: chain.file(&format!("purchase-{id}.json")),
-		settle_by: created["settle_by"].as_u64().expect("settle_by"),
-		pay_at: created["pay_at"].as_u64().expect("pay_at"),
-	}
-}
-
-/// Every party signs its links, each in its own process.
-fn sign_all(chain: &Chain, p: &Promotion) {
-	chain.ok(&["endorse", "--as", "bob", "--referee", "charlie", &p.offer]);
-	chain.ok(&["accept", "--as", "charlie", &p.offer]);
-	chain.ok(&["accept", "--as", "charlie", &p.rebate]);
-	chain.ok(&["sign", "--as", "bob", &p.rebate]);
-	chain.ok(&["draft-purchase", "--as", "bob", "--offer", &p.offer, "--out", &p.purchase]);
-	chain.ok(&["accept", "--as", "charlie", &p.purchase]);
-}
+use std::{path::Path, process::Command};
 
 #[test]
 fn the_whole_flow_in_separate_processes() {
 	let chain = Chain::new();
-	let p = open_promotion(&chain, 7, 10, 20);
+	let p = open_promotion(&chain, 10, 20);
 
 	// Documents are readable JSON: SS58 accounts, hex signatures, decimal amounts.
 	let text = std::fs::read_to_string(&p.offer).unwrap();
@@ -169,7 +43,7 @@ fn the_whole_flow_in_separate_processes() {
 	let bob_after_fee = chain.free("bob");
 	assert!(bob_after_fee < bob, "bob paid the fee");
 
-	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", "7"]);
+	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()]);
 	assert_eq!(status["open"], true);
 	assert_eq!(status["rebate"]["amount"].as_u64().map(u128::from), Some(15 * UNIT));
 
@@ -178,7 +52,10 @@ fn the_whole_flow_in_separate_processes() {
 	assert_eq!(chain.best(), p.pay_at);
 	assert_eq!(chain.free("bob"), bob_after_fee + 15 * UNIT, "the rebate was paid at its block");
 	assert_eq!(chain.escrow("alice"), 0);
-	assert_eq!(chain.ok(&["status", "--merchant", "alice", "--promotion", "7"])["open"], false);
+	assert_eq!(
+		chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()])["open"],
+		false
+	);
 
 	// The history on disk shows the payout in the pay-at block.
 	let history = chain.run(&["--json", "history", "--from", &p.pay_at.to_string()]);
@@ -189,7 +66,7 @@ fn the_whole_flow_in_separate_processes() {
 #[test]
 fn bad_input_is_refused_with_one_line_and_submits_nothing() {
 	let chain = Chain::new();
-	let p = open_promotion(&chain, 1, 10, 20);
+	let p = open_promotion(&chain, 10, 20);
 	chain.ok(&["endorse", "--as", "bob", "--referee", "charlie", &p.offer]);
 
 	// Malformed JSON.
@@ -217,7 +94,7 @@ fn bad_input_is_refused_with_one_line_and_submits_nothing() {
 	let mut json: Value =
 		serde_json::from_str(&std::fs::read_to_string(&p.offer).unwrap()).unwrap();
 	let other = chain.file("other.json");
-	let p2 = open_promotion(&chain, 2, 10, 20);
+	let p2 = open_promotion(&chain, 10, 20);
 	chain.ok(&["endorse", "--as", "bob", "--referee", "charlie", "-o", &other, &p2.offer]);
 	let other_json: Value =
 		serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();

@@ -14,6 +14,7 @@
 //!   check it, sign, dry-run and submit calls, and report the events they caused.
 
 pub mod chain;
+pub mod chain_spec;
 pub mod documents;
 mod error;
 pub mod extrinsic;
@@ -106,7 +107,7 @@ impl<C: Chain> Client<C> {
 		state::now(&mut self.chain).await
 	}
 
-	/// Sign `call` as `key` with its next nonce, mortal from the best block.
+	/// Sign `call` as `key` with its next nonce, mortal from the best block's parent.
 	pub async fn extrinsic(
 		&mut self,
 		key: &KeyPair,
@@ -116,16 +117,22 @@ impl<C: Chain> Client<C> {
 		self.extrinsic_with_nonce(key, call, nonce).await
 	}
 
-	/// Sign `call` as `key` with `nonce`, mortal from the best block.
+	/// Sign `call` as `key` with `nonce`, mortal from the best block's parent.
 	pub async fn extrinsic_with_nonce(
 		&mut self,
 		key: &KeyPair,
 		call: RuntimeCall,
 		nonce: u32,
 	) -> Result<UncheckedExtrinsic, ClientError> {
-		let (number, hash) = self.chain.best().await?;
+		// Anchor the era at the best block's parent: its hash is in the best block's state, so
+		// a dry run on the best state (a node's `state_call`) accepts the era too.
+		let (best, best_hash) = self.chain.best().await?;
+		let birth = match best.checked_sub(1) {
+			Some(number) => extrinsic::Birth { number, hash: self.chain.block_hash(number).await? },
+			None => extrinsic::Birth { number: best, hash: best_hash },
+		};
 		let info = self.chain.info();
-		Ok(extrinsic::sign(&info, key, call, nonce, extrinsic::Birth { number, hash }))
+		Ok(extrinsic::sign(&info, key, call, nonce, birth))
 	}
 
 	/// Sign, dry-run and submit `call` as `key`; wait until it is in a block. A call the chain

@@ -1,0 +1,150 @@
+//! Running the `rebate` binary as the parties do: one process per step, documents as files.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::{
+	path::PathBuf,
+	process::{Command, Output},
+};
+
+pub const UNIT: u128 = 1_000_000_000_000;
+
+/// A chain the CLI runs against: an embedded one in a temporary directory, or a node.
+pub struct Chain {
+	dir: tempfile::TempDir,
+	node: Option<String>,
+}
+
+impl Chain {
+	/// A fresh embedded chain.
+	pub fn new() -> Self {
+		Chain { dir: tempfile::tempdir().expect("temp dir"), node: None }
+	}
+
+	/// The node at `url` (documents in a temporary directory).
+	pub fn node(url: &str) -> Self {
+		Chain { dir: tempfile::tempdir().expect("temp dir"), node: Some(url.to_string()) }
+	}
+
+	pub fn data(&self) -> PathBuf {
+		self.dir.path().join("chain")
+	}
+
+	pub fn file(&self, name: &str) -> String {
+		self.dir.path().join(name).display().to_string()
+	}
+
+	pub fn command(&self, args: &[&str]) -> Command {
+		let mut cmd = Command::new(env!("CARGO_BIN_EXE_rebate"));
+		match &self.node {
+			Some(url) => cmd.arg("--chain").arg(url),
+			None => cmd.arg("--chain").arg(self.data()),
+		};
+		cmd.args(args).env_remove("REBATE_CHAIN");
+		cmd
+	}
+
+	pub fn run(&self, args: &[&str]) -> Output {
+		self.command(args).output().expect("rebate runs")
+	}
+
+	/// Run and expect success; the `--json` output.
+	pub fn ok(&self, args: &[&str]) -> Value {
+		let mut all = vec!["--json"];
+		all.extend_from_slice(args);
+		let out = self.run(&all);
+		assert!(
+			out.status.success(),
+			"rebate {args:?} failed: {}",
+			String::from_utf8_lossy(&out.stderr)
+		);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		serde_json::from_str(stdout.lines().last().unwrap_or("null")).expect("JSON output")
+	}
+
+	/// Run and expect a refusal: one `error:` line, a non-zero exit, and nothing submitted
+	/// (same best block, same balances). Returns the error line.
+	pub fn refused(&self, args: &[&str]) -> String {
+		let before = self.ok(&["balances"]);
+		let out = self.run(args);
+		assert!(!out.status.success(), "rebate {args:?} should fail");
+		let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+		let lines: Vec<&str> = stderr.lines().collect();
+		assert_eq!(lines.len(), 1, "one line of error, got {stderr:?}");
+		assert!(lines[0].starts_with("error: "), "{stderr}");
+		assert_eq!(self.ok(&["balances"]), before, "nothing submitted");
+		lines[0].to_string()
+	}
+
+	pub fn best(&self) -> u64 {
+		self.ok(&["balances"])["block"].as_u64().expect("block")
+	}
+
+	pub fn free(&self, who: &str) -> u128 {
+		let v = self.ok(&["balances", who]);
+		v["balances"][0]["free"].as_u64().map(u128::from).expect("free balance")
+	}
+
+	pub fn escrow(&self, who: &str) -> u128 {
+		let v = self.ok(&["balances", who]);
+		v["balances"][0]["escrow"].as_u64().map(u128::from).expect("escrow")
+	}
+}
+
+pub struct Promotion {
+	pub id: u64,
+	pub offer: String,
+	pub rebate: String,
+	pub purchase: String,
+	pub settle_by: u64,
+	pub pay_at: u64,
+}
+
+/// Purchase by bob, then alice's offer and rebate for it (the promotion id is the purchase id).
+pub fn open_promotion(chain: &Chain, settle_in: u32, pay_in: u32) -> Promotion {
+	let bought = chain.ok(&["purchase", "--as", "bob", "--merchant", "alice", "--price", "100u"]);
+	let id = bought["purchase_id"].as_u64().expect("purchase id");
+	let purchase_id = id.to_string();
+	let offer = chain.file(&format!("offer-{id}.json"));
+	let rebate = chain.file(&format!("rebate-{id}.json"));
+	let created = chain.ok(&[
+		"offer",
+		"--as",
+		"alice",
+		"--purchase",
+		&purchase_id,
+		"--promotion",
+		&id.to_string(),
+		"--discounted",
+		"80u",
+		"--rebate",
+		"15u",
+		"--settle-in",
+		&settle_in.to_string(),
+		"--pay-in",
+		&pay_in.to_string(),
+		"--offer-out",
+		&offer,
+		"--rebate-out",
+		&rebate,
+	]);
+	Promotion {
+		id,
+		offer,
+		rebate,
+		purchase: chain.file(&format!("purchase-{id}.json")),
+		settle_by: created["settle_by"].as_u64().expect("settle_by"),
+		pay_at: created["pay_at"].as_u64().expect("pay_at"),
+	}
+}
+
+/// Every party signs its links, each in its own process.
+pub fn sign_all(chain: &Chain, p: &Promotion) {
+	chain.ok(&["endorse", "--as", "bob", "--referee", "charlie", &p.offer]);
+	chain.ok(&["accept", "--as", "charlie", &p.offer]);
+	chain.ok(&["accept", "--as", "charlie", &p.rebate]);
+	chain.ok(&["sign", "--as", "bob", &p.rebate]);
+	chain.ok(&["draft-purchase", "--as", "bob", "--offer", &p.offer, "--out", &p.purchase]);
+	chain.ok(&["accept", "--as", "charlie", &p.purchase]);
+}

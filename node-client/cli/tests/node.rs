@@ -1,0 +1,60 @@
+//! The `rebate` CLI against a real node over JSON-RPC (`REBATE_NODE_URL`, e.g. chopsticks started
+//! by `scripts/chopsticks.sh start`): the whole flow as separate processes, and refusals decoded
+//! as the pallet's named errors. Run with `cargo test -p rebate-cli --test node -- --ignored`.
+
+mod common;
+
+use common::*;
+
+fn node() -> Chain {
+	let url = std::env::var("REBATE_NODE_URL")
+		.expect("REBATE_NODE_URL names the node (scripts/chopsticks.sh start prints it)");
+	Chain::node(&url)
+}
+
+#[test]
+#[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
+fn the_whole_flow_against_a_node() {
+	let chain = node();
+	let p = open_promotion(&chain, 6, 10);
+	sign_all(&chain, &p);
+	let charlie = chain.free("charlie");
+	chain.ok(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert!(chain.free("charlie") <= charlie - 80 * UNIT, "charlie paid the discounted price");
+
+	// A replayed settlement is refused by the pallet, by name, and nothing is submitted.
+	let e =
+		chain.refused(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert!(e.contains("AlreadySettled"), "{e}");
+
+	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
+	let escrow = chain.escrow("alice");
+	assert!(escrow >= 15 * UNIT, "the rebate is escrowed");
+	let bob = chain.free("bob");
+	let now = chain.best();
+	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
+	assert!(chain.best() >= p.pay_at);
+	assert_eq!(chain.free("bob"), bob + 15 * UNIT, "the rebate was paid at its block");
+	assert_eq!(chain.escrow("alice"), escrow - 15 * UNIT);
+	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()]);
+	assert_eq!(status["open"], false);
+}
+
+#[test]
+#[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
+fn late_and_foreign_documents_are_refused_by_a_node() {
+	let chain = node();
+	let p = open_promotion(&chain, 3, 10);
+	sign_all(&chain, &p);
+	// A document made on another chain (an embedded one) is refused for its genesis.
+	let embedded = Chain::new();
+	let q = open_promotion(&embedded, 5, 10);
+	let e = chain.refused(&["accept", "--as", "charlie", &q.offer]);
+	assert!(e.contains("is for chain"), "{e}");
+	// Past the settle-by block the settlement is refused before anything is submitted.
+	let now = chain.best();
+	chain.ok(&["advance", &(p.settle_by - now).to_string()]);
+	let e =
+		chain.refused(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert!(e.contains("settle-by block was block"), "{e}");
+}
