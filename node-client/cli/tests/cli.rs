@@ -204,3 +204,45 @@ fn demo_runs() {
 	assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
 	assert!(stdout.contains("the chain paid bob 15"), "{stdout}");
 }
+
+#[test]
+fn a_refund_in_the_review_period_makes_the_rebate_lapse_and_close_waits_for_pay_at() {
+	let chain = Chain::new();
+	let p = open_promotion(&chain, 5, 10);
+	sign_all(&chain, &p);
+	chain.ok(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
+	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()]);
+	let referred =
+		status["referral"]["purchase_id"].as_u64().expect("referred purchase").to_string();
+
+	// Nobody may close the promotion before its rebate block.
+	let e = chain.refused(&[
+		"close",
+		"--as",
+		"dave",
+		"--merchant",
+		"alice",
+		"--promotion",
+		&p.id.to_string(),
+	]);
+	assert!(e.contains("NotYetDue"), "{e}");
+	// Only the merchant refunds.
+	let e = chain.refused(&["refund", "--as", "bob", &referred]);
+	assert!(e.contains("NotPurchaseMerchant"), "{e}");
+
+	let charlie = chain.free("charlie");
+	let refunded = chain.ok(&["refund", "--as", "alice", &referred]);
+	assert!(refunded["events"][0].as_str().unwrap().contains("PurchaseRefunded"), "{refunded}");
+	assert_eq!(chain.free("charlie"), charlie + 80 * UNIT, "the referee got the price back");
+	let e = chain.refused(&["refund", "--as", "alice", &referred]);
+	assert!(e.contains("AlreadyRefunded"), "{e}");
+
+	let bob = chain.free("bob");
+	let now = chain.best();
+	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
+	assert_eq!(chain.free("bob"), bob, "a refunded referral's rebate lapses");
+	assert_eq!(chain.escrow("alice"), 0, "the escrow went back to the merchant");
+	let history = chain.run(&["history", "--from", &p.pay_at.to_string()]);
+	assert!(String::from_utf8_lossy(&history.stdout).contains("RebateLapsed"));
+}
