@@ -447,13 +447,16 @@ fn inspect_signed<D: Kind>(
 /// Inspect `envelope` against a chain with this genesis at block `now`.
 pub fn inspect(genesis: &H256, now: u32, envelope: &Envelope) -> Inspection {
 	let ours = envelope.chain == *genesis;
+	// Links are checked against the chain the document names, so a document of another chain
+	// still shows who signed it; `for_this_chain` and `problem` say it is not for this one.
+	let bound = &envelope.chain;
 	match &envelope.document {
 		AnyDocument::Offer(s) => {
 			let pay_at = deadline_status("the rebate block", s.document.pay_at, now);
-			inspect_signed(genesis, now, s, ours, vec![pay_at])
+			inspect_signed(bound, now, s, ours, vec![pay_at])
 		}
-		AnyDocument::Rebate(s) => inspect_signed(genesis, now, s, ours, vec![]),
-		AnyDocument::Purchase(s) => inspect_signed(genesis, now, s, ours, vec![]),
+		AnyDocument::Rebate(s) => inspect_signed(bound, now, s, ours, vec![]),
+		AnyDocument::Purchase(s) => inspect_signed(bound, now, s, ours, vec![]),
 	}
 }
 

@@ -113,7 +113,7 @@ impl<C: Chain> Client<C> {
 		key: &KeyPair,
 		call: RuntimeCall,
 	) -> Result<UncheckedExtrinsic, ClientError> {
-		let nonce = state::account(&mut self.chain, &key.account()).await?.nonce;
+		let nonce = self.chain.next_nonce(&key.account()).await?;
 		self.extrinsic_with_nonce(key, call, nonce).await
 	}
 
@@ -143,10 +143,14 @@ impl<C: Chain> Client<C> {
 		call: RuntimeCall,
 	) -> Result<Receipt, ClientError> {
 		let xt = self.extrinsic(key, call).await?;
-		match self.chain.dry_run(&xt).await? {
-			Err(invalid) => return Err(ClientError::Invalid(format!("{invalid:?}"))),
-			Ok(Err(e)) => return Err(describe_dispatch_error(&e)),
-			Ok(Ok(())) => {}
+		// On the genesis state frame-system still holds a placeholder genesis hash that only
+		// block 1 replaces, so a dry run there cannot check the signature: skip it.
+		if self.now().await? > 0 {
+			match self.chain.dry_run(&xt).await? {
+				Err(invalid) => return Err(ClientError::Invalid(format!("{invalid:?}"))),
+				Ok(Err(e)) => return Err(describe_dispatch_error(&e)),
+				Ok(Ok(())) => {}
+			}
 		}
 		let inclusion = self
 			.chain

@@ -180,3 +180,49 @@ fn refusals_change_nothing() {
 		assert_eq!(offer, before, "a refused signing step leaves the document as it was");
 	})
 }
+
+#[test]
+fn damage_inside_the_log_is_reported_not_cut_off() {
+	block_on(async {
+		let dir = tempfile::tempdir().unwrap();
+		let mut chain = Embedded::open(dir.path(), &Genesis::default()).unwrap();
+		// A snapshot at block SNAPSHOT_EVERY, then six blocks only in the log; no clean close
+		// (as if killed), so they stay there.
+		let n = rebate_client::chain::embedded::SNAPSHOT_EVERY + 5;
+		chain.advance(n, &mut |_, _| {}).await.unwrap();
+		let head = chain.head();
+		chain.close_as_if_killed();
+		let log = dir.path().join("blocks.log");
+		let good = std::fs::read(&log).unwrap();
+		let mut starts = Vec::new();
+		let mut pos = 0usize;
+		while pos < good.len() {
+			starts.push(pos);
+			let len = u32::from_le_bytes(good[pos..pos + 4].try_into().unwrap()) as usize;
+			pos += 20 + len;
+		}
+		assert_eq!(starts.len() as u32, head.number);
+		// A flipped byte in a record after the snapshot but not the last one: the open refuses
+		// and cuts nothing off.
+		let mut bad = good.clone();
+		bad[starts[starts.len() - 3] + 40] ^= 0xff;
+		std::fs::write(&log, &bad).unwrap();
+		let err = Embedded::open(dir.path(), &Genesis::default()).err().expect("refused");
+		assert!(err.to_string().contains("checksum mismatch"), "{err}");
+		assert_eq!(std::fs::read(&log).unwrap(), bad, "nothing was cut off");
+		// The same damage in the last record is a torn write: cut off, the chain opens one
+		// block back.
+		let mut torn = good.clone();
+		torn[starts[starts.len() - 1] + 40] ^= 0xff;
+		std::fs::write(&log, &torn).unwrap();
+		let chain = Embedded::open(dir.path(), &Genesis::default()).unwrap();
+		assert_eq!(chain.head().number, head.number - 1);
+		drop(chain);
+		// Without its snapshot, an existing log is not overwritten by a new genesis.
+		std::fs::remove_file(dir.path().join("state.snapshot")).unwrap();
+		let before = std::fs::read(&log).unwrap();
+		let err = Embedded::open(dir.path(), &Genesis::default()).err().expect("refused");
+		assert!(err.to_string().contains("not overwriting"), "{err}");
+		assert_eq!(std::fs::read(&log).unwrap(), before);
+	})
+}

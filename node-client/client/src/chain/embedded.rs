@@ -96,6 +96,8 @@ pub struct Embedded {
 	log: File,
 	log_len: u64,
 	since_snapshot: u32,
+	/// Opened without error and every write so far succeeded (else nothing more is written).
+	healthy: bool,
 }
 
 fn corrupt(path: &Path, reason: impl ToString) -> ClientError {
@@ -141,7 +143,20 @@ impl Embedded {
 		let genesis_hash =
 			Header::new(0, extrinsics_root, state_root, Default::default(), Default::default())
 				.hash();
-		let log = open_log(&dir, true)?;
+		let log_path = dir.join(LOG);
+		if std::fs::metadata(&log_path).map(|m| m.len() > 0).unwrap_or(false) {
+			return Err(corrupt(
+				&log_path,
+				"a block log without its state snapshot; not overwriting it",
+			));
+		}
+		let log = OpenOptions::new()
+			.create(true)
+			.truncate(true)
+			.read(true)
+			.write(true)
+			.open(&log_path)
+			.map_err(|e| ClientError::io(&log_path, e))?;
 		let mut chain = Embedded {
 			dir,
 			_lock: lock,
@@ -150,6 +165,7 @@ impl Embedded {
 			log,
 			log_len: 0,
 			since_snapshot: 0,
+			healthy: true,
 		};
 		chain.snapshot()?;
 		// Block 1 records the genesis hash on chain (frame-system's genesis holds a placeholder
@@ -172,7 +188,15 @@ impl Embedded {
 		)
 			.into();
 		let log_path = dir.join(LOG);
-		let mut log = open_log(&dir, false)?;
+		let mut log = OpenOptions::new()
+			.read(true)
+			.write(true)
+			.open(&log_path)
+			.map_err(|e| ClientError::io(&log_path, e))?;
+		let file_len = log.metadata().map_err(|e| ClientError::io(&log_path, e))?.len();
+		if file_len < snapshot.log_offset {
+			return Err(corrupt(&log_path, "the block log is shorter than the snapshot says"));
+		}
 		let mut chain = Embedded {
 			dir,
 			_lock: lock,
@@ -181,26 +205,47 @@ impl Embedded {
 			log_len: snapshot.log_offset,
 			log: log.try_clone().map_err(|e| ClientError::io(&log_path, e))?,
 			since_snapshot: 0,
+			healthy: false,
 		};
-		// Replay the blocks after the snapshot; cut off a torn tail.
+		// Replay the blocks after the snapshot. Only a torn last record (a kill in the middle of
+		// its write) is cut off; damage anywhere else is reported, never silently dropped.
 		log.seek(SeekFrom::Start(snapshot.log_offset))
 			.map_err(|e| ClientError::io(&log_path, e))?;
 		let mut reader = std::io::BufReader::new(log);
-		while let Some((len, record)) = read_record(&mut reader) {
-			if record.block.header.number != chain.head.number + 1
-				|| record.block.header.parent_hash != chain.head.hash
-			{
-				break;
+		loop {
+			let remaining = file_len - chain.log_len;
+			match read_record(&mut reader, remaining).map_err(|e| ClientError::io(&log_path, e))? {
+				Record::End => break,
+				Record::Torn => {
+					chain.log.set_len(chain.log_len).map_err(|e| ClientError::io(&log_path, e))?;
+					chain.log.sync_all().map_err(|e| ClientError::io(&log_path, e))?;
+					break;
+				}
+				Record::Damaged(reason) => {
+					return Err(corrupt(
+						&log_path,
+						format!("block {} onwards: {reason}", chain.head.number + 1),
+					))
+				}
+				Record::Block(len, record) => {
+					if record.block.header.number != chain.head.number + 1
+						|| record.block.header.parent_hash != chain.head.hash
+					{
+						return Err(corrupt(
+							&log_path,
+							format!(
+								"block {} does not follow block {}",
+								record.block.header.number, chain.head.number
+							),
+						));
+					}
+					chain.apply_changes(&record)?;
+					chain.log_len += len;
+					chain.since_snapshot += 1;
+				}
 			}
-			chain.apply_changes(&record)?;
-			chain.log_len += len;
-			chain.since_snapshot += 1;
 		}
-		let file_len = chain.log.metadata().map_err(|e| ClientError::io(&log_path, e))?.len();
-		if file_len != chain.log_len {
-			chain.log.set_len(chain.log_len).map_err(|e| ClientError::io(&log_path, e))?;
-			chain.log.sync_all().map_err(|e| ClientError::io(&log_path, e))?;
-		}
+		chain.healthy = true;
 		Ok(chain)
 	}
 
@@ -222,6 +267,13 @@ impl Embedded {
 	/// The chain's last block.
 	pub fn head(&self) -> Head {
 		self.head
+	}
+
+	/// Close without the final snapshot, leaving the directory as a kill after the last block
+	/// would (the blocks since the last snapshot only in the log). For tests of recovery.
+	#[doc(hidden)]
+	pub fn close_as_if_killed(mut self) {
+		self.since_snapshot = 0;
 	}
 
 	/// The data directory.
@@ -266,6 +318,11 @@ impl Embedded {
 		&mut self,
 		extrinsics: Vec<UncheckedExtrinsic>,
 	) -> Result<(Block, Vec<ApplyExtrinsicResult>, Vec<EventRecord>), ClientError> {
+		if !self.healthy {
+			return Err(ClientError::Backend(
+				"an earlier write to the chain failed; reopen it".into(),
+			));
+		}
 		let (block, results, events, mut overlay) = self.author(extrinsics);
 		let changes = overlay
 			.drain_storage_changes(&self.backend, StateVersion::V1)
@@ -283,8 +340,10 @@ impl Embedded {
 		self.head.number = block.header.number;
 		self.head.hash = block.header.hash();
 		self.since_snapshot += 1;
+		// The block is committed; a snapshot is an optimisation, retried at the next block if
+		// it fails (the log alone reopens the chain).
 		if self.since_snapshot >= SNAPSHOT_EVERY {
-			self.snapshot()?;
+			let _ = self.snapshot();
 		}
 		Ok((block, results, events))
 	}
@@ -296,9 +355,19 @@ impl Embedded {
 		bytes.extend_from_slice(&sp_io::hashing::blake2_128(&body));
 		bytes.extend_from_slice(&body);
 		let path = self.dir.join(LOG);
-		self.log.seek(SeekFrom::Start(self.log_len)).map_err(|e| ClientError::io(&path, e))?;
-		self.log.write_all(&bytes).map_err(|e| ClientError::io(&path, e))?;
-		self.log.sync_data().map_err(|e| ClientError::io(&path, e))?;
+		let written = self
+			.log
+			.seek(SeekFrom::Start(self.log_len))
+			.and_then(|_| self.log.write_all(&bytes))
+			.and_then(|()| self.log.sync_data());
+		if let Err(e) = written {
+			// Take back whatever reached the file, so a block reported as failed never
+			// reappears; if even that fails, write nothing more.
+			if self.log.set_len(self.log_len).and_then(|()| self.log.sync_all()).is_err() {
+				self.healthy = false;
+			}
+			return Err(ClientError::io(&path, e));
+		}
 		self.log_len += bytes.len() as u64;
 		Ok(())
 	}
@@ -325,9 +394,9 @@ impl Embedded {
 				.map_err(|e| ClientError::io(&tmp, e))?;
 		}
 		std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(&path, e))?;
-		if let Ok(dir) = File::open(&self.dir) {
-			let _ = dir.sync_all();
-		}
+		File::open(&self.dir)
+			.and_then(|dir| dir.sync_all())
+			.map_err(|e| ClientError::io(&self.dir, e))?;
 		let root = *self.backend.root();
 		self.backend = (
 			snapshot.pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
@@ -344,13 +413,22 @@ impl Embedded {
 		let path = self.dir.join(LOG);
 		let file = File::open(&path).map_err(|e| ClientError::io(&path, e))?;
 		let mut reader = std::io::BufReader::new(file.take(self.log_len));
+		let mut remaining = self.log_len;
 		let mut out = Vec::new();
-		while let Some((_, record)) = read_record(&mut reader) {
-			if record.block.header.number >= from {
-				out.push(record);
+		loop {
+			match read_record(&mut reader, remaining).map_err(|e| ClientError::io(&path, e))? {
+				Record::Block(len, record) => {
+					remaining -= len;
+					if record.block.header.number >= from {
+						out.push(record);
+					}
+				}
+				Record::End => return Ok(out),
+				Record::Torn | Record::Damaged(_) => {
+					return Err(corrupt(&path, "the block log is damaged"))
+				}
 			}
 		}
-		Ok(out)
 	}
 
 	/// The number of keys in the state and their total encoded size.
@@ -365,33 +443,53 @@ impl Embedded {
 	}
 }
 
-/// Open (or create) the block log, emptied with `truncate`.
-fn open_log(dir: &Path, truncate: bool) -> Result<File, ClientError> {
-	let path = dir.join(LOG);
-	OpenOptions::new()
-		.create(true)
-		.truncate(truncate)
-		.read(true)
-		.write(true)
-		.open(&path)
-		.map_err(|e| ClientError::io(&path, e))
-}
-
 fn checked_body(bytes: &[u8]) -> Option<&[u8]> {
 	let (sum, body) = bytes.split_at_checked(16)?;
 	(sp_io::hashing::blake2_128(body) == sum).then_some(body)
 }
 
-/// Read one log record; `None` at the end or at a torn or damaged record.
-fn read_record(reader: &mut impl Read) -> Option<(u64, BlockRecord)> {
+/// What the log holds at the reader's position.
+enum Record {
+	/// A whole, intact block record and its length on disk.
+	Block(u64, BlockRecord),
+	/// The end of the log.
+	End,
+	/// An incomplete last record: a write cut short.
+	Torn,
+	/// A record that is whole but damaged, or does not decode.
+	Damaged(&'static str),
+}
+
+/// Read one record; `remaining` is how many bytes the log has from here.
+fn read_record(reader: &mut impl Read, remaining: u64) -> std::io::Result<Record> {
+	if remaining == 0 {
+		return Ok(Record::End);
+	}
 	let mut len = [0u8; 4];
-	reader.read_exact(&mut len).ok()?;
-	let len = u32::from_le_bytes(len) as usize;
-	let mut bytes = vec![0u8; 16 + len];
-	reader.read_exact(&mut bytes).ok()?;
-	let body = checked_body(&bytes)?;
-	let record = BlockRecord::decode(&mut &body[..]).ok()?;
-	Some((4 + 16 + len as u64, record))
+	if remaining < 4 + 16 {
+		return Ok(Record::Torn);
+	}
+	reader.read_exact(&mut len)?;
+	let len = u32::from_le_bytes(len) as u64;
+	let size = 4 + 16 + len;
+	if size > remaining {
+		// The length promises more than the file holds: a write cut short.
+		return Ok(Record::Torn);
+	}
+	let mut bytes = vec![0u8; 16 + len as usize];
+	reader.read_exact(&mut bytes)?;
+	let Some(body) = checked_body(&bytes) else {
+		// A checksum failure in the last record is a write cut short; elsewhere, damage.
+		return Ok(if size == remaining {
+			Record::Torn
+		} else {
+			Record::Damaged("checksum mismatch")
+		});
+	};
+	Ok(match BlockRecord::decode(&mut &body[..]) {
+		Ok(record) => Record::Block(size, record),
+		Err(_) => Record::Damaged("a record that does not decode"),
+	})
 }
 
 impl Chain for Embedded {
@@ -482,7 +580,7 @@ pub fn events_of(records: &[EventRecord], index: u32) -> Vec<rebate_test_runtime
 impl Drop for Embedded {
 	fn drop(&mut self) {
 		// A clean close leaves a fresh snapshot, so the next open replays nothing.
-		if self.since_snapshot > 0 {
+		if self.healthy && self.since_snapshot > 0 {
 			let _ = self.snapshot();
 		}
 	}

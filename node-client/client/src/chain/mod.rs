@@ -60,6 +60,15 @@ pub trait Chain {
 	/// The raw value at `key` in the best block's state.
 	async fn storage(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError>;
 
+	/// The next nonce of `who`: the best block's, or (on a node) the pool's, which counts
+	/// transactions not yet in a block.
+	async fn next_nonce(&mut self, who: &AccountId) -> Result<u32, ClientError>
+	where
+		Self: Sized,
+	{
+		Ok(state::account(self, who).await?.nonce)
+	}
+
 	/// What applying `xt` on top of the best block would return, changing nothing.
 	async fn dry_run(
 		&mut self,
@@ -205,6 +214,9 @@ impl Chain for AnyChain {
 	}
 	async fn storage(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError> {
 		delegate!(self, c => c.storage(key).await)
+	}
+	async fn next_nonce(&mut self, who: &AccountId) -> Result<u32, ClientError> {
+		delegate!(self, c => c.next_nonce(who).await)
 	}
 	async fn dry_run(
 		&mut self,

@@ -140,6 +140,17 @@ impl Chain for Node {
 		self.legacy.state_get_storage(key, Some(at)).await.map_err(rpc_err)
 	}
 
+	async fn next_nonce(
+		&mut self,
+		who: &rebate_test_runtime::AccountId,
+	) -> Result<u32, ClientError> {
+		let raw: [u8; 32] = *who.as_ref();
+		let account = subxt::utils::AccountId32::from(raw);
+		let nonce = self.legacy.system_account_next_index(&account).await.map_err(rpc_err)?;
+		u32::try_from(nonce)
+			.map_err(|_| ClientError::Backend(format!("nonce {nonce} out of range")))
+	}
+
 	async fn dry_run(
 		&mut self,
 		xt: &UncheckedExtrinsic,
