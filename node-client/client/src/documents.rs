@@ -237,6 +237,16 @@ pub fn next_signer<D: Kind>(signed: &SignedDoc<D>) -> Option<(Role, Option<Accou
 	Some((rule.signer, who))
 }
 
+/// Refuse a document whose deadline leaves no block to act in: a document signed or submitted
+/// at best block `now` reaches the chain at block `now + 1` at the earliest.
+pub fn check_deadline<D: Kind>(document: &D, now: u32) -> Result<(), ClientError> {
+	let (what, deadline) = document.deadline();
+	if now.saturating_add(1) >= deadline {
+		return Err(ClientError::DeadlinePassed { what, deadline, now });
+	}
+	Ok(())
+}
+
 /// Add `key`'s link to `signed`, after verifying every link already there and the deadline.
 ///
 /// `designate` is the referee's account where this link must name one (the customer's offer
@@ -250,11 +260,7 @@ pub fn sign<D: Kind>(
 	framing: Framing,
 ) -> Result<(), ClientError> {
 	verify(genesis, signed, false)?;
-	let (what, deadline) = signed.document.deadline();
-	// A document signed now reaches the chain at block now + 1 at the earliest.
-	if now.saturating_add(1) >= deadline {
-		return Err(ClientError::DeadlinePassed { what, deadline, now });
-	}
+	check_deadline(&signed.document, now)?;
 	let Some(rule) = D::ORDER.get(signed.links.len()).copied() else {
 		return Err(ClientError::Complete { kind: D::NAME });
 	};

@@ -331,13 +331,7 @@ impl<C: Chain> Client<C> {
 		documents::verify(&genesis, o, true)?;
 		documents::verify(&genesis, p, true)?;
 		let now = self.now().await?;
-		if now.saturating_add(1) >= o.document.settle_by {
-			return Err(ClientError::DeadlinePassed {
-				what: "the offer's settle-by block",
-				deadline: o.document.settle_by,
-				now,
-			});
-		}
+		documents::check_deadline(&o.document, now)?;
 		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::settle_referral {
 			offer: Box::new(o.clone()),
 			purchase: Box::new(p.clone()),
@@ -358,13 +352,7 @@ impl<C: Chain> Client<C> {
 		};
 		documents::verify(&genesis, r, true)?;
 		let now = self.now().await?;
-		if now.saturating_add(1) >= r.document.pay_at {
-			return Err(ClientError::DeadlinePassed {
-				what: "the rebate's pay-at block",
-				deadline: r.document.pay_at,
-				now,
-			});
-		}
+		documents::check_deadline(&r.document, now)?;
 		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::submit_rebate {
 			rebate: Box::new(r.clone()),
 		});
