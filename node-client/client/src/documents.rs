@@ -80,6 +80,30 @@ impl Envelope {
 		self.document.kind()
 	}
 
+	/// The offer inside, if it is one.
+	pub fn offer(&self) -> Option<&SignedOfferOf<Runtime>> {
+		match &self.document {
+			AnyDocument::Offer(s) => Some(s),
+			_ => None,
+		}
+	}
+
+	/// The rebate inside, if it is one.
+	pub fn rebate(&self) -> Option<&SignedRebateOf<Runtime>> {
+		match &self.document {
+			AnyDocument::Rebate(s) => Some(s),
+			_ => None,
+		}
+	}
+
+	/// The referred purchase inside, if it is one.
+	pub fn purchase(&self) -> Option<&SignedPurchaseOf<Runtime>> {
+		match &self.document {
+			AnyDocument::Purchase(s) => Some(s),
+			_ => None,
+		}
+	}
+
 	/// Refuse a document made for another chain.
 	pub fn check_chain(&self, genesis: H256) -> Result<(), ClientError> {
 		if self.chain != genesis {

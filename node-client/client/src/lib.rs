@@ -52,16 +52,6 @@ impl Receipt {
 			})
 			.collect()
 	}
-
-	/// Every event it caused, described in one line each.
-	pub fn describe(&self) -> Vec<String> {
-		self.inclusion.events.iter().map(describe_event).collect()
-	}
-}
-
-/// One line for an event: `Pallet.Variant { fields }` with accounts as SS58.
-pub fn describe_event(e: &RuntimeEvent) -> String {
-	format!("{e:?}")
 }
 
 /// The terms a merchant offers for one promotion.
@@ -81,6 +71,11 @@ pub struct PromotionTerms {
 	pub rebate: Balance,
 	/// When the rebate pays.
 	pub condition: PayoutCondition,
+}
+
+/// The error for an envelope of the wrong kind.
+fn expected(what: &str, got: &Envelope) -> ClientError {
+	ClientError::Rule(format!("expected {what}, got a {}", got.kind()))
 }
 
 /// A party's view of a chain: reads, documents and calls.
@@ -124,6 +119,16 @@ impl<C: Chain> Client<C> {
 		call: RuntimeCall,
 		nonce: u32,
 	) -> Result<UncheckedExtrinsic, ClientError> {
+		Ok(self.signed_at_best(key, call, nonce).await?.0)
+	}
+
+	/// The signed extrinsic and the best block number it was signed at.
+	async fn signed_at_best(
+		&mut self,
+		key: &KeyPair,
+		call: RuntimeCall,
+		nonce: u32,
+	) -> Result<(UncheckedExtrinsic, u32), ClientError> {
 		// Anchor the era at the best block's parent: its hash is in the best block's state, so
 		// a dry run on the best state (a node's `state_call`) accepts the era too.
 		let (best, best_hash) = self.chain.best().await?;
@@ -132,7 +137,7 @@ impl<C: Chain> Client<C> {
 			None => extrinsic::Birth { number: best, hash: best_hash },
 		};
 		let info = self.chain.info();
-		Ok(extrinsic::sign(&info, key, call, nonce, birth))
+		Ok((extrinsic::sign(&info, key, call, nonce, birth), best))
 	}
 
 	/// Sign, dry-run and submit `call` as `key`; wait until it is in a block. A call the chain
@@ -142,10 +147,11 @@ impl<C: Chain> Client<C> {
 		key: &KeyPair,
 		call: RuntimeCall,
 	) -> Result<Receipt, ClientError> {
-		let xt = self.extrinsic(key, call).await?;
+		let nonce = self.chain.next_nonce(&key.account()).await?;
+		let (xt, best) = self.signed_at_best(key, call, nonce).await?;
 		// On the genesis state frame-system still holds a placeholder genesis hash that only
 		// block 1 replaces, so a dry run there cannot check the signature: skip it.
-		if self.now().await? > 0 {
+		if best > 0 {
 			match self.chain.dry_run(&xt).await? {
 				Err(invalid) => return Err(ClientError::Invalid(format!("{invalid:?}"))),
 				Ok(Err(e)) => return Err(describe_dispatch_error(&e)),
@@ -287,9 +293,7 @@ impl<C: Chain> Client<C> {
 	) -> Result<Envelope, ClientError> {
 		let genesis = self.genesis();
 		offer.check_chain(genesis)?;
-		let AnyDocument::Offer(o) = &offer.document else {
-			return Err(ClientError::Rule(format!("expected an offer, got a {}", offer.kind())));
-		};
+		let o = offer.offer().ok_or_else(|| expected("an offer", offer))?;
 		documents::verify(&genesis, o, false)?;
 		let referee = pallet_referral_rebate::referee_of(&o.document, &o.links)
 			.cloned()
@@ -320,18 +324,13 @@ impl<C: Chain> Client<C> {
 		offer: &Envelope,
 		purchase: &Envelope,
 	) -> Result<Receipt, ClientError> {
-		let genesis = self.genesis();
-		offer.check_chain(genesis)?;
-		purchase.check_chain(genesis)?;
-		let (AnyDocument::Offer(o), AnyDocument::Purchase(p)) =
-			(&offer.document, &purchase.document)
-		else {
+		offer.check_chain(self.genesis())?;
+		purchase.check_chain(self.genesis())?;
+		let (Some(o), Some(p)) = (offer.offer(), purchase.purchase()) else {
 			return Err(ClientError::Rule("settle takes an offer and a referred purchase".into()));
 		};
-		documents::verify(&genesis, o, true)?;
-		documents::verify(&genesis, p, true)?;
-		let now = self.now().await?;
-		documents::check_deadline(&o.document, now)?;
+		self.ready_to_submit(o).await?;
+		documents::verify(&self.genesis(), p, true)?;
 		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::settle_referral {
 			offer: Box::new(o.clone()),
 			purchase: Box::new(p.clone()),
@@ -345,18 +344,23 @@ impl<C: Chain> Client<C> {
 		customer: &KeyPair,
 		rebate: &Envelope,
 	) -> Result<Receipt, ClientError> {
-		let genesis = self.genesis();
-		rebate.check_chain(genesis)?;
-		let AnyDocument::Rebate(r) = &rebate.document else {
-			return Err(ClientError::Rule(format!("expected a rebate, got a {}", rebate.kind())));
-		};
-		documents::verify(&genesis, r, true)?;
-		let now = self.now().await?;
-		documents::check_deadline(&r.document, now)?;
+		rebate.check_chain(self.genesis())?;
+		let r = rebate.rebate().ok_or_else(|| expected("a rebate", rebate))?;
+		self.ready_to_submit(r).await?;
 		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::submit_rebate {
 			rebate: Box::new(r.clone()),
 		});
 		self.transact(customer, call).await
+	}
+
+	/// Check a received document before it is submitted: every party has signed, every link
+	/// verifies against this chain, and its deadline leaves a block to land in.
+	async fn ready_to_submit<D: documents::Kind>(
+		&mut self,
+		signed: &documents::SignedDoc<D>,
+	) -> Result<(), ClientError> {
+		documents::verify(&self.genesis(), signed, true)?;
+		documents::check_deadline(&signed.document, self.now().await?)
 	}
 
 	/// The merchant refunds a purchase.

@@ -67,14 +67,14 @@ impl Node {
 			.ok_or_else(|| ClientError::Backend("the node has no best block".into()))
 	}
 
-	async fn events_at(&self, at: H256) -> Result<Vec<super::embedded::EventRecord>, ClientError> {
-		let key = frame_support::storage::storage_prefix(b"System", b"Events");
-		let raw = self.legacy.state_get_storage(&key, Some(at)).await.map_err(rpc_err)?;
-		match raw {
-			None => Ok(Vec::new()),
-			Some(bytes) => Vec::decode(&mut &bytes[..])
-				.map_err(|e| ClientError::Backend(format!("undecodable events: {e}"))),
-		}
+	async fn number_of(&self, hash: H256) -> Result<u32, ClientError> {
+		let header = self
+			.legacy
+			.chain_get_header(Some(hash))
+			.await
+			.map_err(rpc_err)?
+			.ok_or_else(|| ClientError::Backend(format!("no header for block {hash:?}")))?;
+		Ok(header.number as u32)
 	}
 
 	async fn submit_one(&self, xt: &UncheckedExtrinsic) -> Result<Inclusion, ClientError> {
@@ -85,17 +85,16 @@ impl Node {
 			match status.map_err(rpc_err)? {
 				TransactionStatus::InBestBlock(b) | TransactionStatus::InFinalizedBlock(b) => {
 					let block_hash = b.block_hash();
+					// The block's `System::Events`, as fetched to find the extrinsic, decoded
+					// with the runtime's own types.
 					let events = b.fetch_events().await.map_err(rpc_err)?;
 					let index = events.extrinsic_index() as u32;
-					let header = self
-						.legacy
-						.chain_get_header(Some(block_hash))
-						.await
-						.map_err(rpc_err)?
-						.ok_or_else(|| ClientError::Backend("no header for the block".into()))?;
-					let records = self.events_at(block_hash).await?;
+					let records: Vec<super::embedded::EventRecord> =
+						Decode::decode(&mut events.all_events_in_block().bytes()).map_err(|e| {
+							ClientError::Backend(format!("undecodable events: {e}"))
+						})?;
 					return Ok(Inclusion {
-						block_number: header.number as u32,
+						block_number: self.number_of(block_hash).await?,
 						block_hash,
 						index,
 						events: super::embedded::events_of(&records, index),
@@ -118,13 +117,7 @@ impl Chain for Node {
 
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
 		let hash = self.best_hash().await?;
-		let header = self
-			.legacy
-			.chain_get_header(Some(hash))
-			.await
-			.map_err(rpc_err)?
-			.ok_or_else(|| ClientError::Backend("no header for the best block".into()))?;
-		Ok((header.number as u32, hash))
+		Ok((self.number_of(hash).await?, hash))
 	}
 
 	async fn block_hash(&mut self, n: u32) -> Result<H256, ClientError> {
