@@ -23,6 +23,11 @@ trap 'rm -f "$log"' EXIT
 echo "== formatting"
 cargo fmt --all -- --check
 
+echo "== a PostgreSQL server for the coordinator's tests (Debian's postgresql)"
+trap 'scripts/postgres.sh stop; rm -f "$log"' EXIT
+pg_url=$(scripts/postgres.sh start)
+export REBATE_COORDINATOR_POSTGRES="$pg_url" REBATE_LOAD_POSTGRES="$pg_url"
+
 echo "== unit, property and benchmark tests (runtime-benchmarks, try-runtime)"
 cargo test --workspace --exclude rebate-runtime-tests --all-targets \
 	--features runtime-benchmarks,try-runtime 2>&1 | tee "$log"
@@ -31,7 +36,7 @@ echo "== runtime tests: signed extrinsics in blocks, natively and with the produ
 cargo test -p rebate-runtime-tests --all-targets 2>&1 | tee -a "$log"
 
 echo "== the CLI and client against a real node: chopsticks serving the runtime's wasm"
-trap 'scripts/chopsticks.sh stop; rm -f "$log"' EXIT
+trap 'scripts/chopsticks.sh stop; scripts/postgres.sh stop; rm -f "$log"' EXIT
 node_url=$(scripts/chopsticks.sh start)
 REBATE_NODE_URL="$node_url" cargo test -p rebate-cli \
 	--features rebate-test-runtime/runtime-benchmarks,rebate-test-runtime/try-runtime \

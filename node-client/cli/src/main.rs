@@ -5,10 +5,12 @@
 //! the referee can run in separate processes. Every command that fails prints one line
 //! (`error: …`) and exits non-zero, having submitted nothing.
 
+mod coordination;
 mod demo;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
+use coordination::{CliError, Docs};
 use output::Out;
 use pallet_referral_rebate::{Framing, PayoutCondition};
 use rebate_client::{
@@ -34,6 +36,11 @@ struct Cli {
 	/// Sign links inside `<Bytes>…</Bytes>`, as browser wallets do.
 	#[arg(long, global = true)]
 	bytes_framing: bool,
+	/// A coordinator (`http://host:port`) to exchange documents through instead of files: a
+	/// document argument is then `KIND/MERCHANT/PROMOTION` (e.g. `offer/alice/7`), and what a
+	/// command signs is posted to it (and also written to a file where one is given).
+	#[arg(long, global = true, env = "REBATE_COORDINATOR")]
+	coordinator: Option<String>,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -103,9 +110,9 @@ enum Command {
 		/// The endorsed offer.
 		#[arg(long)]
 		offer: String,
-		/// Where to write the purchase (`-`: stdout).
-		#[arg(short, long, default_value = "-")]
-		out: String,
+		/// Where to write the purchase (`-`: stdout, the default without `--coordinator`).
+		#[arg(short, long)]
+		out: Option<String>,
 	},
 	/// Merchant: settle the referral (the offer and the referred purchase, fully signed).
 	Settle {
@@ -177,11 +184,60 @@ enum Command {
 		#[arg(short, long, default_value = "-")]
 		out: String,
 	},
+	/// The coordinator service.
+	#[command(subcommand)]
+	Coordinator(CoordinatorCommand),
+	/// What waits for a party at the coordinator: documents to sign, referrals to settle,
+	/// rebates to submit.
+	Mailbox {
+		#[command(flatten)]
+		signer: Signer,
+	},
+	/// Act before the deadlines (keys stay with their owner): watch the coordinator and the
+	/// chain; the merchant's agent settles completed referrals, the customer's submits completed
+	/// rebates. Retries transient failures; reports what it did.
+	Agent {
+		#[command(flatten)]
+		signer: Signer,
+		/// Milliseconds between looks.
+		#[arg(long, default_value_t = 1000)]
+		interval_ms: u64,
+		/// Stop after this many looks (default: run until stopped).
+		#[arg(long)]
+		rounds: Option<u32>,
+	},
 	/// The embedded chain's block history: extrinsics and events.
 	History {
 		/// From this block on.
 		#[arg(long, default_value_t = 1)]
 		from: u32,
+	},
+}
+
+#[derive(Subcommand)]
+enum CoordinatorCommand {
+	/// Serve the coordinator: documents are checked against `--chain`'s genesis and, unless
+	/// `--no-follow`, its best block (deadlines).
+	Serve {
+		/// The address to listen on.
+		#[arg(long, default_value = "127.0.0.1:8480")]
+		listen: String,
+		/// The database: `sqlite://PATH` (WAL; created if missing) or `postgres://…`.
+		#[arg(
+			long,
+			env = "REBATE_COORDINATOR_DB",
+			default_value = "sqlite://rebate-coordinator.db"
+		)]
+		database: String,
+		/// The chain's genesis hash, instead of reading it from `--chain`.
+		#[arg(long)]
+		genesis: Option<String>,
+		/// Do not follow the chain's best block (deadlines are then not checked on arrival).
+		#[arg(long)]
+		no_follow: bool,
+		/// How far a request's timestamp may be from the server's clock, in seconds.
+		#[arg(long, default_value_t = 30)]
+		window_secs: u64,
 	},
 }
 
@@ -247,12 +303,12 @@ struct OfferArgs {
 	/// Pay the rebate whether or not the referral was settled (the claims read literally).
 	#[arg(long)]
 	unconditional: bool,
-	/// Where to write the offer.
+	/// Where to write the offer (with `--coordinator`: optional, it is posted).
 	#[arg(long)]
-	offer_out: String,
-	/// Where to write the rebate.
+	offer_out: Option<String>,
+	/// Where to write the rebate (with `--coordinator`: optional, it is posted).
 	#[arg(long)]
-	rebate_out: String,
+	rebate_out: Option<String>,
 }
 
 /// Parse an amount: planck, or units with a `u` suffix (`1.5u`).
@@ -294,7 +350,7 @@ fn main() -> ExitCode {
 	match runtime.block_on(run(cli, &out)) {
 		Ok(()) => ExitCode::SUCCESS,
 		Err(e) => {
-			out.error(&e);
+			out.error(&e.code(), &e.to_string());
 			ExitCode::FAILURE
 		}
 	}
@@ -308,9 +364,47 @@ async fn open(cli: &Cli) -> Result<Client<AnyChain>, ClientError> {
 	Ok(client)
 }
 
-async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
+async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
+	let docs = |key: &KeyPair| Docs::new(cli.coordinator.as_deref(), key);
+	let coordinator = |signer: &Signer| -> Result<rebate_coordinator::Coordinator, CliError> {
+		let url = cli.coordinator.as_deref().ok_or_else(|| {
+			ClientError::Rule("give the coordinator: --coordinator http://host:port".into())
+		})?;
+		Ok(rebate_coordinator::Coordinator::new(url, KeyPair::parse(&signer.key)?))
+	};
 	match &cli.command {
-		Command::Demo { keep } => return demo::run(&cli.chain, keep.as_deref(), out).await,
+		Command::Demo { keep } => return Ok(demo::run(&cli.chain, keep.as_deref(), out).await?),
+		Command::Coordinator(CoordinatorCommand::Serve {
+			listen,
+			database,
+			genesis,
+			no_follow,
+			window_secs,
+		}) => {
+			return coordination::serve(
+				&cli.chain,
+				listen,
+				database,
+				genesis.as_deref(),
+				!*no_follow,
+				*window_secs,
+				out,
+			)
+			.await
+		}
+		Command::Mailbox { signer } => {
+			return coordination::mailbox(&coordinator(signer)?, out).await
+		}
+		Command::Agent { signer, interval_ms, rounds } => {
+			return coordination::agent(
+				&cli.chain,
+				&coordinator(signer)?,
+				std::time::Duration::from_millis(*interval_ms),
+				*rounds,
+				out,
+			)
+			.await
+		}
 		Command::Key(KeyCommand::Generate { scheme, out: path }) => {
 			let (key, file) = KeyPair::generate(*scheme);
 			write_private(path, &serde_json::to_string_pretty(&file).unwrap_or_default())?;
@@ -351,9 +445,12 @@ async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
 	}
 	let mut client = open(&cli).await?;
 	match cli.command {
-		Command::Demo { .. } | Command::Key(_) | Command::ChainSpec { .. } => {
-			unreachable!("handled above")
-		}
+		Command::Demo { .. }
+		| Command::Key(_)
+		| Command::ChainSpec { .. }
+		| Command::Coordinator(_)
+		| Command::Mailbox { .. }
+		| Command::Agent { .. } => unreachable!("handled above"),
 		Command::Balances { accounts } => {
 			let accounts = if accounts.is_empty() {
 				keys::DEV_NAMES.iter().map(|n| n.to_string()).collect()
@@ -402,12 +499,13 @@ async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
 				},
 			};
 			let (offer, rebate) = client.create_promotion(&key, &terms).await?;
-			offer.write(&a.offer_out)?;
-			rebate.write(&a.rebate_out)?;
+			let docs = docs(&key);
+			let offer_to = docs.save(&offer, a.offer_out.as_deref()).await?;
+			let rebate_to = docs.save(&rebate, a.rebate_out.as_deref()).await?;
 			out.value(
 				&format!(
-					"promotion {}: offer → {}, rebate → {} (settle by block {}, pay at block {})",
-					a.promotion, a.offer_out, a.rebate_out, terms.settle_by, terms.pay_at
+					"promotion {}: offer → {offer_to}, rebate → {rebate_to} (settle by block {}, pay at block {})",
+					a.promotion, terms.settle_by, terms.pay_at
 				),
 				serde_json::json!({
 					"promotion_id": a.promotion, "offer": a.offer_out, "rebate": a.rebate_out,
@@ -416,36 +514,49 @@ async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
 			);
 		}
 		Command::Endorse { signer, referee, io } => {
-			sign_file(&mut client, out, &signer, Some(referee), &io, Some("offer")).await?
+			sign_file(
+				&mut client,
+				out,
+				&signer,
+				Some(referee),
+				&io,
+				Some("offer"),
+				&cli.coordinator,
+			)
+			.await?
 		}
 		Command::Accept { signer, io } => {
-			sign_file(&mut client, out, &signer, None, &io, None).await?
+			sign_file(&mut client, out, &signer, None, &io, None, &cli.coordinator).await?
 		}
 		Command::Sign { signer, referee, io } => {
-			sign_file(&mut client, out, &signer, referee, &io, None).await?
+			sign_file(&mut client, out, &signer, referee, &io, None, &cli.coordinator).await?
 		}
 		Command::DraftPurchase { signer, offer, out: path } => {
+			let path = path.or_else(|| cli.coordinator.is_none().then(|| "-".to_owned()));
 			let key = KeyPair::parse(&signer.key)?;
-			let offer = Envelope::read(&offer)?;
+			let docs = docs(&key);
+			let offer = docs.load(&offer).await?;
 			let purchase = client.draft_purchase(&offer, &key).await?;
-			purchase.write(&path)?;
-			if path != "-" {
+			let path = path.filter(|p| docs.coordinator.is_none() || p != "-");
+			let to = docs.save(&purchase, path.as_deref()).await?;
+			if path.as_deref() != Some("-") {
 				out.value(
-					&format!("referred purchase → {path}"),
-					serde_json::json!({ "purchase": path }),
+					&format!("referred purchase → {to}"),
+					serde_json::json!({ "purchase": to }),
 				);
 			}
 		}
 		Command::Settle { signer, offer, purchase } => {
 			let key = KeyPair::parse(&signer.key)?;
-			let offer = Envelope::read(&offer)?;
-			let purchase = Envelope::read(&purchase)?;
+			let docs = docs(&key);
+			let offer = docs.load(&offer).await?;
+			let purchase = docs.load(&purchase).await?;
 			let receipt = client.settle(&key, &offer, &purchase).await?;
 			out.receipt("referral settled", &receipt, serde_json::json!({}));
 		}
 		Command::SubmitRebate { signer, rebate } => {
 			let key = KeyPair::parse(&signer.key)?;
-			let rebate = Envelope::read(&rebate)?;
+			let rebate = docs(&key).load(&rebate).await?;
 			let receipt = client.submit_rebate(&key, &rebate).await?;
 			out.receipt("rebate escrowed", &receipt, serde_json::json!({}));
 		}
@@ -483,7 +594,8 @@ async fn run(cli: Cli, out: &Out) -> Result<(), ClientError> {
 			_ => {
 				return Err(ClientError::Rule(
 					"history is kept by the embedded chain; ask the node's block explorer".into(),
-				))
+				)
+				.into())
 			}
 		},
 	}
@@ -497,20 +609,30 @@ async fn sign_file(
 	referee: Option<String>,
 	io: &InOut,
 	expect: Option<&str>,
-) -> Result<(), ClientError> {
+	coordinator: &Option<String>,
+) -> Result<(), CliError> {
 	let key = KeyPair::parse(&signer.key)?;
-	let mut envelope = Envelope::read(&io.input)?;
+	let docs = Docs::new(coordinator.as_deref(), &key);
+	let mut envelope = docs.load(&io.input).await?;
 	if let Some(kind) = expect {
 		if envelope.kind() != kind {
-			return Err(ClientError::Rule(format!("expected a {kind}, got a {}", envelope.kind())));
+			return Err(
+				ClientError::Rule(format!("expected a {kind}, got a {}", envelope.kind())).into()
+			);
 		}
 	}
 	let referee = referee.as_deref().map(account).transpose()?;
 	client.sign(&mut envelope, &key, referee).await?;
-	let path = io.out.clone().unwrap_or_else(|| io.input.clone());
-	envelope.write(&path)?;
+	// With a coordinator the signed document goes back to it (and to `-o` if given); without
+	// one it is written over the input unless `-o` says otherwise.
+	let file = match (&docs.coordinator, &io.out) {
+		(_, Some(out)) => Some(out.clone()),
+		(None, None) => Some(io.input.clone()),
+		(Some(_), None) => None,
+	};
+	let path = docs.save(&envelope, file.as_deref()).await?;
 	let inspection = client.inspect(&envelope).await?;
-	if path != "-" {
+	if file.as_deref() != Some("-") {
 		let next = if inspection.complete {
 			"complete".to_string()
 		} else {

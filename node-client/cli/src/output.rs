@@ -1,9 +1,7 @@
 //! What the CLI prints: a line for people, or JSON for scripts (`--json`).
 
 use pallet_referral_rebate::PromotionOf;
-use rebate_client::{
-	chain::embedded::BlockRecord, documents::Inspection, keys, ClientError, Receipt,
-};
+use rebate_client::{chain::embedded::BlockRecord, documents::Inspection, keys, Receipt};
 use rebate_test_runtime::{AccountId, Balance, Runtime, UNIT};
 use serde::Serialize;
 
@@ -52,13 +50,10 @@ impl Out {
 	}
 
 	/// A failure: one line on stderr (and a JSON object on stdout with `--json`).
-	pub fn error(&self, e: &ClientError) {
-		let message = e.to_string().replace('\n', " ");
+	pub fn error(&self, code: &str, message: &str) {
+		let message = message.replace('\n', " ");
 		if self.json {
-			println!(
-				"{}",
-				serde_json::json!({ "error": { "code": e.code(), "message": message } })
-			);
+			println!("{}", serde_json::json!({ "error": { "code": code, "message": message } }));
 		}
 		eprintln!("error: {message}");
 	}

@@ -249,6 +249,25 @@ fn incomplete<D: Kind>(signed: &SignedDoc<D>) -> ClientError {
 	}
 }
 
+/// The referred purchase an endorsed offer calls for: the referee it names buys at the
+/// discounted price before the offer's settle-by block.
+pub fn referred_purchase(
+	offer: &SignedOfferOf<Runtime>,
+) -> Result<pallet_referral_rebate::ReferredPurchaseOf<Runtime>, ClientError> {
+	let referee = referee_of(&offer.document, &offer.links).cloned().ok_or_else(|| {
+		ClientError::Rule("the offer names no referee yet: the customer endorses it first".into())
+	})?;
+	let d = &offer.document;
+	Ok(pallet_referral_rebate::ReferredPurchase {
+		promotion_id: d.promotion_id,
+		merchant: d.merchant.clone(),
+		buyer: referee,
+		referrer: d.customer.clone(),
+		price: d.discounted_price,
+		settle_by: d.settle_by,
+	})
+}
+
 /// Whose turn it is: the role, and the account where the chain already tells it.
 pub fn next_signer<D: Kind>(signed: &SignedDoc<D>) -> Option<(Role, Option<AccountId>)> {
 	let k = signed.links.len();

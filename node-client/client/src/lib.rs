@@ -26,7 +26,7 @@ use chain::{state, Chain, Inclusion};
 use documents::{AnyDocument, Envelope};
 use keys::KeyPair;
 use pallet_referral_rebate::{
-	Framing, Offer, PayoutCondition, PromotionId, PurchaseId, Rebate, ReferredPurchase, Signed,
+	Framing, Offer, PayoutCondition, PromotionId, PurchaseId, Rebate, Signed,
 };
 use rebate_test_runtime::{AccountId, Balance, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
 use sp_core::H256;
@@ -295,22 +295,7 @@ impl<C: Chain> Client<C> {
 		offer.check_chain(genesis)?;
 		let o = offer.offer().ok_or_else(|| expected("an offer", offer))?;
 		documents::verify(&genesis, o, false)?;
-		let referee = pallet_referral_rebate::referee_of(&o.document, &o.links)
-			.cloned()
-			.ok_or_else(|| {
-				ClientError::Rule(
-					"the offer names no referee yet: the customer endorses it first".into(),
-				)
-			})?;
-		let d = &o.document;
-		let purchase = ReferredPurchase {
-			promotion_id: d.promotion_id,
-			merchant: d.merchant.clone(),
-			buyer: referee,
-			referrer: d.customer.clone(),
-			price: d.discounted_price,
-			settle_by: d.settle_by,
-		};
+		let purchase = documents::referred_purchase(o)?;
 		let now = self.now().await?;
 		let mut signed = Signed::unsigned(purchase);
 		documents::sign(&genesis, now, &mut signed, customer, None, self.framing)?;

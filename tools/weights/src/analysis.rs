@@ -4,8 +4,7 @@
 
 use crate::state::Raw;
 use frame_benchmarking::{Analysis, BenchmarkResult, BenchmarkSelector};
-use frame_support::traits::{StorageInfo, StorageInfoTrait};
-use pallet_referral_rebate::mock::AllPalletsWithSystem;
+use frame_support::traits::StorageInfo;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One fitted benchmark.
@@ -45,15 +44,14 @@ fn fit(
 	Ok((a.base, slopes.collect()))
 }
 
-/// Fit `raw`, the results of benchmark `name`.
-pub fn analyse(name: &str, raw: &Raw) -> Result<Fitted, String> {
+/// Fit `raw`, the results of benchmark `name`, with the runtime's storage items `info`.
+pub fn analyse(name: &str, raw: &Raw, info: &[StorageInfo]) -> Result<Fitted, String> {
 	let time = fit(&raw.time, BenchmarkSelector::ExtrinsicTime, false)?;
 	let min_time_ns = raw.time.iter().map(|r| r.extrinsic_time).min().unwrap_or(0);
 	let reads = fit(&raw.db, BenchmarkSelector::Reads, false)?;
 	let writes = fit(&raw.db, BenchmarkSelector::Writes, false)?;
 	let measured_proof = fit(&raw.db, BenchmarkSelector::ProofSize, true)?;
-	let (estimated_proof, comments) =
-		estimate_proof(&raw.db, &AllPalletsWithSystem::storage_info())?;
+	let (estimated_proof, comments) = estimate_proof(&raw.db, info)?;
 	Ok(Fitted {
 		name: name.to_owned(),
 		ranges: raw.components.iter().map(|(p, l, h)| (p.to_string(), *l, *h)).collect(),

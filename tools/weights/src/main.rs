@@ -1,25 +1,25 @@
-//! `referral-rebate-weights`: runs `pallet-referral-rebate`'s frame-benchmarking benchmarks
-//! natively, over the same tracking state (`sc_client_db::BenchmarkingState`) that
-//! `frame-benchmarking-cli` uses, and writes `weights.rs` in the standard generated form plus a
-//! report of each benchmark against one bare signature verification measured in the same run.
+//! `referral-rebate-weights`: runs `pallet-referral-rebate`'s frame-benchmarking benchmarks and
+//! writes `weights.rs` in the standard generated form plus a report of each benchmark against one
+//! bare signature verification measured in the same run.
 //!
-//! It follows the CLI's procedure: for every component value (steps over each `Linear` range,
-//! the other components at their maximum) a verification pass, a database pass that counts reads,
-//! writes and the recorded proof, and `repeat` timing passes; then least-squares fits for time,
-//! reads and writes, and the CLI's MaxEncodedLen proof-size estimate.
-//!
-//! The times are native execution of the mock runtime, not wasm: use them for ratios and for the
-//! mock's weights; a production runtime regenerates its weights with `frame-omni-bencher` against
-//! its own wasm (see `docs/benchmarks.md`).
+//! The benchmarks execute either in a runtime's benchmark-enabled wasm (`--wasm`, through its
+//! `Benchmark` runtime API, as `frame-omni-bencher` runs them) or natively in the pallet's mock
+//! runtime (quick, for development). Either way it follows the CLI's procedure over the same
+//! tracking state (`sc_client_db::BenchmarkingState`): for every component value (steps over
+//! each `Linear` range, the other components at their maximum) a verification pass, a database
+//! pass that counts reads, writes and the recorded proof, and `repeat` timing passes; then
+//! least-squares fits for time, reads and writes, and the CLI's MaxEncodedLen proof-size estimate.
 
 mod analysis;
+mod native;
 mod render;
 mod state;
+mod wasm;
 
 use clap::Parser;
 use std::path::PathBuf;
 
-/// Run the pallet's benchmarks natively and write weights.rs.
+/// Run the pallet's benchmarks (in a runtime's wasm or natively) and write weights.rs.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -35,6 +35,13 @@ struct Args {
 	/// Where to write the markdown report (printed to stdout as well).
 	#[arg(long)]
 	report: Option<PathBuf>,
+	/// Execute the benchmarks in this benchmark-enabled runtime wasm (built with the
+	/// `runtime-benchmarks` feature) instead of natively in the pallet's mock.
+	#[arg(long)]
+	wasm: Option<PathBuf>,
+	/// The runtime's genesis preset the benchmarks start from (with `--wasm`).
+	#[arg(long, default_value = "development")]
+	preset: String,
 	/// Only the benchmarks whose name contains this.
 	#[arg(long)]
 	only: Option<String>,
@@ -42,23 +49,34 @@ struct Args {
 
 fn main() -> Result<(), String> {
 	let args = Args::parse();
-	let names = state::benchmark_names();
+	let (runner, source): (Box<dyn state::Runner>, String) = match &args.wasm {
+		Some(path) => (
+			Box::new(wasm::Wasm::new(path, &args.preset)?),
+			format!("compiled wasm execution of {}, preset `{}`", path.display(), args.preset),
+		),
+		None => (Box::new(native::Native::new()?), "native execution of the pallet's mock".into()),
+	};
+	let info = runner.storage_info()?;
 	let mut results = Vec::new();
-	for name in names.iter().filter(|n| args.only.as_ref().map_or(true, |o| n.contains(o))) {
+	for benchmark in runner.benchmarks()? {
+		if args.only.as_ref().is_some_and(|o| !benchmark.name.contains(o)) {
+			continue;
+		}
+		let name = &benchmark.name;
 		eprintln!("benchmarking {name} (steps {}, repeat {})", args.steps, args.repeat);
-		let raw = state::run(name, args.steps.max(2), args.repeat.max(1))?;
-		results.push(analysis::analyse(name, &raw)?);
+		let raw = state::run(runner.as_ref(), &benchmark, args.steps.max(2), args.repeat.max(1))?;
+		results.push(analysis::analyse(name, &raw, &info)?);
 	}
 	let command: Vec<String> = ["cargo run --release -p referral-rebate-weights --".to_owned()]
 		.into_iter()
 		.chain(std::env::args().skip(1))
 		.collect();
 	if let Some(out) = &args.output {
-		let text = render::weights_rs(&results, &args.steps, &args.repeat, &command);
+		let text = render::weights_rs(&results, &source, &args.steps, &args.repeat, &command);
 		std::fs::write(out, text).map_err(|e| format!("writing {}: {e}", out.display()))?;
 		eprintln!("wrote {}", out.display());
 	}
-	let report = render::report(&results, &command);
+	let report = render::report(&results, &source, &command);
 	println!("{report}");
 	if let Some(path) = &args.report {
 		std::fs::write(path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;

@@ -1,68 +1,39 @@
-//! Running one benchmark over a tracking, proof-recording state, as `frame-benchmarking-cli` does.
+//! The benchmarking procedure of `frame-benchmarking-cli`, over any [`Runner`]: for each
+//! component value a verification pass, a database pass over a tracking state and `repeat`
+//! timing passes.
 
-use frame_benchmarking::{BenchmarkError, BenchmarkParameter, BenchmarkResult, Benchmarking};
-use frame_support::traits::WhitelistedStorageKeys;
-use pallet_referral_rebate::mock::{AllPalletsWithSystem, ExtBuilder, Test};
-use sc_client_db::BenchmarkingState;
-use sp_externalities::Extensions;
-use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
-use sp_runtime::traits::BlakeTwo256;
-use sp_state_machine::{Ext, OverlayedChanges};
-use sp_storage::TrackedStorageKey;
+use frame_benchmarking::{BenchmarkParameter, BenchmarkResult};
+use frame_support::traits::StorageInfo;
 
-type Hashing = BlakeTwo256;
-type Bench = pallet_referral_rebate::Pallet<Test>;
+/// One benchmark as its pallet lists it.
+pub struct Listed {
+	pub name: String,
+	pub components: Vec<(BenchmarkParameter, u32, u32)>,
+}
+
+/// Where the benchmarks execute: natively in the pallet's mock runtime, or in a runtime's wasm.
+pub trait Runner {
+	/// The pallet's benchmarks.
+	fn benchmarks(&self) -> Result<Vec<Listed>, String>;
+	/// The runtime's storage items, for the proof-size estimate.
+	fn storage_info(&self) -> Result<Vec<StorageInfo>, String>;
+	/// Run benchmark `name` at `components`: over the tracking state (reads, writes, proof) or
+	/// the plain one (timing).
+	fn dispatch(
+		&self,
+		tracking: bool,
+		name: &str,
+		components: &[(BenchmarkParameter, u32)],
+		verify: bool,
+		repeats: u32,
+	) -> Result<Vec<BenchmarkResult>, String>;
+}
 
 /// What one benchmark produced: timing runs, database runs and its components' ranges.
 pub struct Raw {
 	pub time: Vec<BenchmarkResult>,
 	pub db: Vec<BenchmarkResult>,
 	pub components: Vec<(BenchmarkParameter, u32, u32)>,
-}
-
-fn new_state(tracking: bool) -> Result<BenchmarkingState<Hashing>, String> {
-	BenchmarkingState::<Hashing>::new(ExtBuilder::default().genesis(), None, true, tracking)
-}
-
-/// Run `f` with `state` as the externalities, with a fresh overlay and a keystore.
-fn with_state<R>(state: &BenchmarkingState<Hashing>, f: impl FnOnce() -> R) -> R {
-	let mut overlay = OverlayedChanges::<Hashing>::default();
-	let mut extensions = Extensions::default();
-	extensions.register(KeystoreExt::new(MemoryKeystore::new()));
-	let mut ext = Ext::new(&mut overlay, state, Some(&mut extensions));
-	sp_externalities::set_and_run_with_externalities(&mut ext, f)
-}
-
-/// The names of the pallet's benchmarks.
-pub fn benchmark_names() -> Vec<String> {
-	<Bench as Benchmarking>::benchmarks(false)
-		.into_iter()
-		.map(|m| String::from_utf8_lossy(&m.name).into_owned())
-		.collect()
-}
-
-fn dispatch(
-	state: &BenchmarkingState<Hashing>,
-	name: &str,
-	components: &[(BenchmarkParameter, u32)],
-	verify: bool,
-	repeats: u32,
-) -> Result<Vec<BenchmarkResult>, String> {
-	let whitelist: Vec<TrackedStorageKey> = AllPalletsWithSystem::whitelisted_storage_keys();
-	let outcome = with_state(state, || {
-		<Bench as Benchmarking>::run_benchmark(
-			name.as_bytes(),
-			components,
-			&whitelist,
-			verify,
-			repeats,
-		)
-	});
-	match outcome {
-		Ok(results) => Ok(results),
-		Err(BenchmarkError::Stop(e)) => Err(format!("{name}: {e}")),
-		Err(e) => Err(format!("{name}: unsupported benchmark outcome {e:?}")),
-	}
 }
 
 /// The component values the CLI takes: `steps` values over each component's range, the others at
@@ -91,20 +62,20 @@ fn component_sets(
 	sets
 }
 
-/// Run benchmark `name`: a verification pass, a tracking pass and `repeat` timing passes for each
+/// Run `benchmark`: a verification pass, a tracking pass and `repeat` timing passes for each
 /// component value.
-pub fn run(name: &str, steps: u32, repeat: u32) -> Result<Raw, String> {
-	let tracking = new_state(true)?;
-	let timing = new_state(false)?;
-	let meta = <Bench as Benchmarking>::benchmarks(false)
-		.into_iter()
-		.find(|m| m.name == name.as_bytes())
-		.ok_or_else(|| format!("no benchmark {name}"))?;
+pub fn run(
+	runner: &dyn Runner,
+	benchmark: &Listed,
+	steps: u32,
+	repeat: u32,
+) -> Result<Raw, String> {
+	let name = &benchmark.name;
 	let (mut time, mut db) = (Vec::new(), Vec::new());
-	for set in component_sets(&meta.components, steps) {
-		dispatch(&timing, name, &set, true, 1)?;
-		db.extend(dispatch(&tracking, name, &set, false, 1)?);
-		time.extend(dispatch(&timing, name, &set, false, repeat)?);
+	for set in component_sets(&benchmark.components, steps) {
+		runner.dispatch(false, name, &set, true, 1)?;
+		db.extend(runner.dispatch(true, name, &set, false, 1)?);
+		time.extend(runner.dispatch(false, name, &set, false, repeat)?);
 	}
-	Ok(Raw { time, db, components: meta.components })
+	Ok(Raw { time, db, components: benchmark.components.clone() })
 }

@@ -1,0 +1,306 @@
+//! The CLI with a coordinator: documents fetched from and posted to it instead of files, the
+//! service itself (`rebate coordinator serve`), the mailbox, and the agents that settle and
+//! submit before the deadlines.
+
+use crate::output::Out;
+use rebate_client::{
+	chain::{state, AnyChain, Chain},
+	documents::Envelope,
+	keys::{self, KeyPair},
+	Client, ClientError,
+};
+use rebate_coordinator::{Coordinator, CoordinatorError};
+use std::{collections::BTreeSet, sync::Arc, time::Duration};
+
+/// What a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+	#[error(transparent)]
+	Client(#[from] ClientError),
+	#[error(transparent)]
+	Coordinator(#[from] CoordinatorError),
+}
+
+impl CliError {
+	pub fn code(&self) -> String {
+		match self {
+			CliError::Client(e) => e.code().into(),
+			CliError::Coordinator(e) => e.code(),
+		}
+	}
+}
+
+/// Where documents come from and go to: files, or a coordinator.
+pub struct Docs {
+	pub coordinator: Option<Coordinator>,
+}
+
+/// A document reference at a coordinator: `KIND/MERCHANT/PROMOTION`.
+fn reference(spec: &str) -> Option<(&str, &str, u64)> {
+	let mut parts = spec.splitn(3, '/');
+	let kind = parts.next()?;
+	let merchant = parts.next()?;
+	let promotion = parts.next()?.parse().ok()?;
+	["offer", "rebate", "purchase"].contains(&kind).then_some((kind, merchant, promotion))
+}
+
+impl Docs {
+	/// Files only, or the coordinator at `url` spoken to with `key`.
+	pub fn new(url: Option<&str>, key: &KeyPair) -> Self {
+		Self { coordinator: url.map(|u| Coordinator::new(u, key.clone())) }
+	}
+
+	/// Read a document: `KIND/MERCHANT/PROMOTION` from the coordinator, otherwise a file (`-`:
+	/// stdin).
+	pub async fn load(&self, spec: &str) -> Result<Envelope, CliError> {
+		if let (Some(c), Some((kind, merchant, promotion))) = (&self.coordinator, reference(spec)) {
+			let merchant = keys::ss58(&keys::parse_account(merchant)?);
+			return Ok(c.document(&merchant, promotion, kind).await?);
+		}
+		Ok(Envelope::read(spec)?)
+	}
+
+	/// Pass a document on: post it to the coordinator, and write it to `path` if one is given
+	/// (without a coordinator `path` is required). Says where it went.
+	pub async fn save(&self, envelope: &Envelope, path: Option<&str>) -> Result<String, CliError> {
+		let mut places = Vec::new();
+		if let Some(c) = &self.coordinator {
+			let accepted = c.post(envelope).await?;
+			places.push(format!(
+				"the coordinator ({}/{}/{})",
+				accepted.kind, accepted.merchant, accepted.promotion_id
+			));
+		}
+		match path {
+			Some(path) => {
+				envelope.write(path)?;
+				places.push(path.to_owned());
+			}
+			None if self.coordinator.is_none() => {
+				return Err(ClientError::Rule("give a file to write the document to".into()).into())
+			}
+			None => {}
+		}
+		Ok(places.join(" and "))
+	}
+}
+
+/// `rebate coordinator serve`.
+pub async fn serve(
+	chain: &str,
+	listen: &str,
+	database: &str,
+	genesis: Option<&str>,
+	follow: bool,
+	window_secs: u64,
+	out: &Out,
+) -> Result<(), CliError> {
+	let _ = tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+		)
+		.json()
+		.with_writer(std::io::stderr)
+		.try_init();
+	let genesis = match genesis {
+		Some(hex) => hex
+			.parse()
+			.map_err(|_| ClientError::Rule(format!("--genesis: `{hex}` is not a 0x-hex hash")))?,
+		None => {
+			let chain = AnyChain::open(chain).await?;
+			chain.info().genesis
+		}
+	};
+	let store = rebate_coordinator::Store::open(database).await?;
+	let clock = if follow {
+		rebate_coordinator::Clock::follow(chain.to_owned(), Duration::from_secs(1))
+	} else {
+		rebate_coordinator::Clock::none()
+	};
+	let mut config = rebate_coordinator::Config::new(genesis);
+	config.window_ms = window_secs.saturating_mul(1000);
+	let app =
+		Arc::new(rebate_coordinator::App { config, store, clock, metrics: Default::default() });
+	let listener = tokio::net::TcpListener::bind(listen)
+		.await
+		.map_err(|e| ClientError::Backend(format!("cannot listen on {listen}: {e}")))?;
+	let addr = listener
+		.local_addr()
+		.map_err(|e| ClientError::Backend(format!("cannot listen on {listen}: {e}")))?;
+	out.value(
+		&format!("coordinator listening on http://{addr} (chain {genesis:?}, {})", database),
+		serde_json::json!({ "url": format!("http://{addr}"), "genesis": genesis, "database": database }),
+	);
+	rebate_coordinator::serve(listener, app)
+		.await
+		.map_err(|e| ClientError::Backend(format!("serving: {e}")).into())
+}
+
+/// `rebate mailbox`.
+pub async fn mailbox(coordinator: &Coordinator, out: &Out) -> Result<(), CliError> {
+	let mail = coordinator.mailbox().await?;
+	if out.json {
+		println!(
+			"{}",
+			serde_json::json!(mail
+				.iter()
+				.map(
+					|m| serde_json::json!({ "action": m.action, "inspection": m.document.inspection })
+				)
+				.collect::<Vec<_>>())
+		);
+		return Ok(());
+	}
+	if mail.is_empty() {
+		println!("nothing waits for {}", keys::display_name(&coordinator.key().account()));
+	}
+	for m in &mail {
+		let i = &m.document.inspection;
+		println!(
+			"{:<6} {} {}/{}/{}",
+			m.action,
+			i["kind"].as_str().unwrap_or("?"),
+			i["kind"].as_str().unwrap_or("?"),
+			i["merchant"].as_str().unwrap_or("?"),
+			i["promotion_id"]
+		);
+	}
+	Ok(())
+}
+
+/// What an agent did about one promotion.
+fn report(out: &Out, what: &str, merchant: &str, promotion: u64, detail: &str) {
+	out.value(
+		&format!("agent: {what} promotion {merchant}/{promotion}{detail}"),
+		serde_json::json!({ "agent": what, "merchant": merchant, "promotion_id": promotion, "detail": detail }),
+	);
+}
+
+/// Whether a failure is worth another try (the chain or the coordinator was unreachable).
+fn transient(e: &CliError) -> bool {
+	match e {
+		CliError::Client(ClientError::Backend(_)) => true,
+		CliError::Coordinator(e) => {
+			matches!(e.status(), 503) || matches!(e, CoordinatorError::Transport { .. })
+		}
+		_ => false,
+	}
+}
+
+/// `rebate agent`: watch the mailbox and the chain; as the merchant settle completed referrals
+/// before their settle-by block, as the customer submit completed rebates before their pay-at
+/// block. The chain is opened only to act (an embedded chain is shared with other processes).
+pub async fn agent(
+	chain: &str,
+	coordinator: &Coordinator,
+	interval: Duration,
+	rounds: Option<u32>,
+	out: &Out,
+) -> Result<(), CliError> {
+	let key = coordinator.key().clone();
+	let me = keys::ss58(&key.account());
+	// Promotions this agent is finished with (acted, or the chain refused for good).
+	let mut finished: BTreeSet<(String, u64, &'static str)> = BTreeSet::new();
+	let mut round = 0u32;
+	loop {
+		round = round.saturating_add(1);
+		match agent_round(chain, coordinator, &key, &me, &mut finished, out).await {
+			Ok(()) => {}
+			Err(e) if transient(&e) => out.value(
+				&format!("agent: will retry: {e}"),
+				serde_json::json!({ "retry": e.to_string() }),
+			),
+			Err(e) => return Err(e),
+		}
+		if rounds.is_some_and(|r| round >= r) {
+			return Ok(());
+		}
+		tokio::time::sleep(interval).await;
+	}
+}
+
+async fn agent_round(
+	chain: &str,
+	coordinator: &Coordinator,
+	key: &KeyPair,
+	me: &str,
+	finished: &mut BTreeSet<(String, u64, &'static str)>,
+	out: &Out,
+) -> Result<(), CliError> {
+	let mail = coordinator.mailbox().await?;
+	let mut todo = BTreeSet::new();
+	for m in &mail {
+		let i = &m.document.inspection;
+		let merchant = i["merchant"].as_str().unwrap_or_default().to_owned();
+		let promotion = i["promotion_id"].as_u64().unwrap_or_default();
+		let action: &'static str = match m.action.as_str() {
+			"settle" => "settle",
+			"submit" => "submit",
+			_ => continue,
+		};
+		if !finished.contains(&(merchant.clone(), promotion, action)) {
+			todo.insert((merchant, promotion, action));
+		}
+	}
+	if todo.is_empty() {
+		return Ok(());
+	}
+	let mut client = Client::new(AnyChain::open(chain).await?);
+	for (merchant, promotion, action) in todo {
+		let merchant_id = keys::parse_account(&merchant)?;
+		let on_chain = state::promotion(&mut client.chain, &merchant_id, promotion).await?;
+		let result = match action {
+			"settle" => {
+				if merchant != me {
+					continue;
+				}
+				if on_chain.as_ref().is_some_and(|p| p.referral.is_some()) {
+					finished.insert((merchant.clone(), promotion, action));
+					continue;
+				}
+				let (Ok(offer), Ok(purchase)) = (
+					coordinator.document(&merchant, promotion, "offer").await,
+					coordinator.document(&merchant, promotion, "purchase").await,
+				) else {
+					continue;
+				};
+				let ready = |e: &Envelope| {
+					rebate_client::documents::inspect(&client.genesis(), 0, e).complete
+				};
+				if !ready(&offer) || !ready(&purchase) {
+					continue;
+				}
+				client
+					.settle(key, &offer, &purchase)
+					.await
+					.map(|r| format!(" in block {}", r.inclusion.block_number))
+			}
+			_ => {
+				if on_chain.as_ref().is_some_and(|p| p.rebate.is_some()) {
+					finished.insert((merchant.clone(), promotion, action));
+					continue;
+				}
+				let rebate = coordinator.document(&merchant, promotion, "rebate").await?;
+				client
+					.submit_rebate(key, &rebate)
+					.await
+					.map(|r| format!(" in block {}", r.inclusion.block_number))
+			}
+		};
+		let verb = if action == "settle" { "settled" } else { "submitted the rebate of" };
+		match result {
+			Ok(detail) => {
+				finished.insert((merchant.clone(), promotion, action));
+				report(out, verb, &merchant, promotion, &detail);
+			}
+			Err(ClientError::Backend(e)) => return Err(ClientError::Backend(e).into()),
+			Err(e) => {
+				// The chain refuses for good (a deadline passed, already done elsewhere…).
+				finished.insert((merchant.clone(), promotion, action));
+				report(out, "gave up on", &merchant, promotion, &format!(": {e}"));
+			}
+		}
+	}
+	Ok(())
+}

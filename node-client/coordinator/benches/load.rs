@@ -1,0 +1,265 @@
+//! A bounded load run of the coordinator on loopback: documents accepted per second and p50/p99
+//! latency with many concurrent clients, the server's resident memory, and the share of the
+//! server's CPU time spent verifying signatures.
+//!
+//! The server runs as a child process (this binary with `REBATE_LOAD_SERVER` set), so its CPU
+//! time and memory are its own. Every client posts the documents of its promotions link by link,
+//! in the protocol's order (offer, rebate, endorsed offer, accepted offer, referee's rebate, the
+//! referred purchase, the referee's purchase link, the customer's rebate link: eight posts per
+//! promotion), each request signed with the party's key at the moment it is sent. The documents
+//! are signed before the timed phase.
+//!
+//! `cargo bench -p rebate-coordinator --bench load [-- --clients 200 --promotions 2500]`; set
+//! `REBATE_LOAD_POSTGRES=postgres://…` to run it on PostgreSQL as well. Under `cargo test` it
+//! runs a small smoke load.
+
+use pallet_referral_rebate::{Framing, Offer, PayoutCondition, Rebate, ReferredPurchase, Signed};
+use rebate_client::{
+	documents::{self, AnyDocument, Envelope},
+	keys::KeyPair,
+};
+use rebate_coordinator::Coordinator;
+use rebate_test_runtime::UNIT;
+use sp_core::H256;
+use sp_runtime::traits::Verify;
+use std::{
+	io::{BufRead, BufReader},
+	process::{Command, Stdio},
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+const GENESIS: H256 = H256::repeat_byte(0x42);
+
+/// Server-side signature verifications per post, by position in the eight-post sequence: the
+/// request's own signature plus every link of the posted document.
+const VERIFIES: [u32; 8] = [1 + 1, 1 + 1, 1 + 2, 1 + 3, 1 + 2, 1 + 1, 1 + 2, 1 + 3];
+
+fn server(db: &str) {
+	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
+	runtime.block_on(async {
+		let store = rebate_coordinator::Store::open(db).await.expect("the store opens");
+		let app = Arc::new(rebate_coordinator::App {
+			config: rebate_coordinator::Config::new(GENESIS),
+			store,
+			clock: rebate_coordinator::Clock::none(),
+			metrics: Default::default(),
+		});
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+		println!("http://{}", listener.local_addr().expect("bound"));
+		rebate_coordinator::serve(listener, app).await.expect("serves");
+	});
+}
+
+/// The eight envelopes of promotion `id`, in posting order, with the party that posts each.
+fn sequence(id: u64, p: &[KeyPair; 3]) -> Vec<(usize, Envelope)> {
+	let raw = Framing::Raw;
+	let (m, c, r) = (p[0].account(), p[1].account(), p[2].account());
+	let mut offer = Signed::unsigned(Offer {
+		promotion_id: id,
+		merchant: m.clone(),
+		customer: c.clone(),
+		origin_purchase: id,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		settle_by: 1_000_000,
+		pay_at: 2_000_000,
+	});
+	let mut rebate = Signed::unsigned(Rebate {
+		promotion_id: id,
+		merchant: m.clone(),
+		customer: c.clone(),
+		amount: 15 * UNIT,
+		pay_at: 2_000_000,
+		condition: PayoutCondition::ReferralSettled,
+	});
+	let env = |d: AnyDocument| Envelope { chain: GENESIS, document: d };
+	let mut out = Vec::new();
+	offer.sign_next(&GENESIS, None, raw, |msg| p[0].sign(msg)).expect("merchant");
+	out.push((0, env(AnyDocument::Offer(offer.clone()))));
+	rebate.sign_next(&GENESIS, None, raw, |msg| p[0].sign(msg)).expect("merchant");
+	out.push((0, env(AnyDocument::Rebate(rebate.clone()))));
+	offer.sign_next(&GENESIS, Some(r.clone()), raw, |msg| p[1].sign(msg)).expect("endorses");
+	out.push((1, env(AnyDocument::Offer(offer.clone()))));
+	offer.sign_next(&GENESIS, None, raw, |msg| p[2].sign(msg)).expect("accepts");
+	out.push((2, env(AnyDocument::Offer(offer.clone()))));
+	rebate.sign_next(&GENESIS, Some(r.clone()), raw, |msg| p[2].sign(msg)).expect("referee");
+	out.push((2, env(AnyDocument::Rebate(rebate.clone()))));
+	let mut purchase = Signed::unsigned(ReferredPurchase {
+		promotion_id: id,
+		merchant: m,
+		buyer: r,
+		referrer: c,
+		price: 80 * UNIT,
+		settle_by: 1_000_000,
+	});
+	purchase.sign_next(&GENESIS, None, raw, |msg| p[1].sign(msg)).expect("customer");
+	out.push((1, env(AnyDocument::Purchase(purchase.clone()))));
+	purchase.sign_next(&GENESIS, None, raw, |msg| p[2].sign(msg)).expect("referee");
+	out.push((2, env(AnyDocument::Purchase(purchase.clone()))));
+	rebate.sign_next(&GENESIS, None, raw, |msg| p[1].sign(msg)).expect("customer");
+	out.push((1, env(AnyDocument::Rebate(rebate))));
+	for (_, e) in &out {
+		if let Some(o) = e.offer() {
+			documents::verify(&GENESIS, o, false).expect("valid offer");
+		}
+	}
+	out
+}
+
+fn proc_field(pid: u32, file: &str, pick: impl Fn(&str) -> Option<u64>) -> u64 {
+	std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok().and_then(|s| pick(&s)).unwrap_or(0)
+}
+
+/// A process's CPU time (user + system).
+fn cpu(pid: u32) -> Duration {
+	let ticks = proc_field(pid, "stat", |s| {
+		let after = s.rsplit_once(')')?.1.to_string();
+		Some(after.split_whitespace().skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum())
+	});
+	Duration::from_millis(ticks * 10)
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+	proc_field(pid, "status", |s| {
+		s.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+	})
+}
+
+/// One sr25519 verification, in this process.
+fn unit_verify() -> Duration {
+	let key = KeyPair::dev("alice").expect("dev key");
+	let msg = [7u8; 32];
+	let sig = key.sign(&msg);
+	let n = 2000;
+	let start = Instant::now();
+	for _ in 0..n {
+		assert!(sig.verify(&msg[..], &key.account()));
+	}
+	start.elapsed() / n
+}
+
+fn run(db: &str, clients: usize, promotions: u64) {
+	let mut child = Command::new(std::env::current_exe().expect("this binary"))
+		.env("REBATE_LOAD_SERVER", db)
+		.stdout(Stdio::piped())
+		.spawn()
+		.expect("the server starts");
+	let pid = child.id();
+	let mut line = String::new();
+	BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("url");
+	let url = line.trim().to_owned();
+
+	// Each client is its own merchant, customer and referee trio (distinct accounts).
+	let keys: Vec<[KeyPair; 3]> = (0..clients)
+		.map(|i| {
+			["merchant", "customer", "referee"].map(|role| {
+				KeyPair::parse(&format!("//load/{role}/{i}")).expect("a derived dev key")
+			})
+		})
+		.collect();
+	let per = promotions.div_ceil(clients as u64);
+	eprintln!(
+		"signing {} promotions ({} documents)…",
+		per * clients as u64,
+		per * clients as u64 * 8
+	);
+	let work: Vec<Vec<(usize, Envelope)>> =
+		keys.iter().map(|k| (0..per).flat_map(|id| sequence(id, k)).collect()).collect();
+	let verify_unit = unit_verify();
+
+	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
+	let cpu_before = cpu(pid);
+	let started = Instant::now();
+	let latencies = runtime.block_on(async {
+		let mut tasks = Vec::new();
+		for (k, docs) in keys.into_iter().zip(work) {
+			let url = url.clone();
+			tasks.push(tokio::spawn(async move {
+				let parties = k.map(|key| Coordinator::new(&url, key));
+				let mut lat = Vec::with_capacity(docs.len());
+				for (who, envelope) in docs {
+					let t = Instant::now();
+					parties[who].post(&envelope).await.expect("the coordinator accepts");
+					lat.push(t.elapsed());
+				}
+				lat
+			}));
+		}
+		let mut all = Vec::new();
+		for t in tasks {
+			all.extend(t.await.expect("a client"));
+		}
+		all
+	});
+	let wall = started.elapsed();
+	let server_cpu = cpu(pid).saturating_sub(cpu_before);
+	let hwm = status_kib(pid, "VmHWM:");
+	let rss = status_kib(pid, "VmRSS:");
+	let _ = child.kill();
+	let _ = child.wait();
+
+	let mut sorted = latencies;
+	sorted.sort();
+	let n = sorted.len();
+	let pct = |p: f64| sorted[((n as f64 * p) as usize).min(n - 1)];
+	let verifies: u64 = (n as u64 / 8) * VERIFIES.iter().map(|&v| v as u64).sum::<u64>();
+	let verify_share = verifies as f64 * verify_unit.as_secs_f64() / server_cpu.as_secs_f64();
+	println!(
+		"backend {}",
+		if db.starts_with("sqlite") { "SQLite (WAL, synchronous=FULL)" } else { "PostgreSQL" }
+	);
+	println!("  clients {clients}, documents {n}, wall {:.2} s", wall.as_secs_f64());
+	println!("  accepted per second {:.0}", n as f64 / wall.as_secs_f64());
+	println!(
+		"  latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+		pct(0.50).as_secs_f64() * 1e3,
+		pct(0.99).as_secs_f64() * 1e3,
+		sorted[n - 1].as_secs_f64() * 1e3
+	);
+	println!(
+		"  server CPU {:.2} s ({:.0} % of one core); sr25519 verify {:.1} µs; signature verification {:.0} % of the server's CPU time",
+		server_cpu.as_secs_f64(),
+		100.0 * server_cpu.as_secs_f64() / wall.as_secs_f64(),
+		verify_unit.as_secs_f64() * 1e6,
+		100.0 * verify_share
+	);
+	println!(
+		"  server resident memory {:.1} MiB (peak {:.1} MiB)",
+		rss as f64 / 1024.0,
+		hwm as f64 / 1024.0
+	);
+}
+
+fn main() {
+	if let Ok(db) = std::env::var("REBATE_LOAD_SERVER") {
+		return server(&db);
+	}
+	let args: Vec<String> = std::env::args().collect();
+	let bench = args.iter().any(|a| a == "--bench");
+	let arg = |name: &str, default: u64| {
+		args.iter()
+			.position(|a| a == name)
+			.and_then(|i| args.get(i + 1))
+			.and_then(|v| v.parse().ok())
+			.unwrap_or(default)
+	};
+	let (clients, promotions) =
+		if bench { (arg("--clients", 200) as usize, arg("--promotions", 2500)) } else { (8, 16) };
+	let dir = tempfile::tempdir().expect("a temp dir");
+	run(&format!("sqlite://{}", dir.path().join("load.db").display()), clients, promotions);
+	if let Ok(pg) = std::env::var("REBATE_LOAD_POSTGRES") {
+		// A fresh schema: the run's accounts and promotion ids are the same every time.
+		tokio::runtime::Runtime::new().expect("tokio").block_on(async {
+			sqlx::any::install_default_drivers();
+			let pool = sqlx::AnyPool::connect(&pg).await.expect("PostgreSQL answers");
+			for t in ["documents", "nonces"] {
+				sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {t}")))
+					.execute(&pool)
+					.await
+					.expect("drop");
+			}
+		});
+		run(&pg, clients, promotions);
+	}
+}

@@ -1,0 +1,118 @@
+//! The client side: a party talking to a coordinator with its own key.
+
+use crate::{auth, server::Accepted, CoordinatorError};
+use rebate_client::{documents::Envelope, keys::KeyPair};
+use serde::de::DeserializeOwned;
+
+/// A coordinator at a URL, spoken to with a party's key.
+pub struct Coordinator {
+	url: String,
+	http: reqwest::Client,
+	key: KeyPair,
+}
+
+/// A promotion as the coordinator shows it (the JSON of `GET /v1/promotions/…`).
+pub type PromotionView = serde_json::Value;
+
+/// One mailbox entry: what to do and the document.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Mail {
+	/// `sign`, `settle` or `submit`.
+	pub action: String,
+	pub document: MailDocument,
+}
+
+/// A mailbox entry's document and the coordinator's inspection of it.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct MailDocument {
+	pub envelope: Envelope,
+	pub inspection: serde_json::Value,
+}
+
+impl Coordinator {
+	/// A coordinator at `url` (`http://host:port`), for the party holding `key`.
+	pub fn new(url: &str, key: KeyPair) -> Self {
+		Self { url: url.trim_end_matches('/').to_owned(), http: reqwest::Client::new(), key }
+	}
+
+	/// The key this client signs requests with.
+	pub fn key(&self) -> &KeyPair {
+		&self.key
+	}
+
+	fn transport(&self, e: impl std::fmt::Display) -> CoordinatorError {
+		CoordinatorError::Transport { url: self.url.clone(), reason: e.to_string() }
+	}
+
+	async fn send<T: DeserializeOwned>(
+		&self,
+		method: reqwest::Method,
+		path: &str,
+		body: Vec<u8>,
+	) -> Result<T, CoordinatorError> {
+		let mut request = self.http.request(method.clone(), format!("{}{path}", self.url));
+		for (name, value) in auth::sign(&self.key, method.as_str(), path, &body) {
+			request = request.header(name, value);
+		}
+		if !body.is_empty() {
+			request = request.header("content-type", "application/json").body(body);
+		}
+		let response = request.send().await.map_err(|e| self.transport(e))?;
+		let status = response.status();
+		let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
+		if !status.is_success() {
+			#[derive(serde::Deserialize)]
+			struct Refusal {
+				code: String,
+				message: String,
+			}
+			let refusal: Refusal = serde_json::from_slice(&bytes).unwrap_or(Refusal {
+				code: "http".into(),
+				message: String::from_utf8_lossy(&bytes).into_owned(),
+			});
+			return Err(CoordinatorError::Refused {
+				status: status.as_u16(),
+				code: refusal.code,
+				message: refusal.message,
+			});
+		}
+		serde_json::from_slice(&bytes)
+			.map_err(|e| self.transport(format!("unexpected answer: {e}")))
+	}
+
+	/// Post a document (with this party's new link).
+	pub async fn post(&self, envelope: &Envelope) -> Result<Accepted, CoordinatorError> {
+		let body = serde_json::to_vec(envelope).unwrap_or_default();
+		self.send(reqwest::Method::POST, "/v1/documents", body).await
+	}
+
+	/// A promotion's documents and next steps.
+	pub async fn promotion(
+		&self,
+		merchant: &str,
+		promotion: u64,
+	) -> Result<PromotionView, CoordinatorError> {
+		self.send(reqwest::Method::GET, &format!("/v1/promotions/{merchant}/{promotion}"), vec![])
+			.await
+	}
+
+	/// One document of a promotion (`offer`, `rebate` or `purchase`).
+	pub async fn document(
+		&self,
+		merchant: &str,
+		promotion: u64,
+		kind: &str,
+	) -> Result<Envelope, CoordinatorError> {
+		let view = self.promotion(merchant, promotion).await?;
+		let envelope =
+			view.get(kind).and_then(|d| d.get("envelope")).cloned().ok_or_else(|| {
+				CoordinatorError::NotFound(format!("no {kind} of promotion {promotion} yet"))
+			})?;
+		serde_json::from_value(envelope).map_err(|e| self.transport(e))
+	}
+
+	/// What waits for this party.
+	pub async fn mailbox(&self) -> Result<Vec<Mail>, CoordinatorError> {
+		self.send(reqwest::Method::GET, "/v1/mailbox", vec![]).await
+	}
+}

@@ -1,0 +1,96 @@
+//! Prometheus metrics: documents accepted and refused (by reason), queue depths, deadline
+//! misses, request latency.
+
+use prometheus::{
+	Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+	Registry, TextEncoder,
+};
+use std::time::Instant;
+
+/// The service's metrics.
+pub struct Metrics {
+	registry: Registry,
+	/// Documents stored or confirmed, by kind.
+	pub accepted: IntCounterVec,
+	/// Requests refused, by reason (the error code).
+	pub refused: IntCounterVec,
+	/// Documents refused because their deadline had passed.
+	pub deadline_misses: IntCounter,
+	/// Requests waiting for the database writer.
+	pub queue_depth: IntGauge,
+	/// Stored documents by kind and state (`signing`, `complete`).
+	pub documents: IntGaugeVec,
+	/// Request latency by route.
+	pub latency: HistogramVec,
+}
+
+impl Metrics {
+	pub fn new() -> Self {
+		let registry = Registry::new();
+		let accepted = IntCounterVec::new(
+			Opts::new("rebate_coordinator_documents_accepted_total", "Documents accepted"),
+			&["kind"],
+		)
+		.expect("valid metric");
+		let refused = IntCounterVec::new(
+			Opts::new("rebate_coordinator_requests_refused_total", "Requests refused, by reason"),
+			&["reason"],
+		)
+		.expect("valid metric");
+		let deadline_misses = IntCounter::new(
+			"rebate_coordinator_deadline_misses_total",
+			"Documents refused because their deadline had passed",
+		)
+		.expect("valid metric");
+		let queue_depth = IntGauge::new(
+			"rebate_coordinator_writer_queue_depth",
+			"Requests waiting for the database writer",
+		)
+		.expect("valid metric");
+		let documents = IntGaugeVec::new(
+			Opts::new("rebate_coordinator_documents", "Stored documents by kind and state"),
+			&["kind", "state"],
+		)
+		.expect("valid metric");
+		let latency = HistogramVec::new(
+			HistogramOpts::new("rebate_coordinator_request_seconds", "Request latency")
+				.buckets(vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1.0]),
+			&["route"],
+		)
+		.expect("valid metric");
+		for m in [
+			Box::new(accepted.clone()) as Box<dyn prometheus::core::Collector>,
+			Box::new(refused.clone()),
+			Box::new(deadline_misses.clone()),
+			Box::new(queue_depth.clone()),
+			Box::new(documents.clone()),
+			Box::new(latency.clone()),
+		] {
+			registry.register(m).expect("metric names are unique");
+		}
+		Self { registry, accepted, refused, deadline_misses, queue_depth, documents, latency }
+	}
+
+	/// Count a refusal.
+	pub fn refused(&self, reason: &str) {
+		self.refused.with_label_values(&[reason]).inc();
+	}
+
+	/// Record a request's latency.
+	pub fn observe(&self, route: &str, started: Instant) {
+		self.latency.with_label_values(&[route]).observe(started.elapsed().as_secs_f64());
+	}
+
+	/// The text exposition format.
+	pub fn render(&self) -> String {
+		let mut out = Vec::new();
+		let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+		String::from_utf8(out).unwrap_or_default()
+	}
+}
+
+impl Default for Metrics {
+	fn default() -> Self {
+		Self::new()
+	}
+}

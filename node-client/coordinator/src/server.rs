@@ -1,0 +1,529 @@
+//! The HTTP service: routes, the checks a document passes on arrival, and what a party sees.
+
+use crate::{
+	auth,
+	metrics::Metrics,
+	store::{NonceClaim, Outcome, Store, StoredDocument},
+	Clock, CoordinatorError,
+};
+use axum::{
+	body::Bytes,
+	extract::{Path, State},
+	http::{HeaderMap, Method, StatusCode, Uri},
+	response::{IntoResponse, Response},
+	routing::{get, post},
+	Json, Router,
+};
+use pallet_referral_rebate::referee_of;
+use rebate_client::{
+	documents::{self, AnyDocument, Envelope, Inspection, Kind, SignedDoc},
+	keys, ClientError,
+};
+use serde::Serialize;
+use sp_core::H256;
+use std::{sync::Arc, time::Instant};
+
+/// How the service is set up.
+#[derive(Clone)]
+pub struct Config {
+	/// The chain every document must be bound to.
+	pub genesis: H256,
+	/// How far a request's timestamp may be from the server's clock (milliseconds).
+	pub window_ms: u64,
+	/// At most this many entries per mailbox listing.
+	pub mailbox_limit: u32,
+}
+
+impl Config {
+	/// Defaults for `genesis`: a 30 s window, 200 entries per listing.
+	pub fn new(genesis: H256) -> Self {
+		Self { genesis, window_ms: 30_000, mailbox_limit: 200 }
+	}
+}
+
+/// The service's shared state.
+pub struct App {
+	pub config: Config,
+	pub store: Store,
+	pub clock: Clock,
+	pub metrics: Metrics,
+}
+
+/// The service's routes (see `openapi.json`).
+pub fn router(app: Arc<App>) -> Router {
+	Router::new()
+		.route("/v1/documents", post(post_document))
+		.route("/v1/promotions/{merchant}/{promotion}", get(get_promotion))
+		.route("/v1/mailbox", get(get_mailbox))
+		.route("/health", get(|| async { "ok" }))
+		.route("/ready", get(ready))
+		.route("/metrics", get(metrics))
+		.route("/openapi.json", get(openapi))
+		.with_state(app)
+}
+
+/// An error as the service answers it: status and `{"code", "message"}`.
+impl IntoResponse for CoordinatorError {
+	fn into_response(self) -> Response {
+		let status =
+			StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+		let body = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+		(status, Json(body)).into_response()
+	}
+}
+
+fn header(headers: &HeaderMap) -> impl Fn(&str) -> Option<String> + '_ {
+	|name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+impl App {
+	/// Authenticate a request (the nonce is claimed later, with its effects).
+	fn authenticate(
+		&self,
+		method: &Method,
+		uri: &Uri,
+		headers: &HeaderMap,
+		body: &[u8],
+	) -> Result<auth::Caller, CoordinatorError> {
+		let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+		auth::verify(header(headers), method.as_str(), path, body, self.config.window_ms)
+	}
+
+	fn claim(&self, caller: &auth::Caller) -> NonceClaim {
+		NonceClaim {
+			account: keys::ss58(&caller.account),
+			nonce: caller.nonce.clone(),
+			expires_ms: caller.timestamp_ms.saturating_add(self.config.window_ms),
+		}
+	}
+
+	/// Claim the nonce of a request that changes nothing else.
+	async fn claim_only(&self, caller: &auth::Caller) -> Result<(), CoordinatorError> {
+		match self.store.claim(self.claim(caller)).await? {
+			Outcome::Replayed => Err(CoordinatorError::Replayed),
+			_ => Ok(()),
+		}
+	}
+
+	fn refused(&self, e: CoordinatorError) -> CoordinatorError {
+		self.metrics.refused(&e.code());
+		if matches!(e, CoordinatorError::Document(ClientError::DeadlinePassed { .. })) {
+			self.metrics.deadline_misses.inc();
+		}
+		e
+	}
+}
+
+/// What the service answers to an accepted document.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct Accepted {
+	/// `stored` (new or extended) or `unchanged` (the coordinator already had these links).
+	pub status: String,
+	pub kind: String,
+	pub merchant: String,
+	pub promotion_id: u64,
+	pub links: u32,
+	pub complete: bool,
+	/// Whose turn it is.
+	pub next: Option<String>,
+}
+
+async fn post_document(
+	State(app): State<Arc<App>>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+	body: Bytes,
+) -> Result<(StatusCode, Json<Accepted>), CoordinatorError> {
+	let started = Instant::now();
+	let result = accept(&app, &method, &uri, &headers, &body).await;
+	app.metrics.observe("post_document", started);
+	match result {
+		Ok(accepted) => {
+			app.metrics.accepted.with_label_values(&[accepted.kind.as_str()]).inc();
+			let status =
+				if accepted.status == "stored" { StatusCode::CREATED } else { StatusCode::OK };
+			Ok((status, Json(accepted)))
+		}
+		Err(e) => Err(app.refused(e)),
+	}
+}
+
+/// The parties of a document (with the referee where its links name one), and who signs next.
+struct Facts {
+	merchant: String,
+	promotion: u64,
+	customer: String,
+	referee: Option<String>,
+	links: u32,
+	next_signer: Option<String>,
+	complete: bool,
+}
+
+fn facts<D: Kind>(signed: &SignedDoc<D>) -> Facts {
+	let referee = referee_of(&signed.document, &signed.links).map(keys::ss58);
+	let next = documents::next_signer(signed);
+	Facts {
+		merchant: keys::ss58(signed.document.merchant()),
+		promotion: signed.document.promotion_id(),
+		customer: keys::ss58(signed.document.customer()),
+		referee,
+		links: signed.links.len() as u32,
+		next_signer: next.as_ref().and_then(|(_, who)| who.as_ref()).map(keys::ss58),
+		complete: next.is_none(),
+	}
+}
+
+/// Check a document on arrival: rules, shape, every link against this chain, the deadline.
+fn check<D: Kind>(
+	genesis: &H256,
+	now: Option<u32>,
+	signed: &SignedDoc<D>,
+) -> Result<Facts, CoordinatorError> {
+	if signed.links.is_empty() {
+		return Err(ClientError::Rule(format!(
+			"{}: an unsigned document; its first signer signs it before posting",
+			D::NAME
+		))
+		.into());
+	}
+	documents::verify(genesis, signed, false)?;
+	if let Some(now) = now {
+		documents::check_deadline(&signed.document, now)?;
+	}
+	Ok(facts(signed))
+}
+
+/// How a posted chain relates to the stored one.
+enum Extension {
+	/// Nothing stored yet.
+	New,
+	/// The same links: nothing to do.
+	Unchanged,
+	/// More links on top of the stored ones.
+	Extends { stored_links: u32 },
+}
+
+fn extension<D: Kind + PartialEq>(
+	stored: &SignedDoc<D>,
+	posted: &SignedDoc<D>,
+) -> Result<Extension, CoordinatorError> {
+	if stored.document != posted.document {
+		return Err(CoordinatorError::Conflict(format!(
+			"the coordinator holds a different {} for this promotion; nothing was changed",
+			D::NAME
+		)));
+	}
+	let (s, p) = (stored.links.len(), posted.links.len());
+	let common = s.min(p);
+	if stored.links[..common] != posted.links[..common] {
+		return Err(CoordinatorError::Conflict(format!(
+			"the {}'s links differ from the stored ones; nothing was changed",
+			D::NAME
+		)));
+	}
+	if p < s {
+		return Err(CoordinatorError::Stale { kind: D::NAME, stored: s as u32, posted: p as u32 });
+	}
+	Ok(if p == s { Extension::Unchanged } else { Extension::Extends { stored_links: s as u32 } })
+}
+
+fn parse_stored(row: &StoredDocument) -> Result<Envelope, CoordinatorError> {
+	Envelope::from_json(&row.body)
+		.map_err(|e| CoordinatorError::Store(format!("a stored document does not parse: {e}")))
+}
+
+async fn accept(
+	app: &App,
+	method: &Method,
+	uri: &Uri,
+	headers: &HeaderMap,
+	body: &[u8],
+) -> Result<Accepted, CoordinatorError> {
+	let caller = app.authenticate(method, uri, headers, body)?;
+	let text = std::str::from_utf8(body)
+		.map_err(|_| ClientError::Malformed("the body is not UTF-8".into()))?;
+	let envelope = Envelope::from_json(text)?;
+	let genesis = app.config.genesis;
+	envelope.check_chain(genesis)?;
+	let now = app.clock.best();
+	let f = match &envelope.document {
+		AnyDocument::Offer(s) => check(&genesis, now, s)?,
+		AnyDocument::Rebate(s) => check(&genesis, now, s)?,
+		AnyDocument::Purchase(s) => check(&genesis, now, s)?,
+	};
+	let me = keys::ss58(&caller.account);
+	if me != f.merchant && me != f.customer && f.referee.as_ref() != Some(&me) {
+		return Err(CoordinatorError::NotAParty(me));
+	}
+	let kind = envelope.kind();
+	// The referred purchase names a merchant who does not sign it: it must be exactly the
+	// purchase the promotion's (merchant-signed, endorsed) offer calls for.
+	if let AnyDocument::Purchase(p) = &envelope.document {
+		let offer = app.store.get(&f.merchant, f.promotion, "offer").await?;
+		let offer = offer.as_ref().map(parse_stored).transpose()?;
+		let expected = offer.as_ref().and_then(|o| o.offer()).map(documents::referred_purchase);
+		match expected {
+			None => {
+				return Err(ClientError::Rule(
+					"purchase: the coordinator holds no offer for this promotion; post the offer first".into(),
+				)
+				.into())
+			}
+			Some(Err(e)) => return Err(e.into()),
+			Some(Ok(expected)) if expected != p.document => {
+				return Err(ClientError::Rule(
+					"purchase: it is not the purchase the promotion's offer calls for (buyer, referrer, price or settle-by differ)".into(),
+				)
+				.into())
+			}
+			Some(Ok(_)) => {}
+		}
+	}
+	let row = StoredDocument {
+		merchant: f.merchant.clone(),
+		promotion: f.promotion,
+		kind: kind.to_owned(),
+		links: f.links,
+		customer: f.customer.clone(),
+		referee: f.referee.clone(),
+		next_signer: f.next_signer.clone(),
+		complete: f.complete,
+		body: serde_json::to_string(&envelope).unwrap_or_default(),
+	};
+	let accepted = |status: &str| Accepted {
+		status: status.to_owned(),
+		kind: kind.to_owned(),
+		merchant: f.merchant.clone(),
+		promotion_id: f.promotion,
+		links: f.links,
+		complete: f.complete,
+		next: f.next_signer.clone(),
+	};
+	let mut claim = Some(app.claim(&caller));
+	// A concurrent request may extend the stored document between the check and the write;
+	// then check again against what it stored.
+	for _ in 0..4 {
+		let stored = app.store.get(&f.merchant, f.promotion, kind).await?;
+		let ext = match &stored {
+			None => Extension::New,
+			Some(row) => {
+				let stored = parse_stored(row)?;
+				match (&stored.document, &envelope.document) {
+					(AnyDocument::Offer(s), AnyDocument::Offer(p)) => extension(s, p)?,
+					(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => extension(s, p)?,
+					(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => extension(s, p)?,
+					_ => {
+						return Err(CoordinatorError::Store(
+							"a document stored under another kind".into(),
+						))
+					}
+				}
+			}
+		};
+		let expected = match ext {
+			Extension::Unchanged => {
+				if let Some(claim) = claim.take() {
+					if app.store.claim(claim).await? == Outcome::Replayed {
+						return Err(CoordinatorError::Replayed);
+					}
+				}
+				return Ok(accepted("unchanged"));
+			}
+			Extension::New => None,
+			Extension::Extends { stored_links } => Some(stored_links),
+		};
+		match app.store.put(claim.take(), row.clone(), expected).await? {
+			Outcome::Done => {
+				tracing::info!(kind, merchant = %f.merchant, promotion = f.promotion, links = f.links, by = %me, "document stored");
+				return Ok(accepted("stored"));
+			}
+			Outcome::Replayed => return Err(CoordinatorError::Replayed),
+			Outcome::Raced => continue,
+		}
+	}
+	Err(CoordinatorError::Conflict(format!(
+		"the {kind} kept changing while this request was checked; post it again"
+	)))
+}
+
+/// One document of a promotion as a party sees it.
+#[derive(Serialize)]
+pub struct DocumentView {
+	pub envelope: Envelope,
+	pub inspection: Inspection,
+}
+
+/// A promotion as its parties see it: its documents and what happens next.
+#[derive(Serialize)]
+pub struct PromotionView {
+	pub merchant: String,
+	pub promotion_id: u64,
+	/// The chain's best block, if the coordinator follows a chain.
+	pub best_block: Option<u32>,
+	pub offer: Option<DocumentView>,
+	pub rebate: Option<DocumentView>,
+	pub purchase: Option<DocumentView>,
+	/// What has to happen next, in order.
+	pub next_steps: Vec<String>,
+}
+
+fn view(app: &App, row: &StoredDocument) -> Result<DocumentView, CoordinatorError> {
+	let envelope = parse_stored(row)?;
+	let inspection =
+		documents::inspect(&app.config.genesis, app.clock.best().unwrap_or(0), &envelope);
+	Ok(DocumentView { envelope, inspection })
+}
+
+/// A document's own deadline (inspections list it first).
+fn deadline(d: &Option<DocumentView>) -> u32 {
+	d.as_ref().and_then(|d| d.inspection.deadlines.first()).map(|d| d.block).unwrap_or(0)
+}
+
+fn next_steps(v: &PromotionView) -> Vec<String> {
+	let mut steps = Vec::new();
+	let doc = |d: &Option<DocumentView>, what: &str, missing: &str, done: &str| match d {
+		None => missing.to_owned(),
+		Some(d) if d.inspection.complete => done.to_owned(),
+		Some(d) => format!("{what}: {} signs next", d.inspection.next.clone().unwrap_or_default()),
+	};
+	steps.push(doc(
+		&v.offer,
+		"offer",
+		"offer: the merchant posts it",
+		"offer: every party has signed",
+	));
+	steps.push(doc(
+		&v.purchase,
+		"referred purchase",
+		"referred purchase: the customer drafts it from the endorsed offer",
+		"referred purchase: every party has signed",
+	));
+	steps.push(doc(
+		&v.rebate,
+		"rebate",
+		"rebate: the merchant posts it",
+		"rebate: every party has signed",
+	));
+	let complete = |d: &Option<DocumentView>| d.as_ref().is_some_and(|d| d.inspection.complete);
+	if complete(&v.offer) && complete(&v.purchase) {
+		let by = deadline(&v.offer);
+		steps.push(format!("the merchant settles the referral before block {by}"));
+	}
+	if complete(&v.rebate) {
+		let by = deadline(&v.rebate);
+		steps.push(format!("the customer submits the rebate before block {by}"));
+	}
+	steps
+}
+
+async fn get_promotion(
+	State(app): State<Arc<App>>,
+	Path((merchant, promotion)): Path<(String, u64)>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+) -> Result<Json<PromotionView>, CoordinatorError> {
+	let started = Instant::now();
+	let result = async {
+		let caller = app.authenticate(&method, &uri, &headers, &[])?;
+		let merchant = keys::ss58(
+			&keys::parse_account(&merchant)
+				.map_err(|e| CoordinatorError::BadRequest(format!("merchant: {e}")))?,
+		);
+		let rows = app.store.promotion(&merchant, promotion).await?;
+		if rows.is_empty() {
+			return Err(CoordinatorError::NotFound(format!("promotion {promotion} of {merchant}")));
+		}
+		let me = keys::ss58(&caller.account);
+		let party = rows
+			.iter()
+			.any(|r| r.merchant == me || r.customer == me || r.referee.as_ref() == Some(&me));
+		if !party {
+			return Err(CoordinatorError::NotAParty(me));
+		}
+		app.claim_only(&caller).await?;
+		let mut v = PromotionView {
+			merchant,
+			promotion_id: promotion,
+			best_block: app.clock.best(),
+			offer: None,
+			rebate: None,
+			purchase: None,
+			next_steps: vec![],
+		};
+		for row in &rows {
+			let d = Some(view(&app, row)?);
+			match row.kind.as_str() {
+				"offer" => v.offer = d,
+				"rebate" => v.rebate = d,
+				_ => v.purchase = d,
+			}
+		}
+		v.next_steps = next_steps(&v);
+		Ok(Json(v))
+	}
+	.await;
+	app.metrics.observe("get_promotion", started);
+	result.map_err(|e| app.refused(e))
+}
+
+/// One entry of a mailbox.
+#[derive(Serialize)]
+pub struct MailboxEntry {
+	/// `sign` (your link is next), `settle` (merchant) or `submit` (customer).
+	pub action: &'static str,
+	pub document: DocumentView,
+}
+
+async fn get_mailbox(
+	State(app): State<Arc<App>>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+) -> Result<Json<Vec<MailboxEntry>>, CoordinatorError> {
+	let started = Instant::now();
+	let result = async {
+		let caller = app.authenticate(&method, &uri, &headers, &[])?;
+		app.claim_only(&caller).await?;
+		let me = keys::ss58(&caller.account);
+		let rows = app.store.mailbox(&me, app.config.mailbox_limit).await?;
+		rows.iter()
+			.map(|row| {
+				let action = match (row.complete, row.kind.as_str()) {
+					(false, _) => "sign",
+					(true, "rebate") => "submit",
+					(true, _) => "settle",
+				};
+				Ok(MailboxEntry { action, document: view(&app, row)? })
+			})
+			.collect::<Result<Vec<_>, CoordinatorError>>()
+			.map(Json)
+	}
+	.await;
+	app.metrics.observe("get_mailbox", started);
+	result.map_err(|e| app.refused(e))
+}
+
+async fn ready(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
+	if app.store.ready().await {
+		(StatusCode::OK, "ready")
+	} else {
+		(StatusCode::SERVICE_UNAVAILABLE, "the database does not answer")
+	}
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> String {
+	app.metrics.queue_depth.set(app.store.queue_depth() as i64);
+	if let Ok(counts) = app.store.counts().await {
+		for (kind, complete, n) in counts {
+			let state = if complete { "complete" } else { "signing" };
+			app.metrics.documents.with_label_values(&[kind.as_str(), state]).set(n);
+		}
+	}
+	app.metrics.render()
+}
+
+async fn openapi() -> impl IntoResponse {
+	([("content-type", "application/json")], crate::OPENAPI)
+}

@@ -1,0 +1,357 @@
+//! The coordinator in-process over SQLite: the whole document flow between three parties, every
+//! refusal (unauthenticated, forged, replayed, expired, not a party, tampered, other chain,
+//! conflicting, stale, mismatched purchase) leaving the stored promotion as it was, and a
+//! restart keeping every acknowledged document.
+
+use pallet_referral_rebate::PayoutCondition;
+use rebate_client::{
+	chain::AnyChain,
+	documents::{AnyDocument, Envelope},
+	keys::{self, KeyPair},
+	Client, PromotionTerms,
+};
+use rebate_coordinator::{auth, App, Clock, Config, Coordinator, CoordinatorError, Store};
+use rebate_test_runtime::UNIT;
+use std::sync::Arc;
+
+struct Service {
+	url: String,
+	db: String,
+	_dir: tempfile::TempDir,
+	client: Client<AnyChain>,
+	task: tokio::task::JoinHandle<()>,
+}
+
+async fn start_at(db: &str, genesis: sp_core::H256) -> (String, tokio::task::JoinHandle<()>) {
+	let store = Store::open(db).await.expect("the store opens");
+	let app = Arc::new(App {
+		config: Config::new(genesis),
+		store,
+		clock: Clock::none(),
+		metrics: Default::default(),
+	});
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+	let url = format!("http://{}", listener.local_addr().expect("bound"));
+	let task = tokio::spawn(async move {
+		let _ = axum::serve(listener, rebate_coordinator::router(app)).await;
+	});
+	(url, task)
+}
+
+/// The databases to run each test on: SQLite, and PostgreSQL when
+/// `REBATE_COORDINATOR_POSTGRES` names a server (`.ci/run` starts one), each test in a database of
+/// its own.
+async fn backends(dir: &std::path::Path, test: &str) -> Vec<String> {
+	let mut dbs = vec![format!("sqlite://{}", dir.join("coordinator.db").display())];
+	if let Ok(admin) = std::env::var("REBATE_COORDINATOR_POSTGRES") {
+		sqlx::any::install_default_drivers();
+		let pool = sqlx::AnyPool::connect(&admin).await.expect("PostgreSQL answers");
+		let name = format!("{test}_{}", std::process::id());
+		sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+			.execute(&pool)
+			.await
+			.unwrap();
+		sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+			.execute(&pool)
+			.await
+			.unwrap();
+		let (base, _) = admin.rsplit_once('/').expect("a database URL");
+		dbs.push(format!("{base}/{name}"));
+	}
+	dbs
+}
+
+impl Service {
+	/// A fresh embedded chain and a coordinator over each backend, one after the other.
+	async fn each(test: &str) -> Vec<Self> {
+		let dir = tempfile::tempdir().expect("a temp dir");
+		let mut all = Vec::new();
+		for db in backends(dir.path(), test).await {
+			all.push(Self::new(db).await);
+		}
+		all
+	}
+
+	async fn new(db: String) -> Self {
+		let dir = tempfile::tempdir().expect("a temp dir");
+		let chain = AnyChain::open(dir.path().join("chain").to_str().expect("utf-8"))
+			.await
+			.expect("the embedded chain opens");
+		let client = Client::new(chain);
+		let db = if db.starts_with("sqlite") {
+			format!("sqlite://{}", dir.path().join("coordinator.db").display())
+		} else {
+			db
+		};
+		let (url, task) = start_at(&db, client.genesis()).await;
+		Self { url, db, _dir: dir, client, task }
+	}
+
+	fn party(&self, name: &str) -> Coordinator {
+		Coordinator::new(&self.url, KeyPair::dev(name).expect("a dev key"))
+	}
+
+	/// A recorded purchase of bob's from alice and promotion `id`'s offer and rebate, signed by
+	/// alice.
+	async fn promotion(&mut self, id: u64) -> (Envelope, Envelope) {
+		let (alice, bob) = (KeyPair::dev("alice").unwrap(), KeyPair::dev("bob").unwrap());
+		let (_, purchase) =
+			self.client.purchase(&bob, alice.account(), 100 * UNIT).await.expect("purchase");
+		let now = self.client.now().await.expect("best block");
+		let terms = PromotionTerms {
+			promotion_id: id,
+			origin_purchase: purchase,
+			discounted_price: 80 * UNIT,
+			settle_by: now + 10,
+			pay_at: now + 20,
+			rebate: 15 * UNIT,
+			condition: PayoutCondition::ReferralSettled,
+		};
+		self.client.create_promotion(&alice, &terms).await.expect("promotion")
+	}
+
+	async fn sign(&mut self, envelope: &mut Envelope, who: &str, referee: Option<&str>) {
+		let key = KeyPair::dev(who).unwrap();
+		let referee = referee.map(|r| KeyPair::dev(r).unwrap().account());
+		self.client.sign(envelope, &key, referee).await.expect("signs");
+	}
+}
+
+fn refused(e: CoordinatorError) -> (u16, String) {
+	match e {
+		CoordinatorError::Refused { status, code, .. } => (status, code),
+		other => panic!("expected a refusal, got {other}"),
+	}
+}
+
+fn alice() -> String {
+	keys::ss58(&KeyPair::dev("alice").unwrap().account())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_parties_complete_every_chain_through_the_coordinator() {
+	for s in Service::each("flow").await {
+		flow(s).await;
+	}
+}
+
+async fn flow(mut s: Service) {
+	eprintln!("backend {}", s.db.split(':').next().unwrap_or_default());
+	let (merchant, customer, referee) = (s.party("alice"), s.party("bob"), s.party("charlie"));
+	let (mut offer, mut rebate) = s.promotion(7).await;
+	assert_eq!(merchant.post(&offer).await.expect("offer").status, "stored");
+	assert_eq!(merchant.post(&rebate).await.expect("rebate").status, "stored");
+	// Posting the same links again changes nothing.
+	assert_eq!(merchant.post(&offer).await.expect("again").status, "unchanged");
+
+	// The customer finds the offer in its mailbox, endorses it naming the referee.
+	let mail = customer.mailbox().await.expect("mailbox");
+	assert_eq!(mail.len(), 1, "{mail:?}");
+	assert_eq!((mail[0].action.as_str(), mail[0].document.envelope.kind()), ("sign", "offer"));
+	let mut fetched = mail[0].document.envelope.clone();
+	assert_eq!(fetched, offer);
+	s.sign(&mut fetched, "bob", Some("charlie")).await;
+	offer = fetched;
+	customer.post(&offer).await.expect("endorsed offer");
+
+	// The referee now sees the offer and the rebate (which names no referee until it signs).
+	let mail = referee.mailbox().await.expect("mailbox");
+	let kinds: Vec<_> = mail.iter().map(|m| m.document.envelope.kind()).collect();
+	assert_eq!(kinds.len(), 2, "{kinds:?}");
+	assert!(kinds.contains(&"offer") && kinds.contains(&"rebate"), "{kinds:?}");
+	s.sign(&mut offer, "charlie", None).await;
+	referee.post(&offer).await.expect("accepted offer");
+	s.sign(&mut rebate, "charlie", None).await;
+	referee.post(&rebate).await.expect("accepted rebate");
+
+	// The customer drafts the referred purchase; the referee signs it.
+	let bob = KeyPair::dev("bob").unwrap();
+	let mut purchase = s.client.draft_purchase(&offer, &bob).await.expect("draft");
+	customer.post(&purchase).await.expect("purchase");
+	s.sign(&mut purchase, "charlie", None).await;
+	referee.post(&purchase).await.expect("signed purchase");
+	// The customer signs the rebate last.
+	s.sign(&mut rebate, "bob", None).await;
+	let accepted = customer.post(&rebate).await.expect("complete rebate");
+	assert!(accepted.complete);
+
+	// The merchant's mailbox: settle (offer and purchase); the customer's: submit the rebate.
+	let actions = |m: Vec<rebate_coordinator::client::Mail>| {
+		let mut a: Vec<_> =
+			m.iter().map(|m| format!("{} {}", m.action, m.document.envelope.kind())).collect();
+		a.sort();
+		a
+	};
+	assert_eq!(actions(merchant.mailbox().await.unwrap()), ["settle offer", "settle purchase"]);
+	assert_eq!(actions(customer.mailbox().await.unwrap()), ["submit rebate"]);
+	assert!(referee.mailbox().await.unwrap().is_empty());
+
+	// Everything the parties need is there, and it settles and pays on chain.
+	let view = merchant.promotion(&alice(), 7).await.expect("view");
+	let steps: Vec<String> = serde_json::from_value(view["next_steps"].clone()).unwrap();
+	assert!(steps.iter().any(|s| s.starts_with("the merchant settles")), "{steps:?}");
+	let offer = merchant.document(&alice(), 7, "offer").await.unwrap();
+	let purchase = merchant.document(&alice(), 7, "purchase").await.unwrap();
+	let alice_key = KeyPair::dev("alice").unwrap();
+	s.client.settle(&alice_key, &offer, &purchase).await.expect("settles");
+	let rebate = customer.document(&alice(), 7, "rebate").await.unwrap();
+	s.client.submit_rebate(&bob, &rebate).await.expect("submits");
+	s.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_and_documents_are_refused_and_change_nothing() {
+	for s in Service::each("refusals").await {
+		refusals(s).await;
+	}
+}
+
+async fn refusals(mut s: Service) {
+	let merchant = s.party("alice");
+	let (offer, _rebate) = s.promotion(1).await;
+	merchant.post(&offer).await.expect("offer");
+	let reader = s.party("alice");
+	let stored = || async { reader.document(&alice(), 1, "offer").await.unwrap() };
+	let before = stored().await;
+	let http = reqwest::Client::new();
+	let body = serde_json::to_vec(&offer).unwrap();
+	let url = format!("{}/v1/documents", s.url);
+	let code = |r: reqwest::Response| async move {
+		let status = r.status().as_u16();
+		let v: serde_json::Value = r.json().await.unwrap();
+		(status, v["code"].as_str().unwrap().to_owned())
+	};
+
+	// No authentication.
+	let r = http.post(&url).body(body.clone()).send().await.unwrap();
+	assert_eq!(code(r).await, (401, "unauthenticated".into()));
+	// Forged: alice's account, signed by dave's key.
+	let dave = KeyPair::dev("dave").unwrap();
+	let mut headers = auth::sign(&dave, "POST", "/v1/documents", &body);
+	headers[0].1 = alice();
+	let mut req = http.post(&url).body(body.clone());
+	for (n, v) in &headers {
+		req = req.header(*n, v);
+	}
+	assert_eq!(code(req.send().await.unwrap()).await, (401, "bad_request_signature".into()));
+	// The signature covers the body: alice's headers with another body.
+	let alice_key = KeyPair::dev("alice").unwrap();
+	let headers = auth::sign(&alice_key, "POST", "/v1/documents", b"{}");
+	let mut req = http.post(&url).body(body.clone());
+	for (n, v) in &headers {
+		req = req.header(*n, v);
+	}
+	assert_eq!(code(req.send().await.unwrap()).await, (401, "bad_request_signature".into()));
+	// Replayed: the same signed request twice.
+	let headers = auth::sign(&alice_key, "POST", "/v1/documents", &body);
+	for expected in [(200, None), (401, Some("replayed"))] {
+		let mut req = http.post(&url).body(body.clone());
+		for (n, v) in &headers {
+			req = req.header(*n, v);
+		}
+		let r = req.send().await.unwrap();
+		match expected {
+			(200, None) => assert_eq!(r.status().as_u16(), 200),
+			(status, Some(c)) => assert_eq!(code(r).await, (status, c.into())),
+			_ => unreachable!(),
+		}
+	}
+	// Expired: a timestamp outside the window.
+	let msg_ts = auth::now_ms() - 120_000;
+	let nonce = "00ff";
+	let sig = alice_key.sign(&auth::message("POST", "/v1/documents", &body, msg_ts, nonce));
+	let r = http
+		.post(&url)
+		.header(auth::ACCOUNT, alice())
+		.header(auth::TIMESTAMP, msg_ts.to_string())
+		.header(auth::NONCE, nonce)
+		.header(auth::SIGNATURE, format!("0x{}", hex::encode(codec::Encode::encode(&sig))))
+		.body(body.clone())
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(code(r).await, (401, "request_expired".into()));
+
+	// Not a party: dave may neither post nor read alice's promotion.
+	let outsider = s.party("dave");
+	assert_eq!(refused(outsider.post(&offer).await.unwrap_err()), (403, "not_a_party".into()));
+	assert_eq!(
+		refused(outsider.promotion(&alice(), 1).await.unwrap_err()),
+		(403, "not_a_party".into())
+	);
+	// Malformed body.
+	let r = {
+		let headers = auth::sign(&alice_key, "POST", "/v1/documents", b"{nope");
+		let mut req = http.post(&url).body(&b"{nope"[..]);
+		for (n, v) in &headers {
+			req = req.header(*n, v);
+		}
+		req.send().await.unwrap()
+	};
+	assert_eq!(code(r).await, (400, "malformed".into()));
+
+	// Tampered: the customer's endorsement over a changed price.
+	let mut endorsed = offer.clone();
+	s.sign(&mut endorsed, "bob", Some("charlie")).await;
+	let mut tampered = endorsed.clone();
+	if let AnyDocument::Offer(o) = &mut tampered.document {
+		o.document.discounted_price -= 1;
+	}
+	let customer = s.party("bob");
+	assert_eq!(refused(customer.post(&tampered).await.unwrap_err()), (422, "bad_signature".into()));
+	// Another chain.
+	let mut foreign = endorsed.clone();
+	foreign.chain = sp_core::H256::repeat_byte(9);
+	assert_eq!(refused(customer.post(&foreign).await.unwrap_err()), (422, "wrong_chain".into()));
+	// A different offer under the same promotion id (its own valid merchant link).
+	let (other, _) = s.promotion(1).await;
+	assert_eq!(refused(merchant.post(&other).await.unwrap_err()), (409, "conflict".into()));
+	// A purchase that is not the one the offer calls for (no endorsed offer stored yet).
+	let bob = KeyPair::dev("bob").unwrap();
+	let purchase = s.client.draft_purchase(&endorsed, &bob).await.expect("draft");
+	assert_eq!(refused(customer.post(&purchase).await.unwrap_err()), (422, "rule".into()));
+	assert_eq!(stored().await, before, "nothing changed");
+
+	// Stale: once the endorsement is stored, the merchant-only offer is superseded.
+	customer.post(&endorsed).await.expect("endorsed");
+	assert_eq!(refused(merchant.post(&offer).await.unwrap_err()), (409, "stale".into()));
+	assert_eq!(stored().await, endorsed);
+
+	// The refusals are counted by reason.
+	let metrics = reqwest::get(format!("{}/metrics", s.url)).await.unwrap().text().await.unwrap();
+	for reason in ["unauthenticated", "replayed", "not_a_party", "bad_signature", "stale"] {
+		assert!(metrics.contains(&format!("reason=\"{reason}\"")), "{reason} in\n{metrics}");
+	}
+	s.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_documents_survive_a_restart() {
+	for s in Service::each("restart").await {
+		restart(s).await;
+	}
+}
+
+async fn restart(mut s: Service) {
+	let merchant = s.party("alice");
+	let mut posted = Vec::new();
+	for id in 1..=5 {
+		let (offer, rebate) = s.promotion(id).await;
+		merchant.post(&offer).await.expect("offer");
+		merchant.post(&rebate).await.expect("rebate");
+		posted.push((id, offer, rebate));
+	}
+	s.task.abort();
+	let _ = (&mut s.task).await;
+	let (url, task) = start_at(&s.db, s.client.genesis()).await;
+	let merchant = Coordinator::new(&url, KeyPair::dev("alice").unwrap());
+	for (id, offer, rebate) in posted {
+		assert_eq!(merchant.document(&alice(), id, "offer").await.unwrap(), offer);
+		assert_eq!(merchant.document(&alice(), id, "rebate").await.unwrap(), rebate);
+	}
+	for path in ["/health", "/ready", "/openapi.json"] {
+		let r = reqwest::get(format!("{url}{path}")).await.unwrap();
+		assert_eq!(r.status().as_u16(), 200, "{path}");
+	}
+	task.abort();
+}
