@@ -120,8 +120,7 @@ pub async fn serve(
 	};
 	let mut config = rebate_coordinator::Config::new(genesis);
 	config.window_ms = window_secs.saturating_mul(1000);
-	let app =
-		Arc::new(rebate_coordinator::App { config, store, clock, metrics: Default::default() });
+	let app = Arc::new(rebate_coordinator::App::new(config, store, clock));
 	let listener = tokio::net::TcpListener::bind(listen)
 		.await
 		.map_err(|e| ClientError::Backend(format!("cannot listen on {listen}: {e}")))?;

@@ -9,7 +9,11 @@
 //! promotion), each request signed with the party's key at the moment it is sent. The documents
 //! are signed before the timed phase.
 //!
-//! `cargo bench -p rebate-coordinator --bench load [-- --clients 200 --promotions 2500]`; set
+//! Each backend runs twice: at saturation (every client posts as fast as it can: the most
+//! documents per second the server accepts), then paced at `--rate` documents per second offered
+//! by all clients together (default 2,000), where the latency percentiles mean something.
+//!
+//! `cargo bench -p rebate-coordinator --bench load [-- --clients 200 --promotions 2500 --rate 2000]`; set
 //! `REBATE_LOAD_POSTGRES=postgres://…` to run it on PostgreSQL as well. Under `cargo test` it
 //! runs a small smoke load.
 
@@ -39,12 +43,11 @@ fn server(db: &str) {
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
 	runtime.block_on(async {
 		let store = rebate_coordinator::Store::open(db).await.expect("the store opens");
-		let app = Arc::new(rebate_coordinator::App {
-			config: rebate_coordinator::Config::new(GENESIS),
+		let app = Arc::new(rebate_coordinator::App::new(
+			rebate_coordinator::Config::new(GENESIS),
 			store,
-			clock: rebate_coordinator::Clock::none(),
-			metrics: Default::default(),
-		});
+			rebate_coordinator::Clock::none(),
+		));
 		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
 		println!("http://{}", listener.local_addr().expect("bound"));
 		rebate_coordinator::serve(listener, app).await.expect("serves");
@@ -139,7 +142,11 @@ fn unit_verify() -> Duration {
 	start.elapsed() / n
 }
 
-fn run(db: &str, clients: usize, promotions: u64) {
+/// Post every client's documents: as fast as each client can (`rate` `None`: the saturation
+/// throughput), or paced so that all clients together offer `rate` documents per second, each
+/// latency then counted from the moment the document was due (so a slow server is not hidden by
+/// clients that wait for it).
+fn run(db: &str, clients: usize, promotions: u64, rate: Option<f64>) {
 	let mut child = Command::new(std::env::current_exe().expect("this binary"))
 		.env("REBATE_LOAD_SERVER", db)
 		.stdout(Stdio::piped())
@@ -175,13 +182,25 @@ fn run(db: &str, clients: usize, promotions: u64) {
 		let mut tasks = Vec::new();
 		for (k, docs) in keys.into_iter().zip(work) {
 			let url = url.clone();
+			// Paced: this client's documents are due every `clients / rate` seconds, the
+			// clients spread evenly over that interval.
+			let every = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
+			let offset = every.map(|e| e.mul_f64(tasks.len() as f64 / clients as f64));
 			tasks.push(tokio::spawn(async move {
 				let parties = k.map(|key| Coordinator::new(&url, key));
 				let mut lat = Vec::with_capacity(docs.len());
-				for (who, envelope) in docs {
-					let t = Instant::now();
+				let start = tokio::time::Instant::now() + offset.unwrap_or_default();
+				for (n, (who, envelope)) in docs.into_iter().enumerate() {
+					let due = match every {
+						Some(e) => {
+							let due = start + e.mul_f64(n as f64);
+							tokio::time::sleep_until(due).await;
+							due
+						}
+						None => tokio::time::Instant::now(),
+					};
 					parties[who].post(&envelope).await.expect("the coordinator accepts");
-					lat.push(t.elapsed());
+					lat.push(due.elapsed());
 				}
 				lat
 			}));
@@ -205,10 +224,12 @@ fn run(db: &str, clients: usize, promotions: u64) {
 	let pct = |p: f64| sorted[((n as f64 * p) as usize).min(n - 1)];
 	let verifies: u64 = (n as u64 / 8) * VERIFIES.iter().map(|&v| v as u64).sum::<u64>();
 	let verify_share = verifies as f64 * verify_unit.as_secs_f64() / server_cpu.as_secs_f64();
-	println!(
-		"backend {}",
-		if db.starts_with("sqlite") { "SQLite (WAL, synchronous=FULL)" } else { "PostgreSQL" }
-	);
+	let backend =
+		if db.starts_with("sqlite") { "SQLite (WAL, synchronous=FULL)" } else { "PostgreSQL" };
+	match rate {
+		Some(r) => println!("{backend}, paced at {r:.0} documents/s offered"),
+		None => println!("{backend}, saturation (each client posts as fast as it can)"),
+	}
 	println!("  clients {clients}, documents {n}, wall {:.2} s", wall.as_secs_f64());
 	println!("  accepted per second {:.0}", n as f64 / wall.as_secs_f64());
 	println!(
@@ -244,22 +265,34 @@ fn main() {
 			.and_then(|v| v.parse().ok())
 			.unwrap_or(default)
 	};
-	let (clients, promotions) =
-		if bench { (arg("--clients", 200) as usize, arg("--promotions", 2500)) } else { (8, 16) };
-	let dir = tempfile::tempdir().expect("a temp dir");
-	run(&format!("sqlite://{}", dir.path().join("load.db").display()), clients, promotions);
-	if let Ok(pg) = std::env::var("REBATE_LOAD_POSTGRES") {
-		// A fresh schema: the run's accounts and promotion ids are the same every time.
-		tokio::runtime::Runtime::new().expect("tokio").block_on(async {
-			sqlx::any::install_default_drivers();
-			let pool = sqlx::AnyPool::connect(&pg).await.expect("PostgreSQL answers");
-			for t in ["documents", "nonces"] {
-				sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {t}")))
-					.execute(&pool)
-					.await
-					.expect("drop");
-			}
-		});
-		run(&pg, clients, promotions);
+	let (clients, promotions, rate) = if bench {
+		(arg("--clients", 200) as usize, arg("--promotions", 2500), arg("--rate", 2000) as f64)
+	} else {
+		(8, 16, 400.0)
+	};
+	for rate in [None, Some(rate)] {
+		let dir = tempfile::tempdir().expect("a temp dir");
+		let sqlite = format!("sqlite://{}", dir.path().join("load.db").display());
+		run(&sqlite, clients, promotions, rate);
 	}
+	if let Ok(pg) = std::env::var("REBATE_LOAD_POSTGRES") {
+		for rate in [None, Some(rate)] {
+			fresh_postgres(&pg);
+			run(&pg, clients, promotions, rate);
+		}
+	}
+}
+
+/// Drop the coordinator's tables: every run posts the same accounts and promotion ids.
+fn fresh_postgres(pg: &str) {
+	tokio::runtime::Runtime::new().expect("tokio").block_on(async {
+		sqlx::any::install_default_drivers();
+		let pool = sqlx::AnyPool::connect(pg).await.expect("PostgreSQL answers");
+		for t in ["documents", "nonces"] {
+			sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {t}")))
+				.execute(&pool)
+				.await
+				.expect("drop");
+		}
+	});
 }

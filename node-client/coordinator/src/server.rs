@@ -41,12 +41,49 @@ impl Config {
 	}
 }
 
+/// A stored document's key: merchant (SS58), promotion id, kind.
+type Key = (String, u64, &'static str);
+
+/// At most this many documents are remembered in memory (then the memory starts over).
+const CACHE_LIMIT: usize = 100_000;
+
 /// The service's shared state.
 pub struct App {
 	pub config: Config,
 	pub store: Store,
 	pub clock: Clock,
 	pub metrics: Metrics,
+	/// The documents this instance last stored or read, parsed: a post that extends one needs
+	/// no read of the database (the write still checks the stored links).
+	cache: std::sync::Mutex<std::collections::HashMap<Key, Arc<Envelope>>>,
+}
+
+impl App {
+	/// The service over `store`, for `config`, with `clock` for the deadlines.
+	pub fn new(config: Config, store: Store, clock: Clock) -> Self {
+		Self { config, store, clock, metrics: Metrics::new(), cache: Default::default() }
+	}
+
+	fn cached(&self, key: &Key) -> Option<Arc<Envelope>> {
+		self.cache.lock().ok()?.get(key).cloned()
+	}
+
+	fn remember(&self, key: Key, envelope: Arc<Envelope>) {
+		if let Ok(mut cache) = self.cache.lock() {
+			if cache.len() >= CACHE_LIMIT {
+				cache.clear();
+			}
+			cache.insert(key, envelope);
+		}
+	}
+
+	/// The stored document under `key`, from the database (and remembered).
+	async fn load(&self, key: &Key) -> Result<Option<Arc<Envelope>>, CoordinatorError> {
+		let Some(row) = self.store.get(&key.0, key.1, key.2).await? else { return Ok(None) };
+		let envelope = Arc::new(parse_stored(&row)?);
+		self.remember(key.clone(), envelope.clone());
+		Ok(Some(envelope))
+	}
 }
 
 /// The service's routes (see `openapi.json`).
@@ -260,8 +297,11 @@ async fn accept(
 	// The referred purchase names a merchant who does not sign it: it must be exactly the
 	// purchase the promotion's (merchant-signed, endorsed) offer calls for.
 	if let AnyDocument::Purchase(p) = &envelope.document {
-		let offer = app.store.get(&f.merchant, f.promotion, "offer").await?;
-		let offer = offer.as_ref().map(parse_stored).transpose()?;
+		let key = (f.merchant.clone(), f.promotion, "offer");
+		let offer = match app.cached(&key) {
+			Some(offer) => Some(offer),
+			None => app.load(&key).await?,
+		};
 		let expected = offer.as_ref().and_then(|o| o.offer()).map(documents::referred_purchase);
 		match expected {
 			None => {
@@ -301,25 +341,24 @@ async fn accept(
 		next: f.next_signer.clone(),
 	};
 	let mut claim = Some(app.claim(&caller));
-	// A concurrent request may extend the stored document between the check and the write;
-	// then check again against what it stored.
+	let key = (f.merchant.clone(), f.promotion, kind);
+	// What this instance last stored or read under the key (`None`: not known here). The write
+	// is conditional on the stored links, so a stale or missing entry (another instance, a
+	// restart) only costs a retry against what the database holds.
+	let mut stored = app.cached(&key);
 	for _ in 0..4 {
-		let stored = app.store.get(&f.merchant, f.promotion, kind).await?;
 		let ext = match &stored {
 			None => Extension::New,
-			Some(row) => {
-				let stored = parse_stored(row)?;
-				match (&stored.document, &envelope.document) {
-					(AnyDocument::Offer(s), AnyDocument::Offer(p)) => extension(s, p)?,
-					(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => extension(s, p)?,
-					(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => extension(s, p)?,
-					_ => {
-						return Err(CoordinatorError::Store(
-							"a document stored under another kind".into(),
-						))
-					}
+			Some(stored) => match (&stored.document, &envelope.document) {
+				(AnyDocument::Offer(s), AnyDocument::Offer(p)) => extension(s, p)?,
+				(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => extension(s, p)?,
+				(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => extension(s, p)?,
+				_ => {
+					return Err(CoordinatorError::Store(
+						"a document stored under another kind".into(),
+					))
 				}
-			}
+			},
 		};
 		let expected = match ext {
 			Extension::Unchanged => {
@@ -336,10 +375,11 @@ async fn accept(
 		match app.store.put(claim.take(), row.clone(), expected).await? {
 			Outcome::Done => {
 				tracing::info!(kind, merchant = %f.merchant, promotion = f.promotion, links = f.links, by = %me, "document stored");
+				app.remember(key, Arc::new(envelope));
 				return Ok(accepted("stored"));
 			}
 			Outcome::Replayed => return Err(CoordinatorError::Replayed),
-			Outcome::Raced => continue,
+			Outcome::Raced => stored = app.load(&key).await?,
 		}
 	}
 	Err(CoordinatorError::Conflict(format!(

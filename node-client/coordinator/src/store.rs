@@ -215,7 +215,7 @@ impl Store {
 	/// What waits for `account`: documents it signs next (including a rebate whose referee is
 	/// not named yet, for the referee another document of the promotion names), and complete
 	/// documents it submits (the merchant settles offers and referred purchases, the customer
-	/// submits rebates).
+	/// submits rebates). Documents to sign first, then the newest.
 	pub async fn mailbox(
 		&self,
 		account: &str,
@@ -224,22 +224,22 @@ impl Store {
 		let rows = sqlx::query(concat!(
 			"SELECT ",
 			columns!(),
-			" FROM documents WHERE next_signer = $1
+			", updated_ms FROM documents WHERE next_signer = $1
 			 UNION ALL SELECT ",
 			columns!(),
-			" FROM documents d
+			", updated_ms FROM documents d
 			   WHERE d.next_signer IS NULL AND d.complete = 0 AND EXISTS (
 			     SELECT 1 FROM documents o
 			     WHERE o.merchant = d.merchant AND o.promotion = d.promotion AND o.referee = $1)
 			 UNION ALL SELECT ",
 			columns!(),
-			" FROM documents
+			", updated_ms FROM documents
 			   WHERE complete = 1 AND merchant = $1 AND kind IN ('offer', 'purchase')
 			 UNION ALL SELECT ",
 			columns!(),
-			" FROM documents
+			", updated_ms FROM documents
 			   WHERE complete = 1 AND customer = $1 AND kind = 'rebate'
-			 LIMIT $2"
+			 ORDER BY complete, updated_ms DESC LIMIT $2"
 		))
 		.bind(account)
 		.bind(limit as i64)

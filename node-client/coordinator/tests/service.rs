@@ -24,12 +24,7 @@ struct Service {
 
 async fn start_at(db: &str, genesis: sp_core::H256) -> (String, tokio::task::JoinHandle<()>) {
 	let store = Store::open(db).await.expect("the store opens");
-	let app = Arc::new(App {
-		config: Config::new(genesis),
-		store,
-		clock: Clock::none(),
-		metrics: Default::default(),
-	});
+	let app = Arc::new(App::new(Config::new(genesis), store, Clock::none()));
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
 	let url = format!("http://{}", listener.local_addr().expect("bound"));
 	let task = tokio::spawn(async move {
