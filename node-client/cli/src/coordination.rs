@@ -60,28 +60,60 @@ impl Docs {
 		Ok(Envelope::read(spec)?)
 	}
 
-	/// Pass a document on: post it to the coordinator, and write it to `path` if one is given
-	/// (without a coordinator `path` is required). Says where it went.
+	/// Pass a document on: write it to `path` if one is given, then post it to the coordinator
+	/// (without a coordinator `path` is required). If the coordinator does not take it and no
+	/// path was given, the signed document is kept in `KIND-PROMOTION.json` so no signature is
+	/// lost. Says where it went.
 	pub async fn save(&self, envelope: &Envelope, path: Option<&str>) -> Result<String, CliError> {
 		let mut places = Vec::new();
-		if let Some(c) = &self.coordinator {
-			let accepted = c.post(envelope).await?;
-			places.push(format!(
-				"the coordinator ({}/{}/{})",
-				accepted.kind, accepted.merchant, accepted.promotion_id
-			));
+		if let Some(path) = path {
+			envelope.write(path)?;
+			places.push(path.to_owned());
 		}
-		match path {
-			Some(path) => {
-				envelope.write(path)?;
-				places.push(path.to_owned());
-			}
-			None if self.coordinator.is_none() => {
+		match &self.coordinator {
+			Some(c) => match c.post(envelope).await {
+				Ok(accepted) => places.insert(
+					0,
+					format!(
+						"the coordinator ({}/{}/{})",
+						accepted.kind, accepted.merchant, accepted.promotion_id
+					),
+				),
+				Err(e) => {
+					let kept = match path {
+						Some(path) => path.to_owned(),
+						None => {
+							let id =
+								rebate_client::documents::inspect(&envelope.chain, 0, envelope)
+									.promotion_id;
+							let kept = format!("{}-{id}.json", envelope.kind());
+							envelope.write(&kept)?;
+							kept
+						}
+					};
+					return Err(kept_in(e, &kept).into());
+				}
+			},
+			None if path.is_none() => {
 				return Err(ClientError::Rule("give a file to write the document to".into()).into())
 			}
 			None => {}
 		}
 		Ok(places.join(" and "))
+	}
+}
+
+/// Say where a document the coordinator did not take was kept.
+fn kept_in(e: CoordinatorError, kept: &str) -> CoordinatorError {
+	let note = format!(" (the signed document is kept in {kept})");
+	match e {
+		CoordinatorError::Refused { status, code, message } => {
+			CoordinatorError::Refused { status, code, message: message + &note }
+		}
+		CoordinatorError::Transport { url, reason } => {
+			CoordinatorError::Transport { url, reason: reason + &note }
+		}
+		other => other,
 	}
 }
 
@@ -176,12 +208,24 @@ fn report(out: &Out, what: &str, merchant: &str, promotion: u64, detail: &str) {
 	);
 }
 
-/// Whether a failure is worth another try (the chain or the coordinator was unreachable).
+/// Whether a failure is worth another try (the chain or the coordinator unreachable or busy, a
+/// transaction the pool did not take, a party short of funds for now, a full agenda).
 fn transient(e: &CliError) -> bool {
 	match e {
-		CliError::Client(ClientError::Backend(_)) => true,
+		CliError::Client(e) => client_transient(e),
 		CliError::Coordinator(e) => {
-			matches!(e.status(), 503) || matches!(e, CoordinatorError::Transport { .. })
+			matches!(e, CoordinatorError::Transport { .. } | CoordinatorError::Store(_))
+				|| matches!(e.status(), 408 | 429 | 500..=599)
+				|| e.code() == "request_expired"
+		}
+	}
+}
+
+fn client_transient(e: &ClientError) -> bool {
+	match e {
+		ClientError::Backend(_) | ClientError::Invalid(_) => true,
+		ClientError::Rejected { name, .. } => {
+			matches!(name.as_str(), "RefereeCannotPay" | "MerchantCannotEscrow" | "AgendaFull")
 		}
 		_ => false,
 	}
@@ -247,59 +291,62 @@ async fn agent_round(
 	}
 	let mut client = Client::new(AnyChain::open(chain).await?);
 	for (merchant, promotion, action) in todo {
-		let merchant_id = keys::parse_account(&merchant)?;
-		let on_chain = state::promotion(&mut client.chain, &merchant_id, promotion).await?;
-		let result = match action {
-			"settle" => {
-				if merchant != me {
-					continue;
-				}
-				if on_chain.as_ref().is_some_and(|p| p.referral.is_some()) {
-					finished.insert((merchant.clone(), promotion, action));
-					continue;
-				}
-				let (Ok(offer), Ok(purchase)) = (
-					coordinator.document(&merchant, promotion, "offer").await,
-					coordinator.document(&merchant, promotion, "purchase").await,
-				) else {
-					continue;
-				};
-				let ready = |e: &Envelope| {
-					rebate_client::documents::inspect(&client.genesis(), 0, e).complete
-				};
-				if !ready(&offer) || !ready(&purchase) {
-					continue;
-				}
-				client
-					.settle(key, &offer, &purchase)
-					.await
-					.map(|r| format!(" in block {}", r.inclusion.block_number))
-			}
-			_ => {
-				if on_chain.as_ref().is_some_and(|p| p.rebate.is_some()) {
-					finished.insert((merchant.clone(), promotion, action));
-					continue;
-				}
-				let rebate = coordinator.document(&merchant, promotion, "rebate").await?;
-				client
-					.submit_rebate(key, &rebate)
-					.await
-					.map(|r| format!(" in block {}", r.inclusion.block_number))
-			}
-		};
-		let verb = if action == "settle" { "settled" } else { "submitted the rebate of" };
-		match result {
-			Ok(detail) => {
+		// Each promotion on its own: one that fails does not hold up the others.
+		match act(&mut client, coordinator, key, me, &merchant, promotion, action).await {
+			Ok(None) => {}
+			Ok(Some(detail)) => {
 				finished.insert((merchant.clone(), promotion, action));
+				let verb = if action == "settle" { "settled" } else { "submitted the rebate of" };
 				report(out, verb, &merchant, promotion, &detail);
 			}
-			Err(ClientError::Backend(e)) => return Err(ClientError::Backend(e).into()),
+			Err(e) if transient(&e) => {
+				report(out, "will retry", &merchant, promotion, &format!(": {e}"))
+			}
 			Err(e) => {
-				// The chain refuses for good (a deadline passed, already done elsewhere…).
+				// The chain refuses for good (a deadline passed, done elsewhere, a mismatch).
 				finished.insert((merchant.clone(), promotion, action));
 				report(out, "gave up on", &merchant, promotion, &format!(": {e}"));
 			}
 		}
 	}
 	Ok(())
+}
+
+/// Settle or submit one promotion if it is ready and not yet done on chain: `Some(detail)` when
+/// this agent acted, `None` when there was nothing (more) to do.
+async fn act(
+	client: &mut Client<AnyChain>,
+	coordinator: &Coordinator,
+	key: &KeyPair,
+	me: &str,
+	merchant: &str,
+	promotion: u64,
+	action: &str,
+) -> Result<Option<String>, CliError> {
+	let merchant_id = keys::parse_account(merchant)?;
+	let on_chain = state::promotion(&mut client.chain, &merchant_id, promotion).await?;
+	if action == "settle" {
+		if merchant != me || on_chain.as_ref().is_some_and(|p| p.referral.is_some()) {
+			return Ok(None);
+		}
+		let offer = coordinator.document(merchant, promotion, "offer").await?;
+		let purchase = match coordinator.document(merchant, promotion, "purchase").await {
+			Ok(p) => p,
+			Err(CoordinatorError::NotFound(_)) => return Ok(None),
+			Err(e) => return Err(e.into()),
+		};
+		let genesis = client.genesis();
+		let complete = |e: &Envelope| rebate_client::documents::inspect(&genesis, 0, e).complete;
+		if !complete(&offer) || !complete(&purchase) {
+			return Ok(None);
+		}
+		let receipt = client.settle(key, &offer, &purchase).await?;
+		return Ok(Some(format!(" in block {}", receipt.inclusion.block_number)));
+	}
+	if on_chain.as_ref().is_some_and(|p| p.rebate.is_some()) {
+		return Ok(None);
+	}
+	let rebate = coordinator.document(merchant, promotion, "rebate").await?;
+	let receipt = client.submit_rebate(key, &rebate).await?;
+	Ok(Some(format!(" in block {}", receipt.inclusion.block_number)))
 }

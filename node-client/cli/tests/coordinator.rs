@@ -170,7 +170,9 @@ fn a_killed_coordinator_keeps_every_acknowledged_document() {
 			}
 		})
 	};
+	let waiting = std::time::Instant::now();
 	while acked.lock().unwrap().len() < 200 {
+		assert!(waiting.elapsed().as_secs() < 120, "the clients stopped before 200 answers");
 		std::thread::sleep(std::time::Duration::from_millis(5));
 	}
 	server.child.kill().expect("SIGKILL");

@@ -44,7 +44,7 @@ pub fn sign(key: &KeyPair, method: &str, path: &str, body: &[u8]) -> [(&'static 
 	let timestamp = now_ms();
 	let mut nonce = [0u8; 16];
 	nonce.copy_from_slice(&sp_io::hashing::blake2_128(
-		&(key.account(), timestamp, std::process::id(), counter()).encode(),
+		&(key.account(), timestamp, process_seed(), counter()).encode(),
 	));
 	let nonce = hex::encode(nonce);
 	let signature = key.sign(&message(method, path, body, timestamp, &nonce));
@@ -54,6 +54,18 @@ pub fn sign(key: &KeyPair, method: &str, path: &str, body: &[u8]) -> [(&'static 
 		(NONCE, nonce),
 		(SIGNATURE, format!("0x{}", hex::encode(signature.encode()))),
 	]
+}
+
+/// A value random per process (the standard library seeds `RandomState` from the OS).
+fn process_seed() -> u64 {
+	use std::hash::{BuildHasher, Hasher};
+	use std::sync::OnceLock;
+	static SEED: OnceLock<u64> = OnceLock::new();
+	*SEED.get_or_init(|| {
+		let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+		h.write_u32(std::process::id());
+		h.finish()
+	})
 }
 
 fn counter() -> u64 {

@@ -32,7 +32,12 @@ pub struct MailDocument {
 impl Coordinator {
 	/// A coordinator at `url` (`http://host:port`), for the party holding `key`.
 	pub fn new(url: &str, key: KeyPair) -> Self {
-		Self { url: url.trim_end_matches('/').to_owned(), http: reqwest::Client::new(), key }
+		let http = reqwest::Client::builder()
+			.connect_timeout(std::time::Duration::from_secs(5))
+			.timeout(std::time::Duration::from_secs(30))
+			.build()
+			.unwrap_or_default();
+		Self { url: url.trim_end_matches('/').to_owned(), http, key }
 	}
 
 	/// The key this client signs requests with.
@@ -103,12 +108,28 @@ impl Coordinator {
 		promotion: u64,
 		kind: &str,
 	) -> Result<Envelope, CoordinatorError> {
-		let view = self.promotion(merchant, promotion).await?;
-		let envelope =
-			view.get(kind).and_then(|d| d.get("envelope")).cloned().ok_or_else(|| {
-				CoordinatorError::NotFound(format!("no {kind} of promotion {promotion} yet"))
-			})?;
-		serde_json::from_value(envelope).map_err(|e| self.transport(e))
+		// Typed, not through `serde_json::Value`: amounts are `u128`.
+		#[derive(serde::Deserialize)]
+		struct Doc {
+			envelope: Envelope,
+		}
+		#[derive(serde::Deserialize)]
+		struct View {
+			offer: Option<Doc>,
+			rebate: Option<Doc>,
+			purchase: Option<Doc>,
+		}
+		let view: View = self
+			.send(reqwest::Method::GET, &format!("/v1/promotions/{merchant}/{promotion}"), vec![])
+			.await?;
+		let doc = match kind {
+			"offer" => view.offer,
+			"rebate" => view.rebate,
+			_ => view.purchase,
+		};
+		doc.map(|d| d.envelope).ok_or_else(|| {
+			CoordinatorError::NotFound(format!("no {kind} of promotion {promotion} yet"))
+		})
 	}
 
 	/// What waits for this party.

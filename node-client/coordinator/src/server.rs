@@ -68,8 +68,15 @@ impl App {
 		self.cache.lock().ok()?.get(key).cloned()
 	}
 
+	/// Remember `envelope` under `key`, unless a longer chain of the same document is already
+	/// remembered (two posts may finish out of order).
 	fn remember(&self, key: Key, envelope: Arc<Envelope>) {
 		if let Ok(mut cache) = self.cache.lock() {
+			if let Some(known) = cache.get(&key) {
+				if same_document(known, &envelope) && links(known) > links(&envelope) {
+					return;
+				}
+			}
 			if cache.len() >= CACHE_LIMIT {
 				cache.clear();
 			}
@@ -138,7 +145,15 @@ impl App {
 	async fn claim_only(&self, caller: &auth::Caller) -> Result<(), CoordinatorError> {
 		match self.store.claim(self.claim(caller)).await? {
 			Outcome::Replayed => Err(CoordinatorError::Replayed),
+			Outcome::Expired => Err(self.expired(caller)),
 			_ => Ok(()),
+		}
+	}
+
+	fn expired(&self, caller: &auth::Caller) -> CoordinatorError {
+		CoordinatorError::Expired {
+			skew_ms: caller.timestamp_ms as i64 - auth::now_ms() as i64,
+			window_ms: self.config.window_ms,
 		}
 	}
 
@@ -237,21 +252,27 @@ enum Extension {
 	New,
 	/// The same links: nothing to do.
 	Unchanged,
-	/// More links on top of the stored ones.
+	/// More links on top of the stored ones, or a new document in place of one whose deadline
+	/// has passed (promotion ids are unique only while a promotion is open).
 	Extends { stored_links: u32 },
 }
 
 fn extension<D: Kind + PartialEq>(
+	now: Option<u32>,
 	stored: &SignedDoc<D>,
 	posted: &SignedDoc<D>,
 ) -> Result<Extension, CoordinatorError> {
+	let (s, p) = (stored.links.len(), posted.links.len());
 	if stored.document != posted.document {
+		let (_, deadline) = stored.document.deadline();
+		if now.is_some_and(|now| now >= deadline) {
+			return Ok(Extension::Extends { stored_links: s as u32 });
+		}
 		return Err(CoordinatorError::Conflict(format!(
-			"the coordinator holds a different {} for this promotion; nothing was changed",
+			"the coordinator holds a different {} for this promotion (until its block {deadline}); nothing was changed",
 			D::NAME
 		)));
 	}
-	let (s, p) = (stored.links.len(), posted.links.len());
 	let common = s.min(p);
 	if stored.links[..common] != posted.links[..common] {
 		return Err(CoordinatorError::Conflict(format!(
@@ -263,6 +284,25 @@ fn extension<D: Kind + PartialEq>(
 		return Err(CoordinatorError::Stale { kind: D::NAME, stored: s as u32, posted: p as u32 });
 	}
 	Ok(if p == s { Extension::Unchanged } else { Extension::Extends { stored_links: s as u32 } })
+}
+
+/// Whether two envelopes carry the same document (whatever their links).
+fn same_document(a: &Envelope, b: &Envelope) -> bool {
+	match (&a.document, &b.document) {
+		(AnyDocument::Offer(x), AnyDocument::Offer(y)) => x.document == y.document,
+		(AnyDocument::Rebate(x), AnyDocument::Rebate(y)) => x.document == y.document,
+		(AnyDocument::Purchase(x), AnyDocument::Purchase(y)) => x.document == y.document,
+		_ => false,
+	}
+}
+
+/// How many links an envelope's document has.
+fn links(e: &Envelope) -> usize {
+	match &e.document {
+		AnyDocument::Offer(s) => s.links.len(),
+		AnyDocument::Rebate(s) => s.links.len(),
+		AnyDocument::Purchase(s) => s.links.len(),
+	}
 }
 
 fn parse_stored(row: &StoredDocument) -> Result<Envelope, CoordinatorError> {
@@ -289,35 +329,56 @@ async fn accept(
 		AnyDocument::Rebate(s) => check(&genesis, now, s)?,
 		AnyDocument::Purchase(s) => check(&genesis, now, s)?,
 	};
+	if f.referee.as_ref().is_some_and(|r| *r == f.merchant || *r == f.customer) {
+		return Err(ClientError::Rule(format!(
+			"{}: the referee must be neither the merchant nor the customer",
+			envelope.kind()
+		))
+		.into());
+	}
 	let me = keys::ss58(&caller.account);
 	if me != f.merchant && me != f.customer && f.referee.as_ref() != Some(&me) {
 		return Err(CoordinatorError::NotAParty(me));
 	}
 	let kind = envelope.kind();
 	// The referred purchase names a merchant who does not sign it: it must be exactly the
-	// purchase the promotion's (merchant-signed, endorsed) offer calls for.
-	if let AnyDocument::Purchase(p) = &envelope.document {
-		let key = (f.merchant.clone(), f.promotion, "offer");
-		let offer = match app.cached(&key) {
-			Some(offer) => Some(offer),
-			None => app.load(&key).await?,
-		};
-		let expected = offer.as_ref().and_then(|o| o.offer()).map(documents::referred_purchase);
-		match expected {
-			None => {
-				return Err(ClientError::Rule(
+	// purchase the promotion's (merchant-signed, endorsed) offer calls for. The rebate's referee
+	// names itself: it must be the referee the endorsed offer names. Checked against this
+	// instance's copy of the offer, and before refusing, against the database's.
+	let binding = |offer: Option<&Arc<Envelope>>| -> Result<(), CoordinatorError> {
+		let offer = offer.and_then(|o| o.offer());
+		match &envelope.document {
+			AnyDocument::Purchase(p) => match offer.map(documents::referred_purchase) {
+				None => Err(ClientError::Rule(
 					"purchase: the coordinator holds no offer for this promotion; post the offer first".into(),
 				)
-				.into())
-			}
-			Some(Err(e)) => return Err(e.into()),
-			Some(Ok(expected)) if expected != p.document => {
-				return Err(ClientError::Rule(
+				.into()),
+				Some(Err(e)) => Err(e.into()),
+				Some(Ok(expected)) if expected != p.document => Err(ClientError::Rule(
 					"purchase: it is not the purchase the promotion's offer calls for (buyer, referrer, price or settle-by differ)".into(),
 				)
-				.into())
+				.into()),
+				Some(Ok(_)) => Ok(()),
+			},
+			AnyDocument::Rebate(_) if f.referee.is_some() => {
+				let named = offer.and_then(|o| referee_of(&o.document, &o.links)).map(keys::ss58);
+				if named.is_none() || named != f.referee {
+					return Err(ClientError::Rule(
+						"rebate: the referee signs the rebate as the referee the endorsed offer names; post the endorsed offer first".into(),
+					)
+					.into());
+				}
+				Ok(())
 			}
-			Some(Ok(_)) => {}
+			_ => Ok(()),
+		}
+	};
+	let needs_offer = matches!(envelope.document, AnyDocument::Purchase(_))
+		|| (matches!(envelope.document, AnyDocument::Rebate(_)) && f.referee.is_some());
+	if needs_offer {
+		let key = (f.merchant.clone(), f.promotion, "offer");
+		if binding(app.cached(&key).as_ref()).is_err() {
+			binding(app.load(&key).await?.as_ref())?;
 		}
 	}
 	let row = StoredDocument {
@@ -350,9 +411,9 @@ async fn accept(
 		let ext = match &stored {
 			None => Extension::New,
 			Some(stored) => match (&stored.document, &envelope.document) {
-				(AnyDocument::Offer(s), AnyDocument::Offer(p)) => extension(s, p)?,
-				(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => extension(s, p)?,
-				(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => extension(s, p)?,
+				(AnyDocument::Offer(s), AnyDocument::Offer(p)) => extension(now, s, p)?,
+				(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => extension(now, s, p)?,
+				(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => extension(now, s, p)?,
 				_ => {
 					return Err(CoordinatorError::Store(
 						"a document stored under another kind".into(),
@@ -363,8 +424,10 @@ async fn accept(
 		let expected = match ext {
 			Extension::Unchanged => {
 				if let Some(claim) = claim.take() {
-					if app.store.claim(claim).await? == Outcome::Replayed {
-						return Err(CoordinatorError::Replayed);
+					match app.store.claim(claim).await? {
+						Outcome::Replayed => return Err(CoordinatorError::Replayed),
+						Outcome::Expired => return Err(app.expired(&caller)),
+						_ => {}
 					}
 				}
 				return Ok(accepted("unchanged"));
@@ -379,6 +442,7 @@ async fn accept(
 				return Ok(accepted("stored"));
 			}
 			Outcome::Replayed => return Err(CoordinatorError::Replayed),
+			Outcome::Expired => return Err(app.expired(&caller)),
 			Outcome::Raced => stored = app.load(&key).await?,
 		}
 	}

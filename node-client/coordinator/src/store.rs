@@ -43,6 +43,7 @@ const SCHEMA: &[&str] = &[
 		expires_ms BIGINT NOT NULL,
 		PRIMARY KEY (account, nonce)
 	)",
+	"CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires_ms)",
 ];
 
 /// A stored document and what the coordinator derived from it.
@@ -86,6 +87,9 @@ pub enum Outcome {
 	Replayed,
 	/// The stored document changed since the request was checked: nothing was written.
 	Raced,
+	/// The request's validity window closed before its nonce could be claimed: nothing was
+	/// written.
+	Expired,
 }
 
 type Job = (Write, oneshot::Sender<Result<Outcome, String>>);
@@ -309,6 +313,12 @@ async fn apply(pool: &AnyPool, batch: &[Job], sweep: bool) -> Result<Vec<Outcome
 			Write::Put { claim, .. } => claim.as_ref(),
 		};
 		if let Some(claim) = claim {
+			// A nonce is remembered until its window closes; past that it could be claimed
+			// again, so a request that reaches the writer after its window is refused.
+			if claim.expires_ms <= crate::auth::now_ms() {
+				outcomes.push(Outcome::Expired);
+				continue;
+			}
 			let claimed = sqlx::query(
 				"INSERT INTO nonces (account, nonce, expires_ms) VALUES ($1, $2, $3)
 				 ON CONFLICT (account, nonce) DO NOTHING",

@@ -203,7 +203,7 @@ async fn bad_requests_and_documents_are_refused_and_change_nothing() {
 
 async fn refusals(mut s: Service) {
 	let merchant = s.party("alice");
-	let (offer, _rebate) = s.promotion(1).await;
+	let (offer, posted_rebate) = s.promotion(1).await;
 	merchant.post(&offer).await.expect("offer");
 	let reader = s.party("alice");
 	let stored = || async { reader.document(&alice(), 1, "offer").await.unwrap() };
@@ -311,6 +311,25 @@ async fn refusals(mut s: Service) {
 	customer.post(&endorsed).await.expect("endorsed");
 	assert_eq!(refused(merchant.post(&offer).await.unwrap_err()), (409, "stale".into()));
 	assert_eq!(stored().await, endorsed);
+
+	// A referred purchase other than the one the endorsed offer calls for (another price).
+	let mut cheaper = s.client.draft_purchase(&endorsed, &bob).await.expect("draft");
+	if let AnyDocument::Purchase(p) = &mut cheaper.document {
+		p.document.price -= 1;
+		p.links.clear();
+	}
+	s.sign(&mut cheaper, "bob", None).await;
+	assert_eq!(refused(customer.post(&cheaper).await.unwrap_err()), (422, "rule".into()));
+	// The rebate's referee link by someone other than the referee the offer names.
+	let mut rebate = posted_rebate.clone();
+	merchant.post(&rebate).await.expect("the merchant's rebate");
+	s.sign(&mut rebate, "dave", None).await;
+	let dave = s.party("dave");
+	assert_eq!(refused(dave.post(&rebate).await.unwrap_err()), (422, "rule".into()));
+	let rebate_now = merchant.document(&alice(), 1, "rebate").await.unwrap();
+	assert_eq!(rebate_now, posted_rebate, "the rebate is as the merchant posted it");
+	let purchase_now = merchant.document(&alice(), 1, "purchase").await;
+	assert!(purchase_now.is_err(), "no purchase stored");
 
 	// The refusals are counted by reason.
 	let metrics = reqwest::get(format!("{}/metrics", s.url)).await.unwrap().text().await.unwrap();
