@@ -94,6 +94,16 @@ pub enum Outcome {
 
 type Job = (Write, oneshot::Sender<Result<Outcome, String>>);
 
+impl Write {
+	/// The row a job writes (`None`: a nonce only).
+	fn key(&self) -> Option<(&str, u64, &str)> {
+		match self {
+			Write::Nonce(_) => None,
+			Write::Put { document: d, .. } => Some((&d.merchant, d.promotion, &d.kind)),
+		}
+	}
+}
+
 /// The coordinator's database.
 #[derive(Clone)]
 pub struct Store {
@@ -218,8 +228,9 @@ impl Store {
 
 	/// What waits for `account`: documents it signs next (including a rebate whose referee is
 	/// not named yet, for the referee another document of the promotion names), and complete
-	/// documents it submits (the merchant settles offers and referred purchases, the customer
-	/// submits rebates). Documents to sign first, then the newest.
+	/// documents it submits (the merchant settles a referral once the offer and the referred
+	/// purchase are both complete: listed as the purchase; the customer submits rebates).
+	/// Documents to sign first, then the newest.
 	pub async fn mailbox(
 		&self,
 		account: &str,
@@ -237,8 +248,11 @@ impl Store {
 			     WHERE o.merchant = d.merchant AND o.promotion = d.promotion AND o.referee = $1)
 			 UNION ALL SELECT ",
 			columns!(),
-			", updated_ms FROM documents
-			   WHERE complete = 1 AND merchant = $1 AND kind IN ('offer', 'purchase')
+			", updated_ms FROM documents d
+			   WHERE d.complete = 1 AND d.merchant = $1 AND d.kind = 'purchase' AND EXISTS (
+			     SELECT 1 FROM documents o
+			     WHERE o.merchant = d.merchant AND o.promotion = d.promotion
+			       AND o.kind = 'offer' AND o.complete = 1)
 			 UNION ALL SELECT ",
 			columns!(),
 			", updated_ms FROM documents
@@ -284,8 +298,18 @@ async fn write_loop(pool: AnyPool, mut jobs: mpsc::Receiver<Job>) {
 	let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
 	let mut last_sweep = std::time::Instant::now();
 	while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+		// Rows are written in key order, so two instances' batches over one PostgreSQL database
+		// lock them in the same order (no deadlock between them).
+		batch.sort_by(|(a, _), (b, _)| a.key().cmp(&b.key()));
 		let sweep = last_sweep.elapsed() > Duration::from_secs(10);
-		match apply(&pool, &batch, sweep).await {
+		let mut result = apply(&pool, &batch, sweep).await;
+		if let Err(e) = &result {
+			// Nothing was committed: one more try (a serialization failure or a lost
+			// connection), then every request of the batch hears of the failure.
+			tracing::warn!(error = %e, "a commit failed; trying the batch once more");
+			result = apply(&pool, &batch, sweep).await;
+		}
+		match result {
 			Ok(outcomes) => {
 				if sweep {
 					last_sweep = std::time::Instant::now();
