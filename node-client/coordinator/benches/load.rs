@@ -171,12 +171,21 @@ fn run(db: &str, clients: usize, promotions: u64, rate: Option<f64>) {
 		per * clients as u64,
 		per * clients as u64 * 8
 	);
-	let work: Vec<Vec<(usize, Envelope)>> =
-		keys.iter().map(|k| (0..per).flat_map(|id| sequence(id, k)).collect()).collect();
+	// Signed and serialised before the timed phase; each request is signed when it is sent.
+	let work: Vec<Vec<(usize, Vec<u8>)>> = keys
+		.iter()
+		.map(|k| {
+			(0..per)
+				.flat_map(|id| sequence(id, k))
+				.map(|(who, e)| (who, serde_json::to_vec(&e).expect("serialises")))
+				.collect()
+		})
+		.collect();
 	let verify_unit = unit_verify();
 
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
 	let cpu_before = cpu(pid);
+	let clients_before = cpu(std::process::id());
 	let started = Instant::now();
 	let latencies = runtime.block_on(async {
 		let mut tasks = Vec::new();
@@ -199,7 +208,7 @@ fn run(db: &str, clients: usize, promotions: u64, rate: Option<f64>) {
 						}
 						None => tokio::time::Instant::now(),
 					};
-					parties[who].post(&envelope).await.expect("the coordinator accepts");
+					parties[who].post_json(envelope).await.expect("the coordinator accepts");
 					lat.push(due.elapsed());
 				}
 				lat
@@ -213,6 +222,7 @@ fn run(db: &str, clients: usize, promotions: u64, rate: Option<f64>) {
 	});
 	let wall = started.elapsed();
 	let server_cpu = cpu(pid).saturating_sub(cpu_before);
+	let clients_cpu = cpu(std::process::id()).saturating_sub(clients_before);
 	let hwm = status_kib(pid, "VmHWM:");
 	let rss = status_kib(pid, "VmRSS:");
 	let _ = child.kill();
@@ -244,6 +254,11 @@ fn run(db: &str, clients: usize, promotions: u64, rate: Option<f64>) {
 		100.0 * server_cpu.as_secs_f64() / wall.as_secs_f64(),
 		verify_unit.as_secs_f64() * 1e6,
 		100.0 * verify_share
+	);
+	println!(
+		"  clients CPU {:.2} s ({:.0} % of one core)",
+		clients_cpu.as_secs_f64(),
+		100.0 * clients_cpu.as_secs_f64() / wall.as_secs_f64()
 	);
 	println!(
 		"  server resident memory {:.1} MiB (peak {:.1} MiB)",

@@ -87,7 +87,11 @@ impl Coordinator {
 
 	/// Post a document (with this party's new link).
 	pub async fn post(&self, envelope: &Envelope) -> Result<Accepted, CoordinatorError> {
-		let body = serde_json::to_vec(envelope).unwrap_or_default();
+		self.post_json(serde_json::to_vec(envelope).unwrap_or_default()).await
+	}
+
+	/// Post a document already serialised as its envelope's JSON.
+	pub async fn post_json(&self, body: Vec<u8>) -> Result<Accepted, CoordinatorError> {
 		self.send(reqwest::Method::POST, "/v1/documents", body).await
 	}
 
