@@ -1,7 +1,9 @@
 //! Request authentication: every request is signed by the caller's own key.
 //!
 //! The signed message is
-//! `rebate-coordinator/v1 \n METHOD \n PATH?QUERY \n hex(blake2_256(body)) \n TIMESTAMP_MS \n NONCE`,
+//! `rebate-coordinator/v1 \n METHOD \n HOST \n PATH?QUERY \n hex(blake2_256(body)) \n TIMESTAMP_MS \n NONCE`
+//! (HOST: the authority the client addressed, as in its `Host` header, so a request signed for
+//! one coordinator is refused by another),
 //! signed with the account's key (sr25519, ed25519 or ecdsa, as a `MultiSignature`), and sent in
 //! four headers. The server accepts a timestamp within its window of its own clock and each
 //! (account, nonce) once: the nonce is stored with the request's effects, so a replay is refused
@@ -23,9 +25,16 @@ pub const NONCE: &str = "x-rebate-nonce";
 pub const SIGNATURE: &str = "x-rebate-signature";
 
 /// The message a request's signature covers.
-pub fn message(method: &str, path: &str, body: &[u8], timestamp_ms: u64, nonce: &str) -> Vec<u8> {
+pub fn message(
+	method: &str,
+	host: &str,
+	path: &str,
+	body: &[u8],
+	timestamp_ms: u64,
+	nonce: &str,
+) -> Vec<u8> {
 	format!(
-		"rebate-coordinator/v1\n{method}\n{path}\n{}\n{timestamp_ms}\n{nonce}",
+		"rebate-coordinator/v1\n{method}\n{host}\n{path}\n{}\n{timestamp_ms}\n{nonce}",
 		hex::encode(sp_io::hashing::blake2_256(body))
 	)
 	.into_bytes()
@@ -40,14 +49,20 @@ pub fn now_ms() -> u64 {
 }
 
 /// The four headers that authenticate a request by `key`.
-pub fn sign(key: &KeyPair, method: &str, path: &str, body: &[u8]) -> [(&'static str, String); 4] {
+pub fn sign(
+	key: &KeyPair,
+	method: &str,
+	host: &str,
+	path: &str,
+	body: &[u8],
+) -> [(&'static str, String); 4] {
 	let timestamp = now_ms();
 	let mut nonce = [0u8; 16];
 	nonce.copy_from_slice(&sp_io::hashing::blake2_128(
 		&(key.account(), timestamp, process_seed(), counter()).encode(),
 	));
 	let nonce = hex::encode(nonce);
-	let signature = key.sign(&message(method, path, body, timestamp, &nonce));
+	let signature = key.sign(&message(method, host, path, body, timestamp, &nonce));
 	[
 		(ACCOUNT, keys::ss58(&key.account())),
 		(TIMESTAMP, timestamp.to_string()),
@@ -114,7 +129,8 @@ pub fn verify(
 	if skew_ms.unsigned_abs() > window_ms {
 		return Err(CoordinatorError::Expired { skew_ms, window_ms });
 	}
-	if !signature.verify(&message(method, path, body, timestamp_ms, &nonce)[..], &account) {
+	let host = header("host").unwrap_or_default();
+	if !signature.verify(&message(method, &host, path, body, timestamp_ms, &nonce)[..], &account) {
 		return Err(CoordinatorError::BadRequestSignature(keys::ss58(&account)));
 	}
 	Ok(Caller { account, nonce, timestamp_ms })

@@ -45,6 +45,12 @@ impl Coordinator {
 		&self.key
 	}
 
+	/// The authority requests are addressed to (what the `Host` header carries).
+	fn host(&self) -> &str {
+		let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+		rest.split('/').next().unwrap_or(rest)
+	}
+
 	fn transport(&self, e: impl std::fmt::Display) -> CoordinatorError {
 		CoordinatorError::Transport { url: self.url.clone(), reason: e.to_string() }
 	}
@@ -56,7 +62,7 @@ impl Coordinator {
 		body: Vec<u8>,
 	) -> Result<T, CoordinatorError> {
 		let mut request = self.http.request(method.clone(), format!("{}{path}", self.url));
-		for (name, value) in auth::sign(&self.key, method.as_str(), path, &body) {
+		for (name, value) in auth::sign(&self.key, method.as_str(), self.host(), path, &body) {
 			request = request.header(name, value);
 		}
 		if !body.is_empty() {

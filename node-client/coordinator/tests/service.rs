@@ -211,6 +211,7 @@ async fn refusals(mut s: Service) {
 	let http = reqwest::Client::new();
 	let body = serde_json::to_vec(&offer).unwrap();
 	let url = format!("{}/v1/documents", s.url);
+	let host = s.url.trim_start_matches("http://").to_owned();
 	let code = |r: reqwest::Response| async move {
 		let status = r.status().as_u16();
 		let v: serde_json::Value = r.json().await.unwrap();
@@ -222,7 +223,7 @@ async fn refusals(mut s: Service) {
 	assert_eq!(code(r).await, (401, "unauthenticated".into()));
 	// Forged: alice's account, signed by dave's key.
 	let dave = KeyPair::dev("dave").unwrap();
-	let mut headers = auth::sign(&dave, "POST", "/v1/documents", &body);
+	let mut headers = auth::sign(&dave, "POST", &host, "/v1/documents", &body);
 	headers[0].1 = alice();
 	let mut req = http.post(&url).body(body.clone());
 	for (n, v) in &headers {
@@ -231,14 +232,21 @@ async fn refusals(mut s: Service) {
 	assert_eq!(code(req.send().await.unwrap()).await, (401, "bad_request_signature".into()));
 	// The signature covers the body: alice's headers with another body.
 	let alice_key = KeyPair::dev("alice").unwrap();
-	let headers = auth::sign(&alice_key, "POST", "/v1/documents", b"{}");
+	let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", b"{}");
+	let mut req = http.post(&url).body(body.clone());
+	for (n, v) in &headers {
+		req = req.header(*n, v);
+	}
+	assert_eq!(code(req.send().await.unwrap()).await, (401, "bad_request_signature".into()));
+	// Signed for another coordinator (another host).
+	let headers = auth::sign(&alice_key, "POST", "127.0.0.1:1", "/v1/documents", &body);
 	let mut req = http.post(&url).body(body.clone());
 	for (n, v) in &headers {
 		req = req.header(*n, v);
 	}
 	assert_eq!(code(req.send().await.unwrap()).await, (401, "bad_request_signature".into()));
 	// Replayed: the same signed request twice.
-	let headers = auth::sign(&alice_key, "POST", "/v1/documents", &body);
+	let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", &body);
 	for expected in [(200, None), (401, Some("replayed"))] {
 		let mut req = http.post(&url).body(body.clone());
 		for (n, v) in &headers {
@@ -254,7 +262,7 @@ async fn refusals(mut s: Service) {
 	// Expired: a timestamp outside the window.
 	let msg_ts = auth::now_ms() - 120_000;
 	let nonce = "00ff";
-	let sig = alice_key.sign(&auth::message("POST", "/v1/documents", &body, msg_ts, nonce));
+	let sig = alice_key.sign(&auth::message("POST", &host, "/v1/documents", &body, msg_ts, nonce));
 	let r = http
 		.post(&url)
 		.header(auth::ACCOUNT, alice())
@@ -276,7 +284,7 @@ async fn refusals(mut s: Service) {
 	);
 	// Malformed body.
 	let r = {
-		let headers = auth::sign(&alice_key, "POST", "/v1/documents", b"{nope");
+		let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", b"{nope");
 		let mut req = http.post(&url).body(&b"{nope"[..]);
 		for (n, v) in &headers {
 			req = req.header(*n, v);
