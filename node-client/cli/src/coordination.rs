@@ -329,15 +329,16 @@ async fn act(
 		if merchant != me || on_chain.as_ref().is_some_and(|p| p.referral.is_some()) {
 			return Ok(None);
 		}
-		let offer = coordinator.document(merchant, promotion, "offer").await?;
-		let purchase = match coordinator.document(merchant, promotion, "purchase").await {
-			Ok(p) => p,
-			Err(CoordinatorError::NotFound(_)) => return Ok(None),
-			Err(e) => return Err(e.into()),
+		// One read of the promotion for both documents.
+		let docs = coordinator.documents(merchant, promotion).await?;
+		let (Some(offer), Some(purchase)) = (docs.offer, docs.purchase) else {
+			return Ok(None);
 		};
-		let genesis = client.genesis();
-		let complete = |e: &Envelope| rebate_client::documents::inspect(&genesis, 0, e).complete;
-		if !complete(&offer) || !complete(&purchase) {
+		// Every party has signed both (the signatures themselves `settle` checks).
+		use rebate_client::documents::next_signer;
+		let signed = offer.offer().is_some_and(|o| next_signer(o).is_none())
+			&& purchase.purchase().is_some_and(|p| next_signer(p).is_none());
+		if !signed {
 			return Ok(None);
 		}
 		let receipt = client.settle(key, &offer, &purchase).await?;

@@ -44,29 +44,16 @@ const SIGNS_PER_REFERRAL: u32 = 8 + 3; // eight links, three extrinsics
 /// extrinsic signatures.
 const VERIFIES_PER_REFERRAL: u32 = 3 + 3 + 4 + 8 + 3;
 
-/// This process's CPU time (user + system), from /proc.
+mod support;
+
+/// This process's CPU time.
 fn cpu_time() -> Duration {
-	let ticks = std::fs::read_to_string("/proc/self/stat")
-		.ok()
-		.and_then(|s| {
-			let after = s.rsplit_once(')')?.1.to_string();
-			let fields: Vec<u64> =
-				after.split_whitespace().skip(11).take(2).filter_map(|f| f.parse().ok()).collect();
-			Some(fields.iter().sum::<u64>())
-		})
-		.unwrap_or(0);
-	Duration::from_millis(ticks * 10) // USER_HZ = 100
+	support::cpu(std::process::id())
 }
 
+/// A field of this process's memory status, KiB.
 fn rss_kib(field: &str) -> u64 {
-	std::fs::read_to_string("/proc/self/status")
-		.ok()
-		.and_then(|s| {
-			s.lines()
-				.find(|l| l.starts_with(field))
-				.and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-		})
-		.unwrap_or(0)
+	support::status_kib(std::process::id(), field)
 }
 
 /// The rebates paid in a block.
@@ -307,17 +294,9 @@ fn signature_costs() -> (Duration, Duration) {
 }
 
 fn main() {
-	let args: Vec<String> = std::env::args().collect();
-	let bench = args.iter().any(|a| a == "--bench");
-	let arg = |name: &str, default: u32| {
-		args.iter()
-			.position(|a| a == name)
-			.and_then(|i| args.get(i + 1))
-			.and_then(|v| v.parse().ok())
-			.unwrap_or(default)
-	};
-	let referrals = arg("--referrals", if bench { 10_000 } else { 60 });
-	let batch = arg("--batch", 200);
+	let args = support::Args::new();
+	let referrals = args.get("--referrals", if args.bench() { 10_000u32 } else { 60 });
+	let batch = args.get("--batch", 200u32);
 	let (sign, verify) = signature_costs();
 	let r = run(referrals, batch);
 	let per_second = r.referrals as f64 / r.elapsed.as_secs_f64();

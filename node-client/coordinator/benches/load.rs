@@ -32,6 +32,10 @@ use std::{
 	sync::Arc,
 	time::{Duration, Instant},
 };
+use support::{cpu, status_kib};
+
+#[path = "../../client/benches/support/mod.rs"]
+mod support;
 
 const GENESIS: H256 = H256::repeat_byte(0x42);
 
@@ -108,25 +112,6 @@ fn sequence(id: u64, p: &[KeyPair; 3]) -> Vec<(usize, Envelope)> {
 		}
 	}
 	out
-}
-
-fn proc_field(pid: u32, file: &str, pick: impl Fn(&str) -> Option<u64>) -> u64 {
-	std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok().and_then(|s| pick(&s)).unwrap_or(0)
-}
-
-/// A process's CPU time (user + system).
-fn cpu(pid: u32) -> Duration {
-	let ticks = proc_field(pid, "stat", |s| {
-		let after = s.rsplit_once(')')?.1.to_string();
-		Some(after.split_whitespace().skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum())
-	});
-	Duration::from_millis(ticks * 10)
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-	proc_field(pid, "status", |s| {
-		s.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
-	})
 }
 
 /// One sr25519 verification, in this process.
@@ -271,17 +256,13 @@ fn main() {
 	if let Ok(db) = std::env::var("REBATE_LOAD_SERVER") {
 		return server(&db);
 	}
-	let args: Vec<String> = std::env::args().collect();
-	let bench = args.iter().any(|a| a == "--bench");
-	let arg = |name: &str, default: u64| {
-		args.iter()
-			.position(|a| a == name)
-			.and_then(|i| args.get(i + 1))
-			.and_then(|v| v.parse().ok())
-			.unwrap_or(default)
-	};
-	let (clients, promotions, rate) = if bench {
-		(arg("--clients", 200) as usize, arg("--promotions", 2500), arg("--rate", 2000) as f64)
+	let args = support::Args::new();
+	let (clients, promotions, rate) = if args.bench() {
+		(
+			args.get("--clients", 200usize),
+			args.get("--promotions", 2500u64),
+			args.get("--rate", 2000.0),
+		)
 	} else {
 		(8, 16, 400.0)
 	};

@@ -14,6 +14,14 @@ pub struct Coordinator {
 /// A promotion as the coordinator shows it (the JSON of `GET /v1/promotions/…`).
 pub type PromotionView = serde_json::Value;
 
+/// A promotion's documents as the coordinator holds them.
+#[derive(Clone, Debug)]
+pub struct Documents {
+	pub offer: Option<Envelope>,
+	pub rebate: Option<Envelope>,
+	pub purchase: Option<Envelope>,
+}
+
 /// One mailbox entry: what to do and the document.
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct Mail {
@@ -111,13 +119,12 @@ impl Coordinator {
 			.await
 	}
 
-	/// One document of a promotion (`offer`, `rebate` or `purchase`).
-	pub async fn document(
+	/// A promotion's documents, each as stored (`None`: not posted yet).
+	pub async fn documents(
 		&self,
 		merchant: &str,
 		promotion: u64,
-		kind: &str,
-	) -> Result<Envelope, CoordinatorError> {
+	) -> Result<Documents, CoordinatorError> {
 		// Typed, not through `serde_json::Value`: amounts are `u128`.
 		#[derive(serde::Deserialize)]
 		struct Doc {
@@ -132,12 +139,28 @@ impl Coordinator {
 		let view: View = self
 			.send(reqwest::Method::GET, &format!("/v1/promotions/{merchant}/{promotion}"), vec![])
 			.await?;
+		let envelope = |d: Option<Doc>| d.map(|d| d.envelope);
+		Ok(Documents {
+			offer: envelope(view.offer),
+			rebate: envelope(view.rebate),
+			purchase: envelope(view.purchase),
+		})
+	}
+
+	/// One document of a promotion (`offer`, `rebate` or `purchase`).
+	pub async fn document(
+		&self,
+		merchant: &str,
+		promotion: u64,
+		kind: &str,
+	) -> Result<Envelope, CoordinatorError> {
+		let mut docs = self.documents(merchant, promotion).await?;
 		let doc = match kind {
-			"offer" => view.offer,
-			"rebate" => view.rebate,
-			_ => view.purchase,
+			"offer" => docs.offer.take(),
+			"rebate" => docs.rebate.take(),
+			_ => docs.purchase.take(),
 		};
-		doc.map(|d| d.envelope).ok_or_else(|| {
+		doc.ok_or_else(|| {
 			CoordinatorError::NotFound(format!("no {kind} of promotion {promotion} yet"))
 		})
 	}

@@ -143,17 +143,22 @@ impl App {
 
 	/// Claim the nonce of a request that changes nothing else.
 	async fn claim_only(&self, caller: &auth::Caller) -> Result<(), CoordinatorError> {
-		match self.store.claim(self.claim(caller)).await? {
-			Outcome::Replayed => Err(CoordinatorError::Replayed),
-			Outcome::Expired => Err(self.expired(caller)),
-			_ => Ok(()),
-		}
+		self.committed(self.store.claim(self.claim(caller)).await?, caller).map(|_| ())
 	}
 
-	fn expired(&self, caller: &auth::Caller) -> CoordinatorError {
-		CoordinatorError::Expired {
-			skew_ms: caller.timestamp_ms as i64 - auth::now_ms() as i64,
-			window_ms: self.config.window_ms,
+	/// What the writer did with a request, with a nonce it refused as the request's error.
+	fn committed(
+		&self,
+		outcome: Outcome,
+		caller: &auth::Caller,
+	) -> Result<Outcome, CoordinatorError> {
+		match outcome {
+			Outcome::Replayed => Err(CoordinatorError::Replayed),
+			Outcome::Expired => Err(CoordinatorError::Expired {
+				skew_ms: caller.timestamp_ms as i64 - auth::now_ms() as i64,
+				window_ms: self.config.window_ms,
+			}),
+			done_or_raced => Ok(done_or_raced),
 		}
 	}
 
@@ -424,26 +429,20 @@ async fn accept(
 		let expected = match ext {
 			Extension::Unchanged => {
 				if let Some(claim) = claim.take() {
-					match app.store.claim(claim).await? {
-						Outcome::Replayed => return Err(CoordinatorError::Replayed),
-						Outcome::Expired => return Err(app.expired(&caller)),
-						_ => {}
-					}
+					app.committed(app.store.claim(claim).await?, &caller)?;
 				}
 				return Ok(accepted("unchanged"));
 			}
 			Extension::New => None,
 			Extension::Extends { stored_links } => Some(stored_links),
 		};
-		match app.store.put(claim.take(), row.clone(), expected).await? {
+		match app.committed(app.store.put(claim.take(), row.clone(), expected).await?, &caller)? {
 			Outcome::Done => {
 				tracing::info!(kind, merchant = %f.merchant, promotion = f.promotion, links = f.links, by = %me, "document stored");
 				app.remember(key, Arc::new(envelope));
 				return Ok(accepted("stored"));
 			}
-			Outcome::Replayed => return Err(CoordinatorError::Replayed),
-			Outcome::Expired => return Err(app.expired(&caller)),
-			Outcome::Raced => stored = app.load(&key).await?,
+			_raced => stored = app.load(&key).await?,
 		}
 	}
 	Err(CoordinatorError::Conflict(format!(

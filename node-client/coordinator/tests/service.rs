@@ -33,51 +33,41 @@ async fn start_at(db: &str, genesis: sp_core::H256) -> (String, tokio::task::Joi
 	(url, task)
 }
 
-/// The databases to run each test on: SQLite, and PostgreSQL when
-/// `REBATE_COORDINATOR_POSTGRES` names a server (`.ci/run` starts one), each test in a database of
-/// its own.
-async fn backends(dir: &std::path::Path, test: &str) -> Vec<String> {
-	let mut dbs = vec![format!("sqlite://{}", dir.join("coordinator.db").display())];
-	if let Ok(admin) = std::env::var("REBATE_COORDINATOR_POSTGRES") {
-		sqlx::any::install_default_drivers();
-		let pool = sqlx::AnyPool::connect(&admin).await.expect("PostgreSQL answers");
-		let name = format!("{test}_{}", std::process::id());
-		sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-			.execute(&pool)
-			.await
-			.unwrap();
-		sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-			.execute(&pool)
-			.await
-			.unwrap();
-		let (base, _) = admin.rsplit_once('/').expect("a database URL");
-		dbs.push(format!("{base}/{name}"));
+/// The PostgreSQL databases to run each test on besides SQLite: one of its own, when
+/// `REBATE_COORDINATOR_POSTGRES` names a server (`.ci/run` starts one).
+async fn postgres(test: &str) -> Option<String> {
+	let admin = std::env::var("REBATE_COORDINATOR_POSTGRES").ok()?;
+	sqlx::any::install_default_drivers();
+	let pool = sqlx::AnyPool::connect(&admin).await.expect("PostgreSQL answers");
+	let name = format!("{test}_{}", std::process::id());
+	for statement in [format!("DROP DATABASE IF EXISTS {name}"), format!("CREATE DATABASE {name}")]
+	{
+		sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&pool).await.unwrap();
 	}
-	dbs
+	let (base, _) = admin.rsplit_once('/').expect("a database URL");
+	Some(format!("{base}/{name}"))
 }
 
 impl Service {
-	/// A fresh embedded chain and a coordinator over each backend, one after the other.
+	/// A fresh embedded chain and a coordinator over SQLite, then over PostgreSQL if there is
+	/// one.
 	async fn each(test: &str) -> Vec<Self> {
-		let dir = tempfile::tempdir().expect("a temp dir");
-		let mut all = Vec::new();
-		for db in backends(dir.path(), test).await {
-			all.push(Self::new(db).await);
+		let mut all = vec![Self::new(None).await];
+		if let Some(db) = postgres(test).await {
+			all.push(Self::new(Some(db)).await);
 		}
 		all
 	}
 
-	async fn new(db: String) -> Self {
+	/// `db`: a PostgreSQL URL, or `None` for SQLite in the service's directory.
+	async fn new(db: Option<String>) -> Self {
 		let dir = tempfile::tempdir().expect("a temp dir");
 		let chain = AnyChain::open(dir.path().join("chain").to_str().expect("utf-8"))
 			.await
 			.expect("the embedded chain opens");
 		let client = Client::new(chain);
-		let db = if db.starts_with("sqlite") {
-			format!("sqlite://{}", dir.path().join("coordinator.db").display())
-		} else {
-			db
-		};
+		let db = db
+			.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("coordinator.db").display()));
 		let (url, task) = start_at(&db, client.genesis()).await;
 		Self { url, db, _dir: dir, client, task }
 	}
