@@ -9,6 +9,8 @@
 # tests build (`cargo test -p rebate-runtime-tests`; built here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/rpc-wait.sh
+. scripts/rpc-wait.sh
 
 VERSION=1.5.1
 PORT="${REBATE_CHOPSTICKS_PORT:-9944}"
@@ -44,22 +46,7 @@ YAML
 	stop 2>/dev/null || true
 	nohup "$DIR/node_modules/.bin/chopsticks" --config "$DIR/config.yml" >"$DIR/chopsticks.log" 2>&1 &
 	echo $! >"$DIR/pid"
-	for _ in $(seq 1 120); do
-		if curl -sf -H 'content-type: application/json' \
-			-d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' \
-			"http://127.0.0.1:$PORT" >/dev/null 2>&1; then
-			echo "ws://127.0.0.1:$PORT"
-			return 0
-		fi
-		if ! kill -0 "$(cat "$DIR/pid")" 2>/dev/null; then
-			echo "chopsticks exited; its log:" >&2
-			tail -20 "$DIR/chopsticks.log" >&2
-			return 1
-		fi
-		sleep 1
-	done
-	echo "chopsticks did not answer on port $PORT within 120 s" >&2
-	return 1
+	wait_for_rpc chopsticks "$PORT" "$DIR/pid" "$DIR/chopsticks.log"
 }
 
 stop() {

@@ -20,8 +20,9 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-echo "== formatting"
+echo "== formatting (the workspace, and the dev node's own workspace)"
 cargo fmt --all -- --check
+cargo fmt --manifest-path node/Cargo.toml -- --check
 
 echo "== a PostgreSQL server for the coordinator's tests (Debian's postgresql)"
 trap 'scripts/postgres.sh stop; rm -f "$log"' EXIT

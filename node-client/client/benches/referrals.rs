@@ -16,23 +16,14 @@
 //! `cargo bench -p rebate-client --bench referrals [-- --referrals N --batch B]`; under
 //! `cargo test` it runs a small batch as a smoke test.
 
-use pallet_referral_rebate::{Framing, Offer, PayoutCondition, Rebate, ReferredPurchase, Signed};
 use rebate_client::chain::Chain as _;
 use rebate_client::{
 	chain::embedded::{Embedded, Genesis},
-	documents::{self, SignedDoc},
 	extrinsic::{self, Birth},
 	keys::KeyPair,
 };
 use rebate_test_runtime::{AccountId, Balance, RuntimeCall, UncheckedExtrinsic, UNIT};
-use sp_core::H256;
 use std::time::{Duration, Instant};
-
-struct Parties {
-	merchant: KeyPair,
-	customer: KeyPair,
-	referee: KeyPair,
-}
 
 /// The parties sign on one core while the chain executes blocks on the other.
 const THREADS: usize = 2;
@@ -44,7 +35,10 @@ const SIGNS_PER_REFERRAL: u32 = 8 + 3; // eight links, three extrinsics
 /// extrinsic signatures.
 const VERIFIES_PER_REFERRAL: u32 = 3 + 3 + 4 + 8 + 3;
 
+#[path = "support/documents.rs"]
+mod referral;
 mod support;
+use referral::{documents, Parties};
 
 /// This process's CPU time.
 fn cpu_time() -> Duration {
@@ -73,64 +67,6 @@ fn paid(events: &[rebate_client::chain::embedded::EventRecord]) -> u32 {
 
 fn call(c: pallet_referral_rebate::Call<rebate_test_runtime::Runtime>) -> RuntimeCall {
 	RuntimeCall::ReferralRebate(c)
-}
-
-/// The three signed documents of promotion `id` on purchase `purchase`, at block `now`.
-fn documents(
-	genesis: &H256,
-	now: u32,
-	p: &Parties,
-	id: u64,
-	settle_by: u32,
-	pay_at: u32,
-) -> (
-	SignedDoc<pallet_referral_rebate::OfferOf<rebate_test_runtime::Runtime>>,
-	SignedDoc<pallet_referral_rebate::RebateOf<rebate_test_runtime::Runtime>>,
-	SignedDoc<pallet_referral_rebate::ReferredPurchaseOf<rebate_test_runtime::Runtime>>,
-) {
-	let raw = Framing::Raw;
-	let (m, c, r) = (p.merchant.account(), p.customer.account(), p.referee.account());
-	let mut offer = Signed::unsigned(Offer {
-		promotion_id: id,
-		merchant: m.clone(),
-		customer: c.clone(),
-		origin_purchase: id,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		settle_by,
-		pay_at,
-	});
-	let mut rebate = Signed::unsigned(Rebate {
-		promotion_id: id,
-		merchant: m.clone(),
-		customer: c.clone(),
-		amount: 15 * UNIT,
-		pay_at,
-		condition: PayoutCondition::ReferralSettled,
-	});
-	documents::sign(genesis, now, &mut offer, &p.merchant, None, raw)
-		.expect("merchant signs the offer");
-	documents::sign(genesis, now, &mut rebate, &p.merchant, None, raw)
-		.expect("merchant signs the rebate");
-	documents::sign(genesis, now, &mut offer, &p.customer, Some(r.clone()), raw)
-		.expect("customer endorses");
-	documents::sign(genesis, now, &mut offer, &p.referee, None, raw).expect("referee accepts");
-	documents::sign(genesis, now, &mut rebate, &p.referee, None, raw)
-		.expect("referee signs the rebate");
-	documents::sign(genesis, now, &mut rebate, &p.customer, None, raw)
-		.expect("customer signs the rebate");
-	documents::verify(genesis, &offer, true).expect("the customer checks the offer");
-	let mut purchase = Signed::unsigned(ReferredPurchase {
-		promotion_id: id,
-		merchant: m,
-		buyer: r,
-		referrer: c,
-		price: 80 * UNIT,
-		settle_by,
-	});
-	documents::sign(genesis, now, &mut purchase, &p.customer, None, raw).expect("customer drafts");
-	documents::sign(genesis, now, &mut purchase, &p.referee, None, raw).expect("referee signs");
-	(offer, rebate, purchase)
 }
 
 struct Run {

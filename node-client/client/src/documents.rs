@@ -8,8 +8,8 @@
 
 use crate::{keys, ClientError};
 use pallet_referral_rebate::{
-	check_shape, expected_signer, referee_of, verify_links, ChainError, Document, Framing,
-	LinkRule, Role, Signed, SignedOfferOf, SignedPurchaseOf, SignedRebateOf,
+	check_shape, expected_signer, referee_of, verify_links, verify_links_from, ChainError,
+	Document, Framing, LinkRule, Role, Signed, SignedOfferOf, SignedPurchaseOf, SignedRebateOf,
 };
 use rebate_test_runtime::{AccountId, Runtime, Signature, EXISTENTIAL_DEPOSIT};
 use serde::{Deserialize, Serialize};
@@ -232,6 +232,19 @@ pub fn verify<D: Kind>(
 	}
 	check_shape(signed, complete).map_err(chain_error::<D>)?;
 	verify_links(genesis, signed).map_err(chain_error::<D>)
+}
+
+/// [`verify`] of a chain that extends one already verified: the same rules and shape, and only
+/// the links from index `trusted` on are verified (the first `trusted` links must be, byte for
+/// byte, links of the same document that were verified before: the caller checks that).
+pub fn verify_extension<D: Kind>(
+	genesis: &H256,
+	signed: &SignedDoc<D>,
+	trusted: usize,
+) -> Result<(), ClientError> {
+	signed.document.check_rules()?;
+	check_shape(signed, false).map_err(chain_error::<D>)?;
+	verify_links_from(genesis, signed, trusted).map_err(chain_error::<D>)
 }
 
 fn incomplete<D: Kind>(signed: &SignedDoc<D>) -> ClientError {

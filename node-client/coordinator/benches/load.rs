@@ -40,8 +40,9 @@ mod support;
 const GENESIS: H256 = H256::repeat_byte(0x42);
 
 /// Server-side signature verifications per post, by position in the eight-post sequence: the
-/// request's own signature plus every link of the posted document.
-const VERIFIES: [u32; 8] = [1 + 1, 1 + 1, 1 + 2, 1 + 3, 1 + 2, 1 + 1, 1 + 2, 1 + 3];
+/// request's own signature plus the links the server does not hold already verified (each post
+/// adds one link to the chain the server stored last).
+const VERIFIES: [u32; 8] = [1 + 1; 8];
 
 fn server(db: &str) {
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");

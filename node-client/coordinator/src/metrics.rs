@@ -18,6 +18,8 @@ pub struct Metrics {
 	pub deadline_misses: IntCounter,
 	/// Requests waiting for the database writer.
 	pub queue_depth: IntGauge,
+	/// Request nonces remembered against replays.
+	pub nonces: IntGauge,
 	/// Stored documents by kind and state (`signing`, `complete`).
 	pub documents: IntGaugeVec,
 	/// Request latency by route.
@@ -47,6 +49,11 @@ impl Metrics {
 			"Requests waiting for the database writer",
 		)
 		.expect("valid metric");
+		let nonces = IntGauge::new(
+			"rebate_coordinator_nonces",
+			"Request nonces remembered against replays (swept after their window closes)",
+		)
+		.expect("valid metric");
 		let documents = IntGaugeVec::new(
 			Opts::new("rebate_coordinator_documents", "Stored documents by kind and state"),
 			&["kind", "state"],
@@ -63,12 +70,22 @@ impl Metrics {
 			Box::new(refused.clone()),
 			Box::new(deadline_misses.clone()),
 			Box::new(queue_depth.clone()),
+			Box::new(nonces.clone()),
 			Box::new(documents.clone()),
 			Box::new(latency.clone()),
 		] {
 			registry.register(m).expect("metric names are unique");
 		}
-		Self { registry, accepted, refused, deadline_misses, queue_depth, documents, latency }
+		Self {
+			registry,
+			accepted,
+			refused,
+			deadline_misses,
+			queue_depth,
+			nonces,
+			documents,
+			latency,
+		}
 	}
 
 	/// Count a refusal.

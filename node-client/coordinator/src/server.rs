@@ -14,7 +14,7 @@ use axum::{
 	routing::{get, post},
 	Json, Router,
 };
-use pallet_referral_rebate::referee_of;
+use pallet_referral_rebate::{referee_of, Document as _};
 use rebate_client::{
 	documents::{self, AnyDocument, Envelope, Inspection, Kind, SignedDoc},
 	keys, ClientError,
@@ -231,11 +231,13 @@ fn facts<D: Kind>(signed: &SignedDoc<D>) -> Facts {
 	}
 }
 
-/// Check a document on arrival: rules, shape, every link against this chain, the deadline.
+/// Check a document on arrival: rules, shape, every link against this chain (but the first
+/// `trusted`, which this instance holds already verified), the deadline.
 fn check<D: Kind>(
 	genesis: &H256,
 	now: Option<u32>,
 	signed: &SignedDoc<D>,
+	trusted: usize,
 ) -> Result<Facts, CoordinatorError> {
 	if signed.links.is_empty() {
 		return Err(ClientError::Rule(format!(
@@ -244,7 +246,7 @@ fn check<D: Kind>(
 		))
 		.into());
 	}
-	documents::verify(genesis, signed, false)?;
+	documents::verify_extension(genesis, signed, trusted)?;
 	if let Some(now) = now {
 		documents::check_deadline(&signed.document, now)?;
 	}
@@ -291,6 +293,27 @@ fn extension<D: Kind + PartialEq>(
 	Ok(if p == s { Extension::Unchanged } else { Extension::Extends { stored_links: s as u32 } })
 }
 
+/// How many of `posted`'s links are, byte for byte, the links of the same document in `stored`:
+/// those were verified when `stored` was accepted (every stored document was), and each new
+/// link's signature covers them.
+fn verified_prefix(stored: &Envelope, posted: &Envelope) -> usize {
+	fn prefix<D: Kind + PartialEq>(s: &SignedDoc<D>, p: &SignedDoc<D>) -> usize {
+		let n = s.links.len();
+		let same = s.document == p.document && p.links.get(..n) == Some(&s.links[..]);
+		if same {
+			n
+		} else {
+			0
+		}
+	}
+	match (&stored.document, &posted.document) {
+		(AnyDocument::Offer(s), AnyDocument::Offer(p)) => prefix(s, p),
+		(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => prefix(s, p),
+		(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => prefix(s, p),
+		_ => 0,
+	}
+}
+
 /// Whether two envelopes carry the same document (whatever their links).
 fn same_document(a: &Envelope, b: &Envelope) -> bool {
 	match (&a.document, &b.document) {
@@ -329,10 +352,23 @@ async fn accept(
 	let genesis = app.config.genesis;
 	envelope.check_chain(genesis)?;
 	let now = app.clock.best();
+	let kind = envelope.kind();
+	let (merchant, promotion) = match &envelope.document {
+		AnyDocument::Offer(s) => (s.document.merchant(), s.document.promotion_id()),
+		AnyDocument::Rebate(s) => (s.document.merchant(), s.document.promotion_id()),
+		AnyDocument::Purchase(s) => (s.document.merchant(), s.document.promotion_id()),
+	};
+	let key = (keys::ss58(merchant), promotion, kind);
+	// What this instance last stored or read under the key (`None`: not known here): the links
+	// it holds need no second check. The write below is conditional on the stored links, so a
+	// stale or missing entry (another instance, a restart) only costs a retry against what the
+	// database holds.
+	let cached = app.cached(&key);
+	let trusted = cached.as_deref().map_or(0, |stored| verified_prefix(stored, &envelope));
 	let f = match &envelope.document {
-		AnyDocument::Offer(s) => check(&genesis, now, s)?,
-		AnyDocument::Rebate(s) => check(&genesis, now, s)?,
-		AnyDocument::Purchase(s) => check(&genesis, now, s)?,
+		AnyDocument::Offer(s) => check(&genesis, now, s, trusted)?,
+		AnyDocument::Rebate(s) => check(&genesis, now, s, trusted)?,
+		AnyDocument::Purchase(s) => check(&genesis, now, s, trusted)?,
 	};
 	if f.referee.as_ref().is_some_and(|r| *r == f.merchant || *r == f.customer) {
 		return Err(ClientError::Rule(format!(
@@ -345,7 +381,6 @@ async fn accept(
 	if me != f.merchant && me != f.customer && f.referee.as_ref() != Some(&me) {
 		return Err(CoordinatorError::NotAParty(me));
 	}
-	let kind = envelope.kind();
 	// The referred purchase names a merchant who does not sign it: it must be exactly the
 	// purchase the promotion's (merchant-signed, endorsed) offer calls for. The rebate's referee
 	// names itself: it must be the referee the endorsed offer names. Checked against this
@@ -407,11 +442,7 @@ async fn accept(
 		next: f.next_signer.clone(),
 	};
 	let mut claim = Some(app.claim(&caller));
-	let key = (f.merchant.clone(), f.promotion, kind);
-	// What this instance last stored or read under the key (`None`: not known here). The write
-	// is conditional on the stored links, so a stale or missing entry (another instance, a
-	// restart) only costs a retry against what the database holds.
-	let mut stored = app.cached(&key);
+	let mut stored = cached;
 	for _ in 0..4 {
 		let ext = match &stored {
 			None => Extension::New,
@@ -618,6 +649,9 @@ async fn ready(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
 
 async fn metrics(State(app): State<Arc<App>>) -> String {
 	app.metrics.queue_depth.set(app.store.queue_depth() as i64);
+	if let Ok(n) = app.store.nonces().await {
+		app.metrics.nonces.set(n);
+	}
 	if let Ok(counts) = app.store.counts().await {
 		for (kind, complete, n) in counts {
 			let state = if complete { "complete" } else { "signing" };

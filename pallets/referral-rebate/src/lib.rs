@@ -98,7 +98,10 @@ use frame_support::{
 	weights::WeightMeter,
 };
 use frame_system::pallet_prelude::*;
-use sp_runtime::traits::{IdentifyAccount, One, Saturating, Verify, Zero};
+use sp_runtime::traits::{IdentifyAccount, One, SaturatedConversion, Saturating, Verify, Zero};
+
+/// How many consecutive blocks' agenda lengths one [`AgendaLens`] entry holds.
+pub const AGENDA_CHUNK: u32 = 32;
 
 /// The balance type of the pallet's currency.
 pub type BalanceOf<T> =
@@ -342,9 +345,15 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// How many promotions are due at a block (at most [`Config::MaxDuePerBlock`]).
+	/// How many promotions are due at each block (each at most [`Config::MaxDuePerBlock`]),
+	/// [`AGENDA_CHUNK`] consecutive blocks to an entry: entry `c` holds blocks
+	/// `c · AGENDA_CHUNK` to `c · AGENDA_CHUNK + AGENDA_CHUNK - 1`, so finding an agenda with room
+	/// among a rebate block and the `MaxPayoutDelay` blocks after it reads one or two entries, not
+	/// one per block. An entry whose blocks are all empty is removed. Read and written through
+	/// [`Pallet::agenda_len`] and [`Pallet::set_agenda_len`].
 	#[pallet::storage]
-	pub type AgendaLen<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
+	pub type AgendaLens<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, [u32; AGENDA_CHUNK as usize], ValueQuery>;
 
 	/// Where the hook stopped when it ran out of weight: the block and agenda position from which
 	/// promotions are still to be closed.
@@ -969,12 +978,46 @@ impl<T: Config> Pallet<T> {
 		Ok(purchase_id)
 	}
 
+	/// The [`AgendaLens`] entry holding `block`'s agenda length, and the position in it.
+	fn agenda_chunk(block: BlockNumberFor<T>) -> (BlockNumberFor<T>, usize) {
+		let size: BlockNumberFor<T> = AGENDA_CHUNK.into();
+		(block / size, (block % size).saturated_into())
+	}
+
+	/// How many promotions are due at `block`.
+	pub fn agenda_len(block: BlockNumberFor<T>) -> u32 {
+		let (chunk, at) = Self::agenda_chunk(block);
+		AgendaLens::<T>::get(chunk).get(at).copied().unwrap_or_default()
+	}
+
+	/// Record that `len` promotions are due at `block` (removing an entry left all empty).
+	pub(crate) fn set_agenda_len(block: BlockNumberFor<T>, len: u32) {
+		let (chunk, at) = Self::agenda_chunk(block);
+		AgendaLens::<T>::mutate_exists(chunk, |entry| {
+			let mut lens = entry.unwrap_or_default();
+			if let Some(slot) = lens.get_mut(at) {
+				*slot = len;
+			}
+			*entry = lens.iter().any(|len| *len > 0).then_some(lens);
+		});
+	}
+
 	/// The first block from `pay_at` (at most `MaxPayoutDelay` blocks later) whose agenda has
-	/// room, with the agenda's next position.
+	/// room, with the agenda's next position. Reads each [`AgendaLens`] entry once.
 	fn find_slot(pay_at: BlockNumberFor<T>) -> Result<(BlockNumberFor<T>, u32), DispatchError> {
 		let mut at = pay_at;
+		let mut entry: Option<(BlockNumberFor<T>, [u32; AGENDA_CHUNK as usize])> = None;
 		for _ in 0..=T::MaxPayoutDelay::get() {
-			let len = AgendaLen::<T>::get(at);
+			let (chunk, position) = Self::agenda_chunk(at);
+			let lens = match entry {
+				Some((c, lens)) if c == chunk => lens,
+				_ => {
+					let lens = AgendaLens::<T>::get(chunk);
+					entry = Some((chunk, lens));
+					lens
+				}
+			};
+			let len = lens.get(position).copied().unwrap_or_default();
 			if len < T::MaxDuePerBlock::get() {
 				return Ok((at, len));
 			}
@@ -995,7 +1038,7 @@ impl<T: Config> Pallet<T> {
 			return Zero::zero();
 		};
 		Agenda::<T>::insert(at, index, (merchant.clone(), id));
-		AgendaLen::<T>::insert(at, index.saturating_add(1));
+		Self::set_agenda_len(at, index.saturating_add(1));
 		at
 	}
 
@@ -1013,7 +1056,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let (mut block, mut index) = Backlog::<T>::take().unwrap_or((now, 0));
 		loop {
-			let len = AgendaLen::<T>::get(block);
+			let len = Self::agenda_len(block);
 			while index < len {
 				if meter.try_consume(per_item).is_err() {
 					return Self::carry(block, index);
@@ -1030,7 +1073,9 @@ impl<T: Config> Pallet<T> {
 				}
 				index = index.saturating_add(1);
 			}
-			AgendaLen::<T>::remove(block);
+			if len > 0 {
+				Self::set_agenda_len(block, 0);
+			}
 			if block >= now {
 				return;
 			}
@@ -1132,7 +1177,7 @@ impl<T: Config> Pallet<T> {
 				open.due > now || backlog_from.map_or(false, |b| open.due >= b),
 				"an open promotion is past its due block and not in the backlog"
 			);
-			let len = AgendaLen::<T>::get(open.due);
+			let len = Self::agenda_len(open.due);
 			ensure!(
 				(0..len).any(|i| Agenda::<T>::get(open.due, i) == Some((merchant.clone(), id))),
 				"an open promotion is missing from its agenda"
@@ -1147,8 +1192,12 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(escrow.is_empty(), "an open rebate's merchant has no account");
-		for (_, len) in AgendaLen::<T>::iter() {
-			ensure!(len <= T::MaxDuePerBlock::get(), "an agenda exceeds MaxDuePerBlock");
+		for (_, lens) in AgendaLens::<T>::iter() {
+			ensure!(lens.iter().any(|len| *len > 0), "an all-empty agenda entry is stored");
+			ensure!(
+				lens.iter().all(|len| *len <= T::MaxDuePerBlock::get()),
+				"an agenda exceeds MaxDuePerBlock"
+			);
 		}
 		Ok(())
 	}

@@ -143,7 +143,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				rebate: None,
 			})
 		);
-		assert_eq!(AgendaLen::<Test>::get(20), 1);
+		assert_eq!(ReferralRebate::agenda_len(20), 1);
 		assert_eq!(Agenda::<Test>::get(20, 0), Some((m.clone(), 7)));
 		assert_eq!(
 			rebate_events()[1..],
@@ -178,7 +178,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 			Promotions::<Test>::get(&m, 7).and_then(|o| o.rebate),
 			Some(EscrowedRebate { amount: 150, condition: PayoutCondition::ReferralSettled })
 		);
-		assert_eq!(AgendaLen::<Test>::get(20), 1, "scheduled once");
+		assert_eq!(ReferralRebate::agenda_len(20), 1, "scheduled once");
 		System::assert_last_event(
 			E::RebateScheduled {
 				merchant: m.clone(),
@@ -203,7 +203,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 		assert_eq!(free(&c), CUSTOMER_FUNDS - 1_000 + 150);
 		assert_eq!(total(&m), MERCHANT_FUNDS + 1_800 - 150);
 		assert_eq!(Promotions::<Test>::get(&m, 7), None);
-		assert_eq!(AgendaLen::<Test>::get(20), 0);
+		assert_eq!(ReferralRebate::agenda_len(20), 0);
 		assert_eq!(Agenda::<Test>::get(20, 0), None);
 		assert_eq!(Backlog::<Test>::get(), None);
 		System::assert_last_event(
@@ -230,7 +230,7 @@ fn rebate_may_reach_the_chain_before_the_referral() {
 		assert_eq!(held(&merchant()), 150);
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_ok!(settle(&p, offer, purchase));
-		assert_eq!(AgendaLen::<Test>::get(20), 1, "one agenda entry for the promotion");
+		assert_eq!(ReferralRebate::agenda_len(20), 1, "one agenda entry for the promotion");
 		run_to_block(20);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150);
 		assert_eq!(held(&merchant()), 0);
@@ -1259,6 +1259,29 @@ fn submit_many(ids: core::ops::Range<PromotionId>) {
 }
 
 #[test]
+fn agenda_lengths_share_entries_of_32_blocks_and_empty_entries_go() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		// Block 31 is the last block of entry 0, block 32 the first of entry 1.
+		ReferralRebate::set_agenda_len(31, MaxDuePerBlock::get());
+		assert_eq!(AgendaLens::<Test>::iter_keys().collect::<Vec<_>>(), vec![0]);
+		let mut doc = rebate_doc(&p, 7, PayoutCondition::Unconditional);
+		doc.pay_at = 31;
+		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
+		assert_eq!(Promotions::<Test>::get(merchant(), 7).map(|o| o.due), Some(32));
+		assert_eq!(ReferralRebate::agenda_len(31), MaxDuePerBlock::get());
+		assert_eq!(ReferralRebate::agenda_len(32), 1);
+		let mut keys = AgendaLens::<Test>::iter_keys().collect::<Vec<_>>();
+		keys.sort();
+		assert_eq!(keys, vec![0, 1]);
+		run_to_block(32);
+		assert!(!Promotions::<Test>::contains_key(merchant(), 7), "paid at block 32");
+		assert_eq!(ReferralRebate::agenda_len(32), 0);
+		assert_eq!(AgendaLens::<Test>::iter().count(), 0, "entries left all empty are removed");
+	});
+}
+
+#[test]
 fn a_full_agenda_spills_into_the_next_blocks_then_refuses() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
@@ -1274,7 +1297,7 @@ fn a_full_agenda_spills_into_the_next_blocks_then_refuses() {
 			assert_eq!(due, Some(20 + id / max), "promotion {id}");
 		}
 		for b in 20..=22 {
-			assert_eq!(AgendaLen::<Test>::get(b), MaxDuePerBlock::get());
+			assert_eq!(ReferralRebate::agenda_len(b), MaxDuePerBlock::get());
 		}
 		// A new promotion with pay-at 20 is refused, by either call.
 		let id = max * (delay + 1);
@@ -1370,7 +1393,7 @@ fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 		// The hook skips the entry closed by hand and finishes the backlog.
 		run_to_block(22);
 		assert_eq!(Backlog::<Test>::get(), None);
-		assert_eq!(AgendaLen::<Test>::get(20), 0);
+		assert_eq!(ReferralRebate::agenda_len(20), 0);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 750, "each rebate paid exactly once");
 		let paid = rebate_events().iter().filter(|e| matches!(e, E::RebatePaid { .. })).count();
 		assert_eq!(paid, 5);
@@ -1546,6 +1569,38 @@ fn chain_helpers_refuse_a_fourth_link_and_report_missing_ones() {
 		assert_eq!(check_shape(&r, false), Ok(()));
 		assert_eq!(verify_chain(&genesis(), &r, false), Ok(()));
 		assert_eq!(r.next_rule().map(|x| x.signer), Some(Role::Customer));
+	});
+}
+
+#[test]
+fn verifying_from_a_trusted_prefix_still_checks_every_later_link() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let good = valid_rebate(&p, 1, PayoutCondition::Unconditional);
+		for trusted in 0..=3 {
+			assert_eq!(verify_links_from(&genesis(), &good, trusted), Ok(()));
+		}
+		// A bad last link is caught whatever prefix is trusted before it.
+		let mut bad = good.clone();
+		bad.links[2].signature = good.links[1].signature.clone();
+		for trusted in 0..=2 {
+			assert_eq!(
+				verify_links_from(&genesis(), &bad, trusted),
+				Err(ChainError::BadSignature { link: 2, role: Role::Customer })
+			);
+		}
+		// A link in the trusted prefix is not checked again (its holder checked it), but every
+		// later link's payload still covers it: changing it breaks the links after it.
+		let mut changed = good.clone();
+		changed.links[0].signature = good.links[1].signature.clone();
+		assert_eq!(
+			verify_links_from(&genesis(), &changed, 1),
+			Err(ChainError::BadSignature { link: 1, role: Role::Referee })
+		);
+		assert_eq!(
+			verify_links(&genesis(), &changed),
+			Err(ChainError::BadSignature { link: 0, role: Role::Merchant })
+		);
 	});
 }
 

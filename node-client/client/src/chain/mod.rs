@@ -76,7 +76,7 @@ pub trait Chain {
 	) -> Result<ApplyExtrinsicResult, ClientError>;
 
 	/// Submit `xts` and wait until each is in a block; one result per extrinsic, in order.
-	/// The embedded chain puts them all in one block.
+	/// The embedded chain puts them all in one block; a node receives them one after the other.
 	async fn submit(
 		&mut self,
 		xts: Vec<UncheckedExtrinsic>,

@@ -77,7 +77,37 @@ impl Node {
 		Ok(header.number as u32)
 	}
 
-	async fn submit_one(&self, xt: &UncheckedExtrinsic) -> Result<Inclusion, ClientError> {
+	/// Hand one extrinsic to the node's pool without following it (`author_submitExtrinsic`);
+	/// its hash. [`Node::events_at`] tells what it did once it is in a block.
+	pub async fn submit_only(&self, xt: &UncheckedExtrinsic) -> Result<H256, ClientError> {
+		let hash: H256 = self
+			.rpc
+			.request(
+				"author_submitExtrinsic",
+				rpc_params![format!("0x{}", hex::encode(xt.encode()))],
+			)
+			.await
+			.map_err(|e| ClientError::Invalid(e.to_string()))?;
+		Ok(hash)
+	}
+
+	/// The events of block `hash`: its `System::Events`, decoded with the runtime's types.
+	pub async fn events_at(
+		&self,
+		hash: H256,
+	) -> Result<Vec<super::embedded::EventRecord>, ClientError> {
+		let key =
+			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+		let raw = self.legacy.state_get_storage(&key, Some(hash)).await.map_err(rpc_err)?;
+		match raw {
+			None => Ok(Vec::new()),
+			Some(bytes) => Decode::decode(&mut &bytes[..])
+				.map_err(|e| ClientError::Backend(format!("undecodable events: {e}"))),
+		}
+	}
+
+	/// Submit one extrinsic and follow it into a block.
+	pub async fn submit_one(&self, xt: &UncheckedExtrinsic) -> Result<Inclusion, ClientError> {
 		let tx = self.api.tx().await.map_err(rpc_err)?.from_bytes(xt.encode());
 		let mut progress =
 			tx.submit_and_watch().await.map_err(|e| ClientError::Invalid(e.to_string()))?;
@@ -170,6 +200,9 @@ impl Chain for Node {
 		&mut self,
 		xts: Vec<UncheckedExtrinsic>,
 	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError> {
+		// One at a time, each followed into its block: a later extrinsic may depend on an
+		// earlier one. (Handing a node hundreds of watched submissions at once saw its
+		// fork-aware pool drop some; bulk submission is `submit_only`.)
 		let mut out = Vec::with_capacity(xts.len());
 		for xt in &xts {
 			out.push(self.submit_one(xt).await);

@@ -1,0 +1,75 @@
+//! One referral's three documents, signed by its parties as the protocol orders it: shared by the
+//! client's benchmarks (included by path).
+
+use pallet_referral_rebate::{Framing, Offer, PayoutCondition, Rebate, ReferredPurchase, Signed};
+use rebate_client::{
+	documents::{self, SignedDoc},
+	keys::KeyPair,
+};
+use rebate_test_runtime::UNIT;
+use sp_core::H256;
+
+/// A merchant, its customer, and the customer's referee.
+pub struct Parties {
+	pub merchant: KeyPair,
+	pub customer: KeyPair,
+	pub referee: KeyPair,
+}
+
+/// The three signed documents of promotion `id` (on origin purchase `id`), signed at block `now`.
+pub fn documents(
+	genesis: &H256,
+	now: u32,
+	p: &Parties,
+	id: u64,
+	settle_by: u32,
+	pay_at: u32,
+) -> (
+	SignedDoc<pallet_referral_rebate::OfferOf<rebate_test_runtime::Runtime>>,
+	SignedDoc<pallet_referral_rebate::RebateOf<rebate_test_runtime::Runtime>>,
+	SignedDoc<pallet_referral_rebate::ReferredPurchaseOf<rebate_test_runtime::Runtime>>,
+) {
+	let raw = Framing::Raw;
+	let (m, c, r) = (p.merchant.account(), p.customer.account(), p.referee.account());
+	let mut offer = Signed::unsigned(Offer {
+		promotion_id: id,
+		merchant: m.clone(),
+		customer: c.clone(),
+		origin_purchase: id,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		settle_by,
+		pay_at,
+	});
+	let mut rebate = Signed::unsigned(Rebate {
+		promotion_id: id,
+		merchant: m.clone(),
+		customer: c.clone(),
+		amount: 15 * UNIT,
+		pay_at,
+		condition: PayoutCondition::ReferralSettled,
+	});
+	documents::sign(genesis, now, &mut offer, &p.merchant, None, raw)
+		.expect("merchant signs the offer");
+	documents::sign(genesis, now, &mut rebate, &p.merchant, None, raw)
+		.expect("merchant signs the rebate");
+	documents::sign(genesis, now, &mut offer, &p.customer, Some(r.clone()), raw)
+		.expect("customer endorses");
+	documents::sign(genesis, now, &mut offer, &p.referee, None, raw).expect("referee accepts");
+	documents::sign(genesis, now, &mut rebate, &p.referee, None, raw)
+		.expect("referee signs the rebate");
+	documents::sign(genesis, now, &mut rebate, &p.customer, None, raw)
+		.expect("customer signs the rebate");
+	documents::verify(genesis, &offer, true).expect("the customer checks the offer");
+	let mut purchase = Signed::unsigned(ReferredPurchase {
+		promotion_id: id,
+		merchant: m,
+		buyer: r,
+		referrer: c,
+		price: 80 * UNIT,
+		settle_by,
+	});
+	documents::sign(genesis, now, &mut purchase, &p.customer, None, raw).expect("customer drafts");
+	documents::sign(genesis, now, &mut purchase, &p.referee, None, raw).expect("referee signs");
+	(offer, rebate, purchase)
+}
