@@ -10,7 +10,7 @@
 #                            # CONSENSUS: instant-seal (default) or manual-seal-MS
 #   scripts/node.sh stop
 #   scripts/node.sh e2e      # build, start, the CLI's end-to-end tests and the demo against it;
-#                            # again with a block every 500 ms; stop
+#                            # again with a block every 2 s; stop
 #   scripts/node.sh bench    # build, start with a block every second, settlements per second
 #                            # through its pool (examples/pool_throughput.rs), stop
 #
@@ -75,8 +75,8 @@ e2e() {
 	"${CARGO_TARGET_DIR:-target}/debug/rebate" demo --chain "$url" >/dev/null
 	t1=$(date +%s.%N)
 	echo "one complete referral (rebate demo, purchase to paid rebate): $(echo "$t1 - $t0" | bc) s"
-	echo "== the same tests with the node making a block every 500 ms on its own"
-	url=$(start manual-seal-500)
+	echo "== the same tests with the node making a block every 2 s on its own"
+	url=$(start manual-seal-2000)
 	REBATE_NODE_URL="$url" cargo test -p rebate-cli --features "$FEATURES" --test node -- \
 		--ignored --test-threads=1
 }

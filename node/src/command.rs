@@ -40,9 +40,25 @@ impl SubstrateCli for Cli {
 	}
 }
 
+/// The command line; running the node, `--pool-type single-state` unless it names a pool type:
+/// with manual seal and every block finalized at once, sc-cli's default fork-aware pool was seen
+/// to lose transactions of a sender submitting thousands in a row (they stayed in neither a block
+/// nor the pool), where the single-state pool kept them all.
+fn parse() -> Cli {
+	let args: Vec<String> = std::env::args().collect();
+	let cli = Cli::from_iter(args.iter());
+	let named = args.iter().any(|a| a == "--pool-type" || a.starts_with("--pool-type="));
+	if cli.subcommand.is_some() || named {
+		return cli;
+	}
+	let mut args = args;
+	args.insert(1.min(args.len()), "--pool-type=single-state".into());
+	Cli::from_iter(args)
+}
+
 /// Run what the command line asks for.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let cli = parse();
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
 		Some(Subcommand::ExportChainSpec(cmd)) => {

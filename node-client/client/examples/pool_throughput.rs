@@ -5,7 +5,7 @@
 //! this, and stops it): `--settles N` referrals are prepared first (the customer's purchases in
 //! blocks, then every document signed by its three parties, off the clock); then, timed, `N`
 //! balance transfers, then `N` `settle_referral` extrinsics, are each handed to the node's pool
-//! as fast as it takes them (`author_submitExtrinsic`, 64 requests in flight), and the node's
+//! as fast as it takes them (`author_submitExtrinsic`, in nonce order), and the node's
 //! blocks are followed until every one is in. Each phase reports extrinsics per second (first
 //! submission to last inclusion), blocks used and, with `--node-pid`, the node's CPU time per
 //! extrinsic; the ratio of the two phases is the figure to compare across machines.
@@ -63,29 +63,23 @@ impl Phase {
 	}
 }
 
-/// Hand every extrinsic of `xts` to the node's pool (`author_submitExtrinsic`, 64 requests in
-/// flight), then follow the node's blocks until every one is in a block; every one must succeed.
+/// Hand every extrinsic of `xts` to the node's pool (`author_submitExtrinsic`, in order), then
+/// follow the node's blocks until every one is in a block; every one must succeed.
 /// Returns the phase's figures and the events the extrinsics emitted.
 async fn phase(
 	node: &mut Node,
 	xts: Vec<UncheckedExtrinsic>,
 	node_pid: Option<u32>,
 ) -> Result<(Phase, Vec<RuntimeEvent>), ClientError> {
-	use futures::StreamExt;
 	let count = xts.len();
 	let (start_block, _) = node.best().await?;
 	let cpu_start = node_pid.map(support::cpu);
 	let start = Instant::now();
-	let submitted: Vec<_> = {
-		let node = &*node;
-		futures::stream::iter(&xts)
-			.map(|xt| node.submit_only(xt))
-			.buffer_unordered(64)
-			.collect()
-			.await
-	};
-	for result in submitted {
-		result?;
+	// In nonce order, one request at a time: requests in flight together reach the pool in any
+	// order, and a sender's later nonces then wait in the pool's future queue, whose limits can
+	// drop one of them and strand every later nonce behind it (seen here).
+	for xt in &xts {
+		node.submit_only(xt).await?;
 	}
 	let (mut seen, mut next, mut events) = (0usize, start_block + 1, Vec::new());
 	let (mut first, mut last, mut largest) = (None, 0u32, 0usize);
