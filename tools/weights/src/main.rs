@@ -32,6 +32,10 @@ struct Args {
 	/// Where to write weights.rs (nothing is written without it).
 	#[arg(long)]
 	output: Option<PathBuf>,
+	/// Where to write a runtime's weights file for the pallet (a `WeightInfo<T>` struct, as
+	/// frame-omni-bencher writes them; e.g. runtime-tests/runtime/src/weights/).
+	#[arg(long)]
+	runtime_output: Option<PathBuf>,
 	/// Where to write the markdown report (printed to stdout as well).
 	#[arg(long)]
 	report: Option<PathBuf>,
@@ -73,6 +77,12 @@ fn main() -> Result<(), String> {
 		.collect();
 	if let Some(out) = &args.output {
 		let text = render::weights_rs(&results, &source, &args.steps, &args.repeat, &command);
+		std::fs::write(out, text).map_err(|e| format!("writing {}: {e}", out.display()))?;
+		eprintln!("wrote {}", out.display());
+	}
+	if let Some(out) = &args.runtime_output {
+		let text =
+			render::runtime_weights_rs(&results, &source, &args.steps, &args.repeat, &command);
 		std::fs::write(out, text).map_err(|e| format!("writing {}: {e}", out.display()))?;
 		eprintln!("wrote {}", out.display());
 	}
