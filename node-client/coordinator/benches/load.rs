@@ -17,13 +17,12 @@
 //! `REBATE_LOAD_POSTGRES=postgres://…` to run it on PostgreSQL as well. Under `cargo test` it
 //! runs a small smoke load.
 
-use pallet_referral_rebate::{Framing, Offer, PayoutCondition, Rebate, ReferredPurchase, Signed};
+use pallet_referral_rebate::{Framing, Signed};
 use rebate_client::{
 	documents::{self, AnyDocument, Envelope},
 	keys::KeyPair,
 };
 use rebate_coordinator::Coordinator;
-use rebate_test_runtime::UNIT;
 use sp_core::H256;
 use sp_runtime::traits::Verify;
 use std::{
@@ -34,6 +33,8 @@ use std::{
 };
 use support::{cpu, status_kib};
 
+#[path = "../../client/benches/support/documents.rs"]
+mod referral;
 #[path = "../../client/benches/support/mod.rs"]
 mod support;
 
@@ -62,25 +63,10 @@ fn server(db: &str) {
 /// The eight envelopes of promotion `id`, in posting order, with the party that posts each.
 fn sequence(id: u64, p: &[KeyPair; 3]) -> Vec<(usize, Envelope)> {
 	let raw = Framing::Raw;
-	let (m, c, r) = (p[0].account(), p[1].account(), p[2].account());
-	let mut offer = Signed::unsigned(Offer {
-		promotion_id: id,
-		merchant: m.clone(),
-		customer: c.clone(),
-		origin_purchase: id,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		settle_by: 1_000_000,
-		pay_at: 2_000_000,
-	});
-	let mut rebate = Signed::unsigned(Rebate {
-		promotion_id: id,
-		merchant: m.clone(),
-		customer: c.clone(),
-		amount: 15 * UNIT,
-		pay_at: 2_000_000,
-		condition: PayoutCondition::ReferralSettled,
-	});
+	let r = p[2].account();
+	let (offer, rebate, purchase) =
+		referral::terms(p[0].account(), p[1].account(), r.clone(), id, 1_000_000, 2_000_000);
+	let (mut offer, mut rebate) = (Signed::unsigned(offer), Signed::unsigned(rebate));
 	let env = |d: AnyDocument| Envelope { chain: GENESIS, document: d };
 	let mut out = Vec::new();
 	offer.sign_next(&GENESIS, None, raw, |msg| p[0].sign(msg)).expect("merchant");
@@ -93,14 +79,7 @@ fn sequence(id: u64, p: &[KeyPair; 3]) -> Vec<(usize, Envelope)> {
 	out.push((2, env(AnyDocument::Offer(offer.clone()))));
 	rebate.sign_next(&GENESIS, Some(r.clone()), raw, |msg| p[2].sign(msg)).expect("referee");
 	out.push((2, env(AnyDocument::Rebate(rebate.clone()))));
-	let mut purchase = Signed::unsigned(ReferredPurchase {
-		promotion_id: id,
-		merchant: m,
-		buyer: r,
-		referrer: c,
-		price: 80 * UNIT,
-		settle_by: 1_000_000,
-	});
+	let mut purchase = Signed::unsigned(purchase);
 	purchase.sign_next(&GENESIS, None, raw, |msg| p[1].sign(msg)).expect("customer");
 	out.push((1, env(AnyDocument::Purchase(purchase.clone()))));
 	purchase.sign_next(&GENESIS, None, raw, |msg| p[2].sign(msg)).expect("referee");

@@ -1,13 +1,58 @@
 //! One referral's three documents, signed by its parties as the protocol orders it: shared by the
-//! client's benchmarks (included by path).
+//! client's and the coordinator's benchmarks (included by path).
+
+#![allow(dead_code)]
 
 use pallet_referral_rebate::{Framing, Offer, PayoutCondition, Rebate, ReferredPurchase, Signed};
 use rebate_client::{
 	documents::{self, SignedDoc},
 	keys::KeyPair,
 };
-use rebate_test_runtime::UNIT;
+use rebate_test_runtime::{AccountId, Runtime, UNIT};
 use sp_core::H256;
+
+/// The unsigned documents of promotion `id` on origin purchase `id` between `merchant`, `customer`
+/// and `referee`: a 100-unit purchase offered at 80, a 15-unit rebate paid if the referral settles.
+pub fn terms(
+	merchant: AccountId,
+	customer: AccountId,
+	referee: AccountId,
+	id: u64,
+	settle_by: u32,
+	pay_at: u32,
+) -> (
+	pallet_referral_rebate::OfferOf<Runtime>,
+	pallet_referral_rebate::RebateOf<Runtime>,
+	pallet_referral_rebate::ReferredPurchaseOf<Runtime>,
+) {
+	let offer = Offer {
+		promotion_id: id,
+		merchant: merchant.clone(),
+		customer: customer.clone(),
+		origin_purchase: id,
+		original_price: 100 * UNIT,
+		discounted_price: 80 * UNIT,
+		settle_by,
+		pay_at,
+	};
+	let rebate = Rebate {
+		promotion_id: id,
+		merchant: merchant.clone(),
+		customer: customer.clone(),
+		amount: 15 * UNIT,
+		pay_at,
+		condition: PayoutCondition::ReferralSettled,
+	};
+	let purchase = ReferredPurchase {
+		promotion_id: id,
+		merchant,
+		buyer: referee,
+		referrer: customer,
+		price: 80 * UNIT,
+		settle_by,
+	};
+	(offer, rebate, purchase)
+}
 
 /// A merchant, its customer, and the customer's referee.
 pub struct Parties {
@@ -30,25 +75,10 @@ pub fn documents(
 	SignedDoc<pallet_referral_rebate::ReferredPurchaseOf<rebate_test_runtime::Runtime>>,
 ) {
 	let raw = Framing::Raw;
-	let (m, c, r) = (p.merchant.account(), p.customer.account(), p.referee.account());
-	let mut offer = Signed::unsigned(Offer {
-		promotion_id: id,
-		merchant: m.clone(),
-		customer: c.clone(),
-		origin_purchase: id,
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
-		settle_by,
-		pay_at,
-	});
-	let mut rebate = Signed::unsigned(Rebate {
-		promotion_id: id,
-		merchant: m.clone(),
-		customer: c.clone(),
-		amount: 15 * UNIT,
-		pay_at,
-		condition: PayoutCondition::ReferralSettled,
-	});
+	let r = p.referee.account();
+	let (offer, rebate, purchase) =
+		terms(p.merchant.account(), p.customer.account(), r.clone(), id, settle_by, pay_at);
+	let (mut offer, mut rebate) = (Signed::unsigned(offer), Signed::unsigned(rebate));
 	documents::sign(genesis, now, &mut offer, &p.merchant, None, raw)
 		.expect("merchant signs the offer");
 	documents::sign(genesis, now, &mut rebate, &p.merchant, None, raw)
@@ -61,14 +91,7 @@ pub fn documents(
 	documents::sign(genesis, now, &mut rebate, &p.customer, None, raw)
 		.expect("customer signs the rebate");
 	documents::verify(genesis, &offer, true).expect("the customer checks the offer");
-	let mut purchase = Signed::unsigned(ReferredPurchase {
-		promotion_id: id,
-		merchant: m,
-		buyer: r,
-		referrer: c,
-		price: 80 * UNIT,
-		settle_by,
-	});
+	let mut purchase = Signed::unsigned(purchase);
 	documents::sign(genesis, now, &mut purchase, &p.customer, None, raw).expect("customer drafts");
 	documents::sign(genesis, now, &mut purchase, &p.referee, None, raw).expect("referee signs");
 	(offer, rebate, purchase)
