@@ -75,21 +75,22 @@ fn main() -> Result<(), String> {
 		.into_iter()
 		.chain(std::env::args().skip(1))
 		.collect();
+	let run = render::Provenance { source, steps: args.steps, repeat: args.repeat, command };
+	let write = |path: &PathBuf, text: String| {
+		std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+	};
 	if let Some(out) = &args.output {
-		let text = render::weights_rs(&results, &source, &args.steps, &args.repeat, &command);
-		std::fs::write(out, text).map_err(|e| format!("writing {}: {e}", out.display()))?;
+		write(out, render::weights_rs(&results, &run))?;
 		eprintln!("wrote {}", out.display());
 	}
 	if let Some(out) = &args.runtime_output {
-		let text =
-			render::runtime_weights_rs(&results, &source, &args.steps, &args.repeat, &command);
-		std::fs::write(out, text).map_err(|e| format!("writing {}: {e}", out.display()))?;
+		write(out, render::runtime_weights_rs(&results, &run))?;
 		eprintln!("wrote {}", out.display());
 	}
-	let report = render::report(&results, &source, &command);
+	let report = render::report(&results, &run.source, &run.command);
 	println!("{report}");
 	if let Some(path) = &args.report {
-		std::fs::write(path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
+		write(path, report)?;
 	}
 	Ok(())
 }
