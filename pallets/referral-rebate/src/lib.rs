@@ -233,8 +233,20 @@ impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature>
 	for Sr25519BenchmarkHelper
 {
 	fn account(seed: u32) -> sp_runtime::AccountId32 {
-		let suri = alloc::format!("//referral-rebate-bench/{seed}");
-		let public = sp_io::crypto::sr25519_generate(Self::KEY_TYPE, Some(suri.into_bytes()));
+		// A raw hex seed: the keystore derives the key directly, without the BIP-39 key
+		// stretching a phrase or `//path` costs at every signature (setup time only).
+		let raw = codec::Encode::using_encoded(
+			&(b"referral-rebate-bench", seed),
+			sp_io::hashing::blake2_256,
+		);
+		let mut suri = alloc::vec::Vec::with_capacity(2 + 64);
+		suri.extend_from_slice(b"0x");
+		for byte in raw {
+			for nibble in [byte >> 4, byte & 0x0f] {
+				suri.push(b"0123456789abcdef"[usize::from(nibble)]);
+			}
+		}
+		let public = sp_io::crypto::sr25519_generate(Self::KEY_TYPE, Some(suri));
 		sp_runtime::MultiSigner::from(public).into_account()
 	}
 	fn sign(account: &sp_runtime::AccountId32, message: &[u8]) -> sp_runtime::MultiSignature {
