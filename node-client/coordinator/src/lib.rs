@@ -21,12 +21,20 @@
 //! `GET /ready`, `GET /metrics`, `GET /openapi.json` (the OpenAPI description). [`Coordinator`]
 //! is the client side the CLI's `--coordinator` and agents use.
 
+/// The stored documents' columns, in the order the store decodes them.
+macro_rules! columns {
+	() => {
+		"merchant, promotion, kind, links, customer, referee, next_signer, complete, body"
+	};
+}
+
 pub mod auth;
 pub mod client;
 pub mod error;
 pub mod metrics;
 pub mod server;
 pub mod store;
+mod writer;
 
 pub use client::Coordinator;
 pub use error::CoordinatorError;

@@ -430,7 +430,8 @@ async fn accept(
 		referee: f.referee.clone(),
 		next_signer: f.next_signer.clone(),
 		complete: f.complete,
-		body: serde_json::to_string(&envelope).unwrap_or_default(),
+		// The body as posted (it parsed and verified above): no second serialisation.
+		body: text.to_owned(),
 	};
 	let accepted = |status: &str| Accepted {
 		status: status.to_owned(),

@@ -1,25 +1,15 @@
-//! Durable state: SQLite (WAL, the default) or PostgreSQL, through one interface (sqlx `Any`).
-//!
-//! Every change goes through one writer task that commits the requests waiting at that moment in
-//! one transaction (group commit) and answers each of them only after the commit: nothing is
-//! acknowledged before it is durable. A document replaces the stored one only if the stored one
+//! Durable state: SQLite (WAL, the default) or PostgreSQL, through one interface. Reads go
+//! through sqlx (`Any`); every change goes through the [writer](crate::writer), which commits the
+//! requests waiting at that moment in one transaction (group commit) and answers each of them only
+//! after the commit: nothing is acknowledged before it is durable. A document replaces the stored one only if the stored one
 //! still has the links it had when the request was checked, so two requests (or two coordinator
 //! instances over one PostgreSQL database) never lose each other's links.
 
+use crate::writer::{self, Job, Write};
 use crate::CoordinatorError;
 use sqlx::{any::AnyPoolOptions, AnyPool, Row};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-
-/// The stored columns, in [`decode`]'s order.
-macro_rules! columns {
-	() => {
-		"merchant, promotion, kind, links, customer, referee, next_signer, complete, body"
-	};
-}
-
-/// How many waiting requests one transaction commits at most.
-const MAX_BATCH: usize = 512;
 
 const SCHEMA: &[&str] = &[
 	"CREATE TABLE IF NOT EXISTS documents (
@@ -69,15 +59,6 @@ pub struct NonceClaim {
 	pub expires_ms: u64,
 }
 
-/// What the writer does for one request.
-enum Write {
-	/// Claim the nonce only (a read request).
-	Nonce(NonceClaim),
-	/// Claim the nonce (unless claimed by an earlier attempt) and put the document, if the
-	/// stored one has `expected_links` links (`None`: if there is none).
-	Put { claim: Option<NonceClaim>, document: StoredDocument, expected_links: Option<u32> },
-}
-
 /// The writer's answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -90,18 +71,6 @@ pub enum Outcome {
 	/// The request's validity window closed before its nonce could be claimed: nothing was
 	/// written.
 	Expired,
-}
-
-type Job = (Write, oneshot::Sender<Result<Outcome, String>>);
-
-impl Write {
-	/// The row a job writes (`None`: a nonce only).
-	fn key(&self) -> Option<(&str, u64, &str)> {
-		match self {
-			Write::Nonce(_) => None,
-			Write::Put { document: d, .. } => Some((&d.merchant, d.promotion, &d.kind)),
-		}
-	}
 }
 
 /// The coordinator's database.
@@ -145,7 +114,16 @@ impl Store {
 			sqlx::query(*statement).execute(&pool).await?;
 		}
 		let (writer, jobs) = mpsc::channel(4096);
-		tokio::spawn(write_loop(pool.clone(), jobs));
+		if sqlite {
+			let path = sqlite_path(&url)?;
+			let direct = writer::Direct::open(path)
+				.map_err(|e| CoordinatorError::Store(format!("opening {}: {e}", path.display())))?;
+			direct
+				.spawn(jobs)
+				.map_err(|e| CoordinatorError::Store(format!("starting the writer: {e}")))?;
+		} else {
+			tokio::spawn(writer::write_loop(writer::Pooled::new(pool.clone()), jobs));
+		}
 		if sqlite {
 			tokio::spawn(checkpoint_loop(pool.clone()));
 		}
@@ -290,6 +268,19 @@ impl Store {
 	}
 }
 
+/// The file of a `sqlite:` URL (`sqlite://PATH` or `sqlite:PATH`, options after `?`); the
+/// writer opens it directly, so it must be a file, not `:memory:`.
+fn sqlite_path(url: &str) -> Result<&std::path::Path, CoordinatorError> {
+	let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+	let path = rest.split('?').next().unwrap_or_default();
+	if path.is_empty() || path.starts_with(":memory:") {
+		return Err(CoordinatorError::Store(format!(
+			"{url}: the coordinator's SQLite database must be a file"
+		)));
+	}
+	Ok(std::path::Path::new(path))
+}
+
 fn decode(r: &sqlx::any::AnyRow) -> Result<StoredDocument, CoordinatorError> {
 	Ok(StoredDocument {
 		merchant: r.try_get(0)?,
@@ -315,123 +306,6 @@ async fn checkpoint_loop(pool: AnyPool) {
 			tracing::warn!(error = %e, "a WAL checkpoint failed");
 		}
 	}
-}
-
-/// The writer: take every waiting request, apply them in one transaction, commit, answer.
-async fn write_loop(pool: AnyPool, mut jobs: mpsc::Receiver<Job>) {
-	let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-	while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-		// Rows are written in key order, so two instances' batches over one PostgreSQL database
-		// lock them in the same order (no deadlock between them).
-		batch.sort_by(|(a, _), (b, _)| a.key().cmp(&b.key()));
-		let mut result = apply(&pool, &batch).await;
-		if let Err(e) = &result {
-			// Nothing was committed: one more try (a serialization failure or a lost
-			// connection), then every request of the batch hears of the failure.
-			tracing::warn!(error = %e, "a commit failed; trying the batch once more");
-			result = apply(&pool, &batch).await;
-		}
-		match result {
-			Ok(outcomes) => {
-				for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
-					let _ = reply.send(Ok(outcome));
-				}
-			}
-			Err(e) => {
-				tracing::error!(error = %e, requests = batch.len(), "a commit failed");
-				for (_, reply) in batch.drain(..) {
-					let _ = reply.send(Err(e.to_string()));
-				}
-			}
-		}
-	}
-}
-
-async fn apply(pool: &AnyPool, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
-	let mut tx = pool.begin().await?;
-	let mut outcomes = Vec::with_capacity(batch.len());
-	for (write, _) in batch {
-		let claim = match write {
-			Write::Nonce(c) => Some(c),
-			Write::Put { claim, .. } => claim.as_ref(),
-		};
-		if let Some(claim) = claim {
-			// A nonce is remembered until its window closes; past that it could be claimed
-			// again, so a request that reaches the writer after its window is refused.
-			if claim.expires_ms <= crate::auth::now_ms() {
-				outcomes.push(Outcome::Expired);
-				continue;
-			}
-			let claimed = sqlx::query(
-				"INSERT INTO nonces (account, nonce, expires_ms) VALUES ($1, $2, $3)
-				 ON CONFLICT (account, nonce) DO NOTHING",
-			)
-			.bind(&claim.account)
-			.bind(&claim.nonce)
-			.bind(claim.expires_ms as i64)
-			.execute(&mut *tx)
-			.await?
-			.rows_affected();
-			if claimed == 0 {
-				outcomes.push(Outcome::Replayed);
-				continue;
-			}
-		}
-		let Write::Put { document: d, expected_links, .. } = write else {
-			outcomes.push(Outcome::Done);
-			continue;
-		};
-		let now = crate::auth::now_ms() as i64;
-		let changed = match expected_links {
-			None => sqlx::query(concat!(
-				"INSERT INTO documents (",
-				columns!(),
-				", updated_ms)
-				 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-				 ON CONFLICT (merchant, promotion, kind) DO NOTHING"
-			))
-			.bind(&d.merchant)
-			.bind(d.promotion as i64)
-			.bind(&d.kind)
-			.bind(d.links as i64)
-			.bind(&d.customer)
-			.bind(&d.referee)
-			.bind(&d.next_signer)
-			.bind(d.complete as i64)
-			.bind(&d.body)
-			.bind(now)
-			.execute(&mut *tx)
-			.await?
-			.rows_affected(),
-			Some(links) => sqlx::query(
-				"UPDATE documents SET links = $1, referee = $2, next_signer = $3, complete = $4,
-				   body = $5, updated_ms = $6
-				 WHERE merchant = $7 AND promotion = $8 AND kind = $9 AND links = $10",
-			)
-			.bind(d.links as i64)
-			.bind(&d.referee)
-			.bind(&d.next_signer)
-			.bind(d.complete as i64)
-			.bind(&d.body)
-			.bind(now)
-			.bind(&d.merchant)
-			.bind(d.promotion as i64)
-			.bind(&d.kind)
-			.bind(*links as i64)
-			.execute(&mut *tx)
-			.await?
-			.rows_affected(),
-		};
-		outcomes.push(if changed == 1 { Outcome::Done } else { Outcome::Raced });
-	}
-	// Expired nonces: each commit deletes those whose window closed since the one before (an
-	// index range on `expires_ms`), so the work is spread over the commits instead of piling up.
-	sqlx::query("DELETE FROM nonces WHERE expires_ms < $1")
-		.bind(crate::auth::now_ms() as i64)
-		.execute(&mut *tx)
-		.await?;
-	tx.commit().await?;
-	Ok(outcomes)
 }
 
 #[cfg(test)]

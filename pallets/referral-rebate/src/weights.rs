@@ -44,8 +44,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 54_362_000 picoseconds.
-		Weight::from_parts(58_710_000, 0)
+		// Minimum execution time: 57_688_000 picoseconds.
+		Weight::from_parts(78_938_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -56,10 +56,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn purchase() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `109`
+		//  Measured:  `161`
 		//  Estimated: `6196`
-		// Minimum execution time: 38_663_000 picoseconds.
-		Weight::from_parts(45_856_000, 0)
+		// Minimum execution time: 52_459_000 picoseconds.
+		Weight::from_parts(60_513_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -82,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `489`
 		//  Estimated: `3645`
-		// Minimum execution time: 337_483_000 picoseconds.
-		Weight::from_parts(389_150_000, 0)
+		// Minimum execution time: 381_896_000 picoseconds.
+		Weight::from_parts(426_840_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -102,10 +102,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn submit_rebate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `348`
+		//  Measured:  `400`
 		//  Estimated: `3645`
-		// Minimum execution time: 281_738_000 picoseconds.
-		Weight::from_parts(322_204_000, 0)
+		// Minimum execution time: 261_160_000 picoseconds.
+		Weight::from_parts(298_069_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -118,10 +118,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn refund() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `612`
+		//  Measured:  `664`
 		//  Estimated: `6196`
-		// Minimum execution time: 73_077_000 picoseconds.
-		Weight::from_parts(80_621_000, 0)
+		// Minimum execution time: 65_673_000 picoseconds.
+		Weight::from_parts(75_762_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -134,10 +134,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn close_overdue() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `550`
+		//  Measured:  `602`
 		//  Estimated: `6196`
-		// Minimum execution time: 52_589_000 picoseconds.
-		Weight::from_parts(83_977_000, 0)
+		// Minimum execution time: 63_950_000 picoseconds.
+		Weight::from_parts(70_803_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -157,12 +157,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `212 + n * (392 ±0)`
+		//  Measured:  `238 + n * (393 ±0)`
 		//  Estimated: `3609 + n * (5206 ±0)`
-		// Minimum execution time: 5_421_000 picoseconds.
-		Weight::from_parts(20_078_888, 0)
+		// Minimum execution time: 5_320_000 picoseconds.
+		Weight::from_parts(4_062_360, 0)
 			.saturating_add(Weight::from_parts(0, 3609))
-			.saturating_add(Weight::from_parts(67_628_466, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(61_851_618, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -177,8 +177,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 54_362_000 picoseconds.
-		Weight::from_parts(58_710_000, 0)
+		// Minimum execution time: 57_688_000 picoseconds.
+		Weight::from_parts(78_938_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -189,10 +189,10 @@ impl WeightInfo for () {
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn purchase() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `109`
+		//  Measured:  `161`
 		//  Estimated: `6196`
-		// Minimum execution time: 38_663_000 picoseconds.
-		Weight::from_parts(45_856_000, 0)
+		// Minimum execution time: 52_459_000 picoseconds.
+		Weight::from_parts(60_513_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -215,8 +215,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `489`
 		//  Estimated: `3645`
-		// Minimum execution time: 337_483_000 picoseconds.
-		Weight::from_parts(389_150_000, 0)
+		// Minimum execution time: 381_896_000 picoseconds.
+		Weight::from_parts(426_840_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -235,10 +235,10 @@ impl WeightInfo for () {
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn submit_rebate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `348`
+		//  Measured:  `400`
 		//  Estimated: `3645`
-		// Minimum execution time: 281_738_000 picoseconds.
-		Weight::from_parts(322_204_000, 0)
+		// Minimum execution time: 261_160_000 picoseconds.
+		Weight::from_parts(298_069_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -251,10 +251,10 @@ impl WeightInfo for () {
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn refund() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `612`
+		//  Measured:  `664`
 		//  Estimated: `6196`
-		// Minimum execution time: 73_077_000 picoseconds.
-		Weight::from_parts(80_621_000, 0)
+		// Minimum execution time: 65_673_000 picoseconds.
+		Weight::from_parts(75_762_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -267,10 +267,10 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn close_overdue() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `550`
+		//  Measured:  `602`
 		//  Estimated: `6196`
-		// Minimum execution time: 52_589_000 picoseconds.
-		Weight::from_parts(83_977_000, 0)
+		// Minimum execution time: 63_950_000 picoseconds.
+		Weight::from_parts(70_803_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -290,12 +290,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `212 + n * (392 ±0)`
+		//  Measured:  `238 + n * (393 ±0)`
 		//  Estimated: `3609 + n * (5206 ±0)`
-		// Minimum execution time: 5_421_000 picoseconds.
-		Weight::from_parts(20_078_888, 0)
+		// Minimum execution time: 5_320_000 picoseconds.
+		Weight::from_parts(4_062_360, 0)
 			.saturating_add(Weight::from_parts(0, 3609))
-			.saturating_add(Weight::from_parts(67_628_466, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(61_851_618, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

@@ -35,8 +35,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 71_405_000 picoseconds.
-		Weight::from_parts(76_323_000, 0)
+		// Minimum execution time: 49_623_000 picoseconds.
+		Weight::from_parts(51_005_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -47,10 +47,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn purchase() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `109`
+		//  Measured:  `161`
 		//  Estimated: `6196`
-		// Minimum execution time: 109_325_000 picoseconds.
-		Weight::from_parts(186_710_000, 0)
+		// Minimum execution time: 81_923_000 picoseconds.
+		Weight::from_parts(85_580_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -73,8 +73,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `668`
 		//  Estimated: `6220`
-		// Minimum execution time: 559_580_000 picoseconds.
-		Weight::from_parts(630_803_000, 0)
+		// Minimum execution time: 385_533_000 picoseconds.
+		Weight::from_parts(405_921_000, 0)
 			.saturating_add(Weight::from_parts(0, 6220))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -93,10 +93,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `ReferralRebate::Agenda` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_rebate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `490`
+		//  Measured:  `542`
 		//  Estimated: `6220`
-		// Minimum execution time: 481_383_000 picoseconds.
-		Weight::from_parts(508_253_000, 0)
+		// Minimum execution time: 281_027_000 picoseconds.
+		Weight::from_parts(297_037_000, 0)
 			.saturating_add(Weight::from_parts(0, 6220))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -109,10 +109,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	fn refund() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `641`
+		//  Measured:  `693`
 		//  Estimated: `6196`
-		// Minimum execution time: 172_854_000 picoseconds.
-		Weight::from_parts(184_155_000, 0)
+		// Minimum execution time: 95_309_000 picoseconds.
+		Weight::from_parts(99_627_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -125,10 +125,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn close_overdue() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `542`
+		//  Measured:  `594`
 		//  Estimated: `6196`
-		// Minimum execution time: 170_630_000 picoseconds.
-		Weight::from_parts(188_012_000, 0)
+		// Minimum execution time: 93_335_000 picoseconds.
+		Weight::from_parts(96_891_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -148,12 +148,12 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `144 + n * (398 ±0)`
+		//  Measured:  `242 + n * (398 ±0)`
 		//  Estimated: `3605 + n * (5206 ±0)`
-		// Minimum execution time: 10_931_000 picoseconds.
-		Weight::from_parts(12_493_000, 0)
+		// Minimum execution time: 5_440_000 picoseconds.
+		Weight::from_parts(5_630_000, 0)
 			.saturating_add(Weight::from_parts(0, 3605))
-			.saturating_add(Weight::from_parts(151_675_895, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(191_383_581, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))

@@ -1,0 +1,340 @@
+//! The writer: every change to the database goes through it. It takes every request waiting at
+//! that moment, applies them in one transaction, commits (group commit), and only then answers
+//! each: nothing is acknowledged before it is durable.
+//!
+//! The rules are written once ([`apply`]) over a [`Backend`]: PostgreSQL's is a sqlx transaction
+//! driven by a task of the service's runtime; SQLite's is one rusqlite connection owned by a
+//! thread of its own, so a batch runs as plain function calls on prepared statements instead of
+//! one round trip to sqlx's SQLite worker thread per statement (the writer is serial: its time per
+//! request bounds the service's throughput and sets its latency under load).
+
+use crate::store::{NonceClaim, Outcome, StoredDocument};
+use sqlx::AnyPool;
+use std::path::Path;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many waiting requests one transaction commits at most.
+pub(crate) const MAX_BATCH: usize = 512;
+
+/// What the writer does for one request.
+pub(crate) enum Write {
+	/// Claim the nonce only (a read request).
+	Nonce(NonceClaim),
+	/// Claim the nonce (unless claimed by an earlier attempt) and put the document, if the
+	/// stored one has `expected_links` links (`None`: if there is none).
+	Put { claim: Option<NonceClaim>, document: StoredDocument, expected_links: Option<u32> },
+}
+
+impl Write {
+	/// The row a job writes (`None`: a nonce only).
+	fn key(&self) -> Option<(&str, u64, &str)> {
+		match self {
+			Write::Nonce(_) => None,
+			Write::Put { document: d, .. } => Some((&d.merchant, d.promotion, &d.kind)),
+		}
+	}
+}
+
+/// A request for the writer and where its answer goes.
+pub(crate) type Job = (Write, oneshot::Sender<Result<Outcome, String>>);
+
+/// Claim a nonce; nothing happens if it was claimed before.
+const CLAIM_NONCE: &str = "INSERT INTO nonces (account, nonce, expires_ms) VALUES ($1, $2, $3)
+	 ON CONFLICT (account, nonce) DO NOTHING";
+/// Store a new document unless one is stored under its key.
+const INSERT_DOCUMENT: &str = concat!(
+	"INSERT INTO documents (",
+	columns!(),
+	", updated_ms)
+	 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	 ON CONFLICT (merchant, promotion, kind) DO NOTHING"
+);
+/// Replace a stored document if it still has the links the request was checked against.
+const UPDATE_DOCUMENT: &str =
+	"UPDATE documents SET links = $1, referee = $2, next_signer = $3, complete = $4,
+	   body = $5, updated_ms = $6
+	 WHERE merchant = $7 AND promotion = $8 AND kind = $9 AND links = $10";
+/// Forget the nonces whose window has closed (an index range on `expires_ms`).
+const SWEEP_NONCES: &str = "DELETE FROM nonces WHERE expires_ms < $1";
+
+/// Why a batch was not committed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WriteError {
+	#[error(transparent)]
+	Sqlx(#[from] sqlx::Error),
+	#[error(transparent)]
+	Sqlite(#[from] rusqlite::Error),
+	#[error("the writer has no open transaction")]
+	NoTransaction,
+}
+
+/// One database connection's view of a batch: a transaction and the writes in it.
+pub(crate) trait Backend {
+	/// Open a transaction (dropping one a failed batch left open).
+	async fn begin(&mut self) -> Result<(), WriteError>;
+	/// Claim `claim`'s nonce: `false` if it was claimed before.
+	async fn claim(&mut self, claim: &NonceClaim) -> Result<bool, WriteError>;
+	/// Store `d` unless a document is stored under its key: whether it was stored.
+	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError>;
+	/// Replace the stored document by `d` if it has `links` links: whether it was replaced.
+	async fn update(
+		&mut self,
+		d: &StoredDocument,
+		links: u32,
+		now_ms: i64,
+	) -> Result<bool, WriteError>;
+	/// Delete the nonces that expired before `now_ms`.
+	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError>;
+	/// Commit the transaction (durably: SQLite `synchronous = FULL`, PostgreSQL's default).
+	async fn commit(&mut self) -> Result<(), WriteError>;
+}
+
+/// Apply `batch` in one transaction: each request's outcome, in order.
+async fn apply<B: Backend>(db: &mut B, batch: &[Job]) -> Result<Vec<Outcome>, WriteError> {
+	db.begin().await?;
+	let mut outcomes = Vec::with_capacity(batch.len());
+	for (write, _) in batch {
+		let claim = match write {
+			Write::Nonce(c) => Some(c),
+			Write::Put { claim, .. } => claim.as_ref(),
+		};
+		if let Some(claim) = claim {
+			// A nonce is remembered until its window closes; past that it could be claimed
+			// again, so a request that reaches the writer after its window is refused.
+			if claim.expires_ms <= crate::auth::now_ms() {
+				outcomes.push(Outcome::Expired);
+				continue;
+			}
+			if !db.claim(claim).await? {
+				outcomes.push(Outcome::Replayed);
+				continue;
+			}
+		}
+		let Write::Put { document, expected_links, .. } = write else {
+			outcomes.push(Outcome::Done);
+			continue;
+		};
+		let now = crate::auth::now_ms() as i64;
+		let changed = match expected_links {
+			None => db.insert(document, now).await?,
+			Some(links) => db.update(document, *links, now).await?,
+		};
+		outcomes.push(if changed { Outcome::Done } else { Outcome::Raced });
+	}
+	// Each commit deletes the nonces whose window closed since the one before, so the work is
+	// spread over the commits instead of piling up.
+	db.sweep(crate::auth::now_ms() as i64).await?;
+	db.commit().await?;
+	Ok(outcomes)
+}
+
+/// Take every waiting request, apply them in one transaction, commit, answer; until every
+/// sender is gone.
+pub(crate) async fn write_loop<B: Backend>(mut db: B, mut jobs: mpsc::Receiver<Job>) {
+	let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+	while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+		// Rows are written in key order, so two instances' batches over one PostgreSQL database
+		// lock them in the same order (no deadlock between them).
+		batch.sort_by(|(a, _), (b, _)| a.key().cmp(&b.key()));
+		let mut result = apply(&mut db, &batch).await;
+		if let Err(e) = &result {
+			// Nothing was committed: one more try (a serialization failure or a lost
+			// connection), then every request of the batch hears of the failure.
+			tracing::warn!(error = %e, "a commit failed; trying the batch once more");
+			result = apply(&mut db, &batch).await;
+		}
+		match result {
+			Ok(outcomes) => {
+				for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
+					let _ = reply.send(Ok(outcome));
+				}
+			}
+			Err(e) => {
+				tracing::error!(error = %e, requests = batch.len(), "a commit failed");
+				for (_, reply) in batch.drain(..) {
+					let _ = reply.send(Err(e.to_string()));
+				}
+			}
+		}
+	}
+}
+
+/// PostgreSQL (or any sqlx database): a transaction from the pool.
+pub(crate) struct Pooled {
+	pool: AnyPool,
+	tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
+}
+
+impl Pooled {
+	pub(crate) fn new(pool: AnyPool) -> Self {
+		Self { pool, tx: None }
+	}
+
+	fn tx(&mut self) -> Result<&mut sqlx::AnyConnection, WriteError> {
+		self.tx.as_deref_mut().ok_or(WriteError::NoTransaction)
+	}
+}
+
+impl Backend for Pooled {
+	async fn begin(&mut self) -> Result<(), WriteError> {
+		// A transaction a failed batch left open rolls back as it is dropped.
+		self.tx = Some(self.pool.begin().await?);
+		Ok(())
+	}
+
+	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {
+		let done = sqlx::query(CLAIM_NONCE)
+			.bind(&c.account)
+			.bind(&c.nonce)
+			.bind(c.expires_ms as i64)
+			.execute(self.tx()?)
+			.await?;
+		Ok(done.rows_affected() == 1)
+	}
+
+	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError> {
+		let done = sqlx::query(INSERT_DOCUMENT)
+			.bind(&d.merchant)
+			.bind(d.promotion as i64)
+			.bind(&d.kind)
+			.bind(d.links as i64)
+			.bind(&d.customer)
+			.bind(&d.referee)
+			.bind(&d.next_signer)
+			.bind(d.complete as i64)
+			.bind(&d.body)
+			.bind(now_ms)
+			.execute(self.tx()?)
+			.await?;
+		Ok(done.rows_affected() == 1)
+	}
+
+	async fn update(
+		&mut self,
+		d: &StoredDocument,
+		links: u32,
+		now_ms: i64,
+	) -> Result<bool, WriteError> {
+		let done = sqlx::query(UPDATE_DOCUMENT)
+			.bind(d.links as i64)
+			.bind(&d.referee)
+			.bind(&d.next_signer)
+			.bind(d.complete as i64)
+			.bind(&d.body)
+			.bind(now_ms)
+			.bind(&d.merchant)
+			.bind(d.promotion as i64)
+			.bind(&d.kind)
+			.bind(links as i64)
+			.execute(self.tx()?)
+			.await?;
+		Ok(done.rows_affected() == 1)
+	}
+
+	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError> {
+		sqlx::query(SWEEP_NONCES).bind(now_ms).execute(self.tx()?).await?;
+		Ok(())
+	}
+
+	async fn commit(&mut self) -> Result<(), WriteError> {
+		self.tx.take().ok_or(WriteError::NoTransaction)?.commit().await?;
+		Ok(())
+	}
+}
+
+/// SQLite: the writer's own connection, in WAL mode with every commit synced before it returns.
+pub(crate) struct Direct {
+	conn: rusqlite::Connection,
+}
+
+impl Direct {
+	/// Open the database file (its tables already created).
+	pub(crate) fn open(path: &Path) -> Result<Self, rusqlite::Error> {
+		let conn = rusqlite::Connection::open(path)?;
+		// Checkpoints are the checkpoint task's, not the commit that happens to cross the
+		// WAL's size threshold.
+		conn.execute_batch(
+			"PRAGMA journal_mode = WAL;
+			 PRAGMA synchronous = FULL;
+			 PRAGMA busy_timeout = 5000;
+			 PRAGMA wal_autocheckpoint = 0;",
+		)?;
+		Ok(Self { conn })
+	}
+
+	/// Run the writer on a thread of its own until every sender of `jobs` is gone.
+	pub(crate) fn spawn(self, jobs: mpsc::Receiver<Job>) -> std::io::Result<()> {
+		let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+		std::thread::Builder::new()
+			.name("sqlite-writer".into())
+			.spawn(move || runtime.block_on(write_loop(self, jobs)))
+			.map(|_| ())
+	}
+
+	fn changed(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, WriteError> {
+		Ok(self.conn.prepare_cached(sql)?.execute(params)?)
+	}
+}
+
+impl Backend for Direct {
+	async fn begin(&mut self) -> Result<(), WriteError> {
+		if !self.conn.is_autocommit() {
+			// A failed batch left its transaction open: nothing of it was committed.
+			self.conn.execute_batch("ROLLBACK")?;
+		}
+		self.conn.execute_batch("BEGIN IMMEDIATE")?;
+		Ok(())
+	}
+
+	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {
+		let params = rusqlite::params![c.account, c.nonce, c.expires_ms as i64];
+		Ok(self.changed(CLAIM_NONCE, params)? == 1)
+	}
+
+	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError> {
+		let params = rusqlite::params![
+			d.merchant,
+			d.promotion as i64,
+			d.kind,
+			d.links as i64,
+			d.customer,
+			d.referee,
+			d.next_signer,
+			d.complete as i64,
+			d.body,
+			now_ms,
+		];
+		Ok(self.changed(INSERT_DOCUMENT, params)? == 1)
+	}
+
+	async fn update(
+		&mut self,
+		d: &StoredDocument,
+		links: u32,
+		now_ms: i64,
+	) -> Result<bool, WriteError> {
+		let params = rusqlite::params![
+			d.links as i64,
+			d.referee,
+			d.next_signer,
+			d.complete as i64,
+			d.body,
+			now_ms,
+			d.merchant,
+			d.promotion as i64,
+			d.kind,
+			links as i64,
+		];
+		Ok(self.changed(UPDATE_DOCUMENT, params)? == 1)
+	}
+
+	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError> {
+		self.changed(SWEEP_NONCES, [now_ms])?;
+		Ok(())
+	}
+
+	async fn commit(&mut self) -> Result<(), WriteError> {
+		self.conn.execute_batch("COMMIT")?;
+		Ok(())
+	}
+}
