@@ -1074,12 +1074,15 @@ impl<T: Config> Pallet<T> {
 					return Self::carry(block, index);
 				}
 				if let Some((merchant, id)) = Agenda::<T>::take(block, index) {
-					if let Some(open) = Promotions::<T>::get(&merchant, id) {
+					if let Some(open) = Promotions::<T>::take(&merchant, id) {
 						// An entry left behind by `close_overdue` names a promotion that may have
-						// been re-opened under the same id: close it only where it is due.
+						// been re-opened under the same id: close it only where it is due (one
+						// `take`, put back in that rare case, costs less than a read and a
+						// removal).
 						if open.due == block {
-							Promotions::<T>::remove(&merchant, id);
 							Self::close(merchant, id, open);
+						} else {
+							Promotions::<T>::insert(&merchant, id, open);
 						}
 					}
 				}
