@@ -44,8 +44,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 57_688_000 picoseconds.
-		Weight::from_parts(78_938_000, 0)
+		// Minimum execution time: 58_169_000 picoseconds.
+		Weight::from_parts(68_007_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -58,8 +58,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `161`
 		//  Estimated: `6196`
-		// Minimum execution time: 52_459_000 picoseconds.
-		Weight::from_parts(60_513_000, 0)
+		// Minimum execution time: 49_452_000 picoseconds.
+		Weight::from_parts(58_379_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -82,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `489`
 		//  Estimated: `3645`
-		// Minimum execution time: 381_896_000 picoseconds.
-		Weight::from_parts(426_840_000, 0)
+		// Minimum execution time: 376_095_000 picoseconds.
+		Weight::from_parts(413_365_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `400`
 		//  Estimated: `3645`
-		// Minimum execution time: 261_160_000 picoseconds.
-		Weight::from_parts(298_069_000, 0)
+		// Minimum execution time: 248_445_000 picoseconds.
+		Weight::from_parts(283_833_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -120,8 +120,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `664`
 		//  Estimated: `6196`
-		// Minimum execution time: 65_673_000 picoseconds.
-		Weight::from_parts(75_762_000, 0)
+		// Minimum execution time: 68_780_000 picoseconds.
+		Weight::from_parts(78_587_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -136,8 +136,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `602`
 		//  Estimated: `6196`
-		// Minimum execution time: 63_950_000 picoseconds.
-		Weight::from_parts(70_803_000, 0)
+		// Minimum execution time: 61_756_000 picoseconds.
+		Weight::from_parts(72_375_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -159,10 +159,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `238 + n * (393 ±0)`
 		//  Estimated: `3609 + n * (5206 ±0)`
-		// Minimum execution time: 5_320_000 picoseconds.
-		Weight::from_parts(4_062_360, 0)
+		// Minimum execution time: 5_520_000 picoseconds.
+		Weight::from_parts(55_823_806, 0)
 			.saturating_add(Weight::from_parts(0, 3609))
-			.saturating_add(Weight::from_parts(61_851_618, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(34_356_590, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -177,8 +177,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 57_688_000 picoseconds.
-		Weight::from_parts(78_938_000, 0)
+		// Minimum execution time: 58_169_000 picoseconds.
+		Weight::from_parts(68_007_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -191,8 +191,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `161`
 		//  Estimated: `6196`
-		// Minimum execution time: 52_459_000 picoseconds.
-		Weight::from_parts(60_513_000, 0)
+		// Minimum execution time: 49_452_000 picoseconds.
+		Weight::from_parts(58_379_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -215,8 +215,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `489`
 		//  Estimated: `3645`
-		// Minimum execution time: 381_896_000 picoseconds.
-		Weight::from_parts(426_840_000, 0)
+		// Minimum execution time: 376_095_000 picoseconds.
+		Weight::from_parts(413_365_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -237,8 +237,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `400`
 		//  Estimated: `3645`
-		// Minimum execution time: 261_160_000 picoseconds.
-		Weight::from_parts(298_069_000, 0)
+		// Minimum execution time: 248_445_000 picoseconds.
+		Weight::from_parts(283_833_000, 0)
 			.saturating_add(Weight::from_parts(0, 3645))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -253,8 +253,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `664`
 		//  Estimated: `6196`
-		// Minimum execution time: 65_673_000 picoseconds.
-		Weight::from_parts(75_762_000, 0)
+		// Minimum execution time: 68_780_000 picoseconds.
+		Weight::from_parts(78_587_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -269,8 +269,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `602`
 		//  Estimated: `6196`
-		// Minimum execution time: 63_950_000 picoseconds.
-		Weight::from_parts(70_803_000, 0)
+		// Minimum execution time: 61_756_000 picoseconds.
+		Weight::from_parts(72_375_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -292,10 +292,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `238 + n * (393 ±0)`
 		//  Estimated: `3609 + n * (5206 ±0)`
-		// Minimum execution time: 5_320_000 picoseconds.
-		Weight::from_parts(4_062_360, 0)
+		// Minimum execution time: 5_520_000 picoseconds.
+		Weight::from_parts(55_823_806, 0)
 			.saturating_add(Weight::from_parts(0, 3609))
-			.saturating_add(Weight::from_parts(61_851_618, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(34_356_590, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

@@ -3,15 +3,15 @@
 //! THIS FILE WAS AUTO-GENERATED USING referral-rebate-weights 0.1.0 (the pallet's
 //! frame-benchmarking benchmarks over sc-client-db's BenchmarkingState; docs/benchmarks.md).
 //! EXECUTION: compiled wasm execution of /root/.cache/referral-rebate-target/release/wbuild/rebate-test-runtime/rebate_test_runtime.compact.compressed.wasm, preset `development`
-//! STEPS: `20`, REPEAT: `10`
+//! STEPS: `50`, REPEAT: `20`
 //! WORST CASE MAP SIZE: `1000000`
 
 // Executed Command:
 // cargo run --release -p referral-rebate-weights --
 // --steps
-// 20
+// 50
 // --repeat
-// 10
+// 20
 // --wasm
 // /root/.cache/referral-rebate-target/release/wbuild/rebate-test-runtime/rebate_test_runtime.compact.compressed.wasm
 // --runtime-output
@@ -35,8 +35,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 49_623_000 picoseconds.
-		Weight::from_parts(51_005_000, 0)
+		// Minimum execution time: 49_673_000 picoseconds.
+		Weight::from_parts(50_906_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:2 w:2)
@@ -49,8 +49,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `161`
 		//  Estimated: `6196`
-		// Minimum execution time: 81_923_000 picoseconds.
-		Weight::from_parts(85_580_000, 0)
+		// Minimum execution time: 79_800_000 picoseconds.
+		Weight::from_parts(82_044_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -73,8 +73,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `668`
 		//  Estimated: `6220`
-		// Minimum execution time: 385_533_000 picoseconds.
-		Weight::from_parts(405_921_000, 0)
+		// Minimum execution time: 408_126_000 picoseconds.
+		Weight::from_parts(415_710_000, 0)
 			.saturating_add(Weight::from_parts(0, 6220))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `542`
 		//  Estimated: `6220`
-		// Minimum execution time: 281_027_000 picoseconds.
-		Weight::from_parts(297_037_000, 0)
+		// Minimum execution time: 287_950_000 picoseconds.
+		Weight::from_parts(296_767_000, 0)
 			.saturating_add(Weight::from_parts(0, 6220))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -111,8 +111,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `693`
 		//  Estimated: `6196`
-		// Minimum execution time: 95_309_000 picoseconds.
-		Weight::from_parts(99_627_000, 0)
+		// Minimum execution time: 95_119_000 picoseconds.
+		Weight::from_parts(97_514_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -127,8 +127,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `594`
 		//  Estimated: `6196`
-		// Minimum execution time: 93_335_000 picoseconds.
-		Weight::from_parts(96_891_000, 0)
+		// Minimum execution time: 95_309_000 picoseconds.
+		Weight::from_parts(97_393_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -148,12 +148,12 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// The range of component `n` is `[0, 256]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `242 + n * (398 ±0)`
+		//  Measured:  `283 + n * (398 ±0)`
 		//  Estimated: `3605 + n * (5206 ±0)`
-		// Minimum execution time: 5_440_000 picoseconds.
-		Weight::from_parts(5_630_000, 0)
+		// Minimum execution time: 5_560_000 picoseconds.
+		Weight::from_parts(5_741_000, 0)
 			.saturating_add(Weight::from_parts(0, 3605))
-			.saturating_add(Weight::from_parts(191_383_581, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(143_432_171, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
