@@ -316,6 +316,75 @@ mod tests {
 		NonceClaim { account: "5Alice".into(), nonce: nonce.into(), expires_ms }
 	}
 
+	#[test]
+	fn sqlite_urls_name_a_file() {
+		let path = |url: &str| sqlite_path(url).map(|p| p.to_path_buf()).ok();
+		assert_eq!(path("sqlite:///tmp/c.db?mode=rwc"), Some("/tmp/c.db".into()));
+		assert_eq!(path("sqlite://c.db"), Some("c.db".into()));
+		assert_eq!(path("sqlite:c.db"), Some("c.db".into()));
+		// The writer has its own connection: an in-memory database would be a different one.
+		assert_eq!(path("sqlite::memory:"), None);
+		assert_eq!(path("sqlite://"), None);
+	}
+
+	fn document(promotion: u64, links: u32) -> StoredDocument {
+		StoredDocument {
+			merchant: "5Merchant".into(),
+			promotion,
+			kind: "offer".into(),
+			links,
+			customer: "5Customer".into(),
+			referee: None,
+			next_signer: Some("5Customer".into()),
+			complete: false,
+			body: format!("{{\"links\":{links}}}"),
+		}
+	}
+
+	#[tokio::test]
+	async fn puts_are_conditional_on_the_stored_links() {
+		let dir = tempfile::tempdir().expect("temp dir");
+		let url = format!("sqlite://{}", dir.path().join("c.db").display());
+		let store = Store::open(&url).await.expect("opens");
+		let later = crate::auth::now_ms() + 30_000;
+		let put = |nonce: &str, d: StoredDocument, expected: Option<u32>| {
+			store.put(Some(claim(nonce, later)), d, expected)
+		};
+		assert_eq!(put("a", document(1, 1), None).await.expect("ok"), Outcome::Done);
+		// A second new document under the same key lost a race: nothing changes.
+		assert_eq!(put("b", document(1, 2), None).await.expect("ok"), Outcome::Raced);
+		// An extension checked against a stale link count is refused the same way.
+		assert_eq!(put("c", document(1, 3), Some(2)).await.expect("ok"), Outcome::Raced);
+		assert_eq!(store.get("5Merchant", 1, "offer").await.expect("reads"), Some(document(1, 1)));
+		assert_eq!(put("d", document(1, 2), Some(1)).await.expect("ok"), Outcome::Done);
+		assert_eq!(store.get("5Merchant", 1, "offer").await.expect("reads"), Some(document(1, 2)));
+		// A replayed nonce writes nothing, even with a valid extension.
+		assert_eq!(put("d", document(1, 3), Some(2)).await.expect("ok"), Outcome::Replayed);
+		assert_eq!(store.get("5Merchant", 1, "offer").await.expect("reads"), Some(document(1, 2)));
+	}
+
+	#[tokio::test]
+	async fn a_batch_left_open_by_a_failure_is_rolled_back() {
+		use crate::writer::Backend;
+		let dir = tempfile::tempdir().expect("temp dir");
+		let file = dir.path().join("c.db");
+		let store = Store::open(&format!("sqlite://{}", file.display())).await.expect("opens");
+		let mut direct = writer::Direct::open(&file).expect("opens the file");
+		let later = crate::auth::now_ms() + 30_000;
+		// A batch that failed after its first write: begun, written, never committed.
+		direct.begin().await.expect("begins");
+		assert!(direct.claim(&claim("lost", later)).await.expect("claims"));
+		assert!(direct.insert(&document(7, 1), 0).await.expect("inserts"));
+		// The next batch starts by rolling it back.
+		direct.begin().await.expect("begins again");
+		assert!(direct.claim(&claim("kept", later)).await.expect("claims"));
+		direct.commit().await.expect("commits");
+		assert_eq!(store.get("5Merchant", 7, "offer").await.expect("reads"), None);
+		assert_eq!(store.nonces().await.expect("counts"), 1);
+		assert_eq!(store.claim(claim("lost", later)).await.expect("ok"), Outcome::Done);
+		assert_eq!(store.claim(claim("kept", later)).await.expect("ok"), Outcome::Replayed);
+	}
+
 	#[tokio::test]
 	async fn commits_sweep_expired_nonces() {
 		let dir = tempfile::tempdir().expect("temp dir");
