@@ -94,6 +94,10 @@ impl App {
 }
 
 /// The service's routes (see `openapi.json`).
+/// The largest request body the service reads (a complete document is a few KiB): a party cannot
+/// make the others' mailboxes load and parse megabytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
 pub fn router(app: Arc<App>) -> Router {
 	Router::new()
 		.route("/v1/documents", post(post_document))
@@ -103,6 +107,7 @@ pub fn router(app: Arc<App>) -> Router {
 		.route("/ready", get(ready))
 		.route("/metrics", get(metrics))
 		.route("/openapi.json", get(openapi))
+		.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
 		.with_state(app)
 }
 

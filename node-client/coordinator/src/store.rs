@@ -116,7 +116,7 @@ impl Store {
 		let (writer, jobs) = mpsc::channel(4096);
 		if sqlite {
 			let path = sqlite_path(&url)?;
-			let direct = writer::Direct::open(path)
+			let direct = writer::Direct::open(&path)
 				.map_err(|e| CoordinatorError::Store(format!("opening {}: {e}", path.display())))?;
 			direct
 				.spawn(jobs)
@@ -142,7 +142,7 @@ impl Store {
 
 	/// Whether the database answers.
 	pub async fn ready(&self) -> bool {
-		sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+		!self.writer.is_closed() && sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
 	}
 
 	async fn submit(&self, write: Write) -> Result<Outcome, CoordinatorError> {
@@ -268,17 +268,23 @@ impl Store {
 	}
 }
 
-/// The file of a `sqlite:` URL (`sqlite://PATH` or `sqlite:PATH`, options after `?`); the
-/// writer opens it directly, so it must be a file, not `:memory:`.
-fn sqlite_path(url: &str) -> Result<&std::path::Path, CoordinatorError> {
-	let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-	let path = rest.split('?').next().unwrap_or_default();
-	if path.is_empty() || path.starts_with(":memory:") {
-		return Err(CoordinatorError::Store(format!(
-			"{url}: the coordinator's SQLite database must be a file"
-		)));
+/// The file of a `sqlite:` URL, as sqlx's pool reads it (percent-decoded, options after `?`);
+/// the writer opens the same file directly, so it must be a file, not an in-memory database.
+fn sqlite_path(url: &str) -> Result<std::path::PathBuf, CoordinatorError> {
+	use std::str::FromStr;
+	let not_a_file = || {
+		CoordinatorError::Store(format!("{url}: the coordinator's SQLite database must be a file"))
+	};
+	let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+		.map_err(|e| CoordinatorError::Store(format!("{url}: {e}")))?;
+	let path = options.get_filename();
+	let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+	let in_memory = path.to_string_lossy().starts_with("file:sqlx-in-memory")
+		|| query.split('&').any(|option| option == "mode=memory");
+	if in_memory || path.as_os_str().is_empty() {
+		return Err(not_a_file());
 	}
-	Ok(std::path::Path::new(path))
+	Ok(path.to_path_buf())
 }
 
 fn decode(r: &sqlx::any::AnyRow) -> Result<StoredDocument, CoordinatorError> {
@@ -318,13 +324,15 @@ mod tests {
 
 	#[test]
 	fn sqlite_urls_name_a_file() {
-		let path = |url: &str| sqlite_path(url).map(|p| p.to_path_buf()).ok();
+		let path = |url: &str| sqlite_path(url).ok();
 		assert_eq!(path("sqlite:///tmp/c.db?mode=rwc"), Some("/tmp/c.db".into()));
 		assert_eq!(path("sqlite://c.db"), Some("c.db".into()));
 		assert_eq!(path("sqlite:c.db"), Some("c.db".into()));
+		// Percent-decoded, as sqlx's pool opens it.
+		assert_eq!(path("sqlite:///tmp/my%20db.db"), Some("/tmp/my db.db".into()));
 		// The writer has its own connection: an in-memory database would be a different one.
 		assert_eq!(path("sqlite::memory:"), None);
-		assert_eq!(path("sqlite://"), None);
+		assert_eq!(path("sqlite://c.db?mode=memory"), None);
 	}
 
 	fn document(promotion: u64, links: u32) -> StoredDocument {

@@ -87,6 +87,9 @@ pub(crate) trait Backend {
 	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError>;
 	/// Commit the transaction (durably: SQLite `synchronous = FULL`, PostgreSQL's default).
 	async fn commit(&mut self) -> Result<(), WriteError>;
+	/// Roll back a transaction a failed batch left open, releasing its locks now rather than at
+	/// the next batch.
+	async fn rollback(&mut self);
 }
 
 /// Apply `batch` in one transaction: each request's outcome, in order.
@@ -141,7 +144,11 @@ pub(crate) async fn write_loop<B: Backend>(mut db: B, mut jobs: mpsc::Receiver<J
 			// Nothing was committed: one more try (a serialization failure or a lost
 			// connection), then every request of the batch hears of the failure.
 			tracing::warn!(error = %e, "a commit failed; trying the batch once more");
+			db.rollback().await;
 			result = apply(&mut db, &batch).await;
+			if result.is_err() {
+				db.rollback().await;
+			}
 		}
 		match result {
 			Ok(outcomes) => {
@@ -240,6 +247,16 @@ impl Backend for Pooled {
 		self.tx.take().ok_or(WriteError::NoTransaction)?.commit().await?;
 		Ok(())
 	}
+
+	async fn rollback(&mut self) {
+		if let Some(tx) = self.tx.take() {
+			if let Err(e) = tx.rollback().await {
+				// The connection is closed rather than returned to the pool with the
+				// transaction open.
+				tracing::warn!(error = %e, "rolling back a failed batch failed");
+			}
+		}
+	}
 }
 
 /// SQLite: the writer's own connection, in WAL mode with every commit synced before it returns.
@@ -248,9 +265,11 @@ pub(crate) struct Direct {
 }
 
 impl Direct {
-	/// Open the database file (its tables already created).
+	/// Open the database file, which must exist (with its tables: sqlx's pool creates them).
 	pub(crate) fn open(path: &Path) -> Result<Self, rusqlite::Error> {
-		let conn = rusqlite::Connection::open(path)?;
+		use rusqlite::OpenFlags;
+		let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+		let conn = rusqlite::Connection::open_with_flags(path, flags)?;
 		// Checkpoints are the checkpoint task's, not the commit that happens to cross the
 		// WAL's size threshold.
 		conn.execute_batch(
@@ -264,10 +283,14 @@ impl Direct {
 
 	/// Run the writer on a thread of its own until every sender of `jobs` is gone.
 	pub(crate) fn spawn(self, jobs: mpsc::Receiver<Job>) -> std::io::Result<()> {
-		let runtime = tokio::runtime::Builder::new_current_thread().build()?;
 		std::thread::Builder::new()
 			.name("sqlite-writer".into())
-			.spawn(move || runtime.block_on(write_loop(self, jobs)))
+			.spawn(move || match tokio::runtime::Builder::new_current_thread().build() {
+				Ok(runtime) => runtime.block_on(write_loop(self, jobs)),
+				// The channel closes with `jobs` dropped: every write answers that the writer
+				// stopped, and readiness says so.
+				Err(e) => tracing::error!(error = %e, "the SQLite writer could not start"),
+			})
 			.map(|_| ())
 	}
 
@@ -284,6 +307,14 @@ impl Backend for Direct {
 		}
 		self.conn.execute_batch("BEGIN IMMEDIATE")?;
 		Ok(())
+	}
+
+	async fn rollback(&mut self) {
+		if !self.conn.is_autocommit() {
+			if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+				tracing::warn!(error = %e, "rolling back a failed batch failed");
+			}
+		}
 	}
 
 	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {

@@ -235,6 +235,14 @@ async fn refusals(mut s: Service) {
 		req = req.header(*n, v);
 	}
 	assert_eq!(code(req.send().await.unwrap()).await, (401, "bad_request_signature".into()));
+	// Larger than any document: refused before it is read (413), nothing stored.
+	let big = vec![b' '; rebate_coordinator::server::MAX_BODY + 1];
+	let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", &big);
+	let mut req = http.post(&url).body(big);
+	for (n, v) in &headers {
+		req = req.header(*n, v);
+	}
+	assert_eq!(req.send().await.unwrap().status().as_u16(), 413);
 	// Replayed: the same signed request twice.
 	let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", &body);
 	for expected in [(200, None), (401, Some("replayed"))] {
