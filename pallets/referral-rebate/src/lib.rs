@@ -1189,7 +1189,7 @@ impl<T: Config> Pallet<T> {
 			}
 			ensure!(open.due >= open.pay_at, "a promotion is due before its rebate block");
 			ensure!(
-				open.due > now || backlog_from.map_or(false, |b| open.due >= b),
+				open.due > now || backlog_from.is_some_and(|b| open.due >= b),
 				"an open promotion is past its due block and not in the backlog"
 			);
 			let len = Self::agenda_len(open.due);

@@ -83,6 +83,7 @@ impl Config for Test {
 
 /// A key of any of the three schemes `MultiSignature` covers.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // test keys, a handful per test
 pub enum Key {
 	Sr(sr25519::Pair),
 	Ed(ed25519::Pair),

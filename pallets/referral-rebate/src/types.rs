@@ -49,6 +49,7 @@ pub enum Role {
 	PartialEq,
 	Eq,
 	Debug,
+	Default,
 	Encode,
 	Decode,
 	DecodeWithMemTracking,
@@ -60,16 +61,11 @@ pub enum Role {
 pub enum PayoutCondition {
 	/// Pay only if the referred purchase was settled on chain by its deadline and was not refunded
 	/// before the rebate block.
+	#[default]
 	ReferralSettled,
 	/// Pay whenever the all-signed rebate reached the chain before the rebate block (the claims read
 	/// literally).
 	Unconditional,
-}
-
-impl Default for PayoutCondition {
-	fn default() -> Self {
-		Self::ReferralSettled
-	}
 }
 
 /// How a link's signature frames the payload: as it is, or inside `<Bytes>…</Bytes>` as browser
