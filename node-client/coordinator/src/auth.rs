@@ -6,8 +6,9 @@
 //! one coordinator is refused by another),
 //! signed with the account's key (sr25519, ed25519 or ecdsa, as a `MultiSignature`), and sent in
 //! four headers. The server accepts a timestamp within its window of its own clock and each
-//! (account, nonce) once: the nonce is stored with the request's effects, so a replay is refused
-//! even by another coordinator instance over the same database. The server holds no keys.
+//! signed (account, nonce, timestamp) once: the nonce is stored with the request's effects, so a
+//! replay is refused even by another coordinator instance over the same database (instances over
+//! one database run with the same window). The server holds no keys.
 
 use crate::CoordinatorError;
 use codec::{Decode, Encode};

@@ -27,14 +27,37 @@ const SCHEMA: &[&str] = &[
 	)",
 	"CREATE INDEX IF NOT EXISTS documents_next_signer ON documents (next_signer)",
 	"CREATE INDEX IF NOT EXISTS documents_customer ON documents (customer)",
-	"CREATE TABLE IF NOT EXISTS nonces (
-		account TEXT NOT NULL,
-		nonce TEXT NOT NULL,
-		expires_ms BIGINT NOT NULL,
-		PRIMARY KEY (account, nonce)
-	)",
-	"CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires_ms)",
 ];
+
+/// Request nonces. A replay carries the same signed timestamp, so it has the same
+/// (`expires_ms`, account, nonce) (every instance over one database runs with the same window).
+/// On SQLite the rows live in that key's b-tree (`WITHOUT ROWID`), window first: claims land at
+/// the end of the key order and each commit's sweep deletes a range at its start, so neither
+/// scatters page writes. PostgreSQL keeps the account first with an index on the window's end
+/// (its sweep would otherwise walk the dead index entries a leading `expires_ms` leaves behind
+/// until vacuum).
+fn nonces_schema(sqlite: bool) -> Vec<&'static str> {
+	if sqlite {
+		vec![
+			"CREATE TABLE IF NOT EXISTS request_nonces (
+				expires_ms BIGINT NOT NULL,
+				account TEXT NOT NULL,
+				nonce TEXT NOT NULL,
+				PRIMARY KEY (expires_ms, account, nonce)
+			) WITHOUT ROWID",
+		]
+	} else {
+		vec![
+			"CREATE TABLE IF NOT EXISTS request_nonces (
+				expires_ms BIGINT NOT NULL,
+				account TEXT NOT NULL,
+				nonce TEXT NOT NULL,
+				PRIMARY KEY (account, nonce, expires_ms)
+			)",
+			"CREATE INDEX IF NOT EXISTS request_nonces_expires ON request_nonces (expires_ms)",
+		]
+	}
+}
 
 /// A stored document and what the coordinator derived from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +133,7 @@ impl Store {
 			})
 			.connect(&url)
 			.await?;
-		for statement in SCHEMA {
+		for statement in SCHEMA.iter().chain(&nonces_schema(sqlite)) {
 			sqlx::query(*statement).execute(&pool).await?;
 		}
 		let (writer, jobs) = mpsc::channel(4096);
@@ -252,7 +275,10 @@ impl Store {
 
 	/// How many nonces are remembered (claimed, and not yet swept after their window closed).
 	pub async fn nonces(&self) -> Result<i64, CoordinatorError> {
-		Ok(sqlx::query("SELECT COUNT(*) FROM nonces").fetch_one(&self.pool).await?.try_get(0)?)
+		Ok(sqlx::query("SELECT COUNT(*) FROM request_nonces")
+			.fetch_one(&self.pool)
+			.await?
+			.try_get(0)?)
 	}
 
 	/// How many documents are stored, by kind and completeness (for the metrics).

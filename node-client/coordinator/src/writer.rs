@@ -39,8 +39,8 @@ impl Write {
 pub(crate) type Job = (Write, oneshot::Sender<Result<Outcome, String>>);
 
 /// Claim a nonce; nothing happens if it was claimed before.
-const CLAIM_NONCE: &str = "INSERT INTO nonces (account, nonce, expires_ms) VALUES ($1, $2, $3)
-	 ON CONFLICT (account, nonce) DO NOTHING";
+const CLAIM_NONCE: &str = "INSERT INTO request_nonces (expires_ms, account, nonce)
+	 VALUES ($1, $2, $3) ON CONFLICT (expires_ms, account, nonce) DO NOTHING";
 /// Store a new document unless one is stored under its key.
 const INSERT_DOCUMENT: &str = concat!(
 	"INSERT INTO documents (",
@@ -54,8 +54,8 @@ const UPDATE_DOCUMENT: &str =
 	"UPDATE documents SET links = $1, referee = $2, next_signer = $3, complete = $4,
 	   body = $5, updated_ms = $6
 	 WHERE merchant = $7 AND promotion = $8 AND kind = $9 AND links = $10";
-/// Forget the nonces whose window has closed (an index range on `expires_ms`).
-const SWEEP_NONCES: &str = "DELETE FROM nonces WHERE expires_ms < $1";
+/// Forget the nonces whose window has closed (a range at the start of the key order).
+const SWEEP_NONCES: &str = "DELETE FROM request_nonces WHERE expires_ms < $1";
 
 /// Why a batch was not committed.
 #[derive(Debug, thiserror::Error)]
@@ -191,9 +191,9 @@ impl Backend for Pooled {
 
 	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {
 		let done = sqlx::query(CLAIM_NONCE)
+			.bind(c.expires_ms as i64)
 			.bind(&c.account)
 			.bind(&c.nonce)
-			.bind(c.expires_ms as i64)
 			.execute(self.tx()?)
 			.await?;
 		Ok(done.rows_affected() == 1)
@@ -318,7 +318,7 @@ impl Backend for Direct {
 	}
 
 	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {
-		let params = rusqlite::params![c.account, c.nonce, c.expires_ms as i64];
+		let params = rusqlite::params![c.expires_ms as i64, c.account, c.nonce];
 		Ok(self.changed(CLAIM_NONCE, params)? == 1)
 	}
 
