@@ -36,24 +36,26 @@ const SCHEMA: &[&str] = &[
 /// scatters page writes. PostgreSQL keeps the account first with an index on the window's end
 /// (its sweep would otherwise walk the dead index entries a leading `expires_ms` leaves behind
 /// until vacuum).
-fn nonces_schema(sqlite: bool) -> Vec<&'static str> {
+fn nonces_schema(sqlite: bool) -> &'static [&'static str] {
+	macro_rules! table {
+		($key:literal, $options:literal) => {
+			concat!(
+				"CREATE TABLE IF NOT EXISTS request_nonces (
+					expires_ms BIGINT NOT NULL,
+					account TEXT NOT NULL,
+					nonce TEXT NOT NULL,
+					PRIMARY KEY (",
+				$key,
+				"))",
+				$options
+			)
+		};
+	}
 	if sqlite {
-		vec![
-			"CREATE TABLE IF NOT EXISTS request_nonces (
-				expires_ms BIGINT NOT NULL,
-				account TEXT NOT NULL,
-				nonce TEXT NOT NULL,
-				PRIMARY KEY (expires_ms, account, nonce)
-			) WITHOUT ROWID",
-		]
+		&[table!("expires_ms, account, nonce", " WITHOUT ROWID")]
 	} else {
-		vec![
-			"CREATE TABLE IF NOT EXISTS request_nonces (
-				expires_ms BIGINT NOT NULL,
-				account TEXT NOT NULL,
-				nonce TEXT NOT NULL,
-				PRIMARY KEY (account, nonce, expires_ms)
-			)",
+		&[
+			table!("account, nonce, expires_ms", ""),
 			"CREATE INDEX IF NOT EXISTS request_nonces_expires ON request_nonces (expires_ms)",
 		]
 	}
@@ -133,7 +135,7 @@ impl Store {
 			})
 			.connect(&url)
 			.await?;
-		for statement in SCHEMA.iter().chain(&nonces_schema(sqlite)) {
+		for statement in SCHEMA.iter().chain(nonces_schema(sqlite)) {
 			sqlx::query(*statement).execute(&pool).await?;
 		}
 		let (writer, jobs) = mpsc::channel(4096);

@@ -68,28 +68,77 @@ pub(crate) enum WriteError {
 	NoTransaction,
 }
 
-/// One database connection's view of a batch: a transaction and the writes in it.
+/// A statement parameter, bound the same way by both backends.
+pub(crate) enum Param<'a> {
+	Int(i64),
+	Text(&'a str),
+	MaybeText(Option<&'a str>),
+}
+
+/// One database connection's view of a batch: a transaction and the statements in it. The
+/// statements and their parameters are defined once, by the provided methods.
 pub(crate) trait Backend {
 	/// Open a transaction (dropping one a failed batch left open).
 	async fn begin(&mut self) -> Result<(), WriteError>;
-	/// Claim `claim`'s nonce: `false` if it was claimed before.
-	async fn claim(&mut self, claim: &NonceClaim) -> Result<bool, WriteError>;
+	/// Run `sql` with `params` (`$1`, `$2`, … in order) in the transaction: the rows it changed.
+	async fn execute(&mut self, sql: &'static str, params: &[Param<'_>])
+		-> Result<u64, WriteError>;
+	/// Commit the transaction (durably: SQLite `synchronous = FULL`, PostgreSQL's default).
+	async fn commit(&mut self) -> Result<(), WriteError>;
+	/// Roll back a transaction a failed batch left open, releasing its locks now rather than at
+	/// the next batch.
+	async fn rollback(&mut self);
+
+	/// Claim `c`'s nonce: `false` if it was claimed before.
+	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {
+		let params =
+			[Param::Int(c.expires_ms as i64), Param::Text(&c.account), Param::Text(&c.nonce)];
+		Ok(self.execute(CLAIM_NONCE, &params).await? == 1)
+	}
+
 	/// Store `d` unless a document is stored under its key: whether it was stored.
-	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError>;
+	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError> {
+		let params = [
+			Param::Text(&d.merchant),
+			Param::Int(d.promotion as i64),
+			Param::Text(&d.kind),
+			Param::Int(d.links as i64),
+			Param::Text(&d.customer),
+			Param::MaybeText(d.referee.as_deref()),
+			Param::MaybeText(d.next_signer.as_deref()),
+			Param::Int(d.complete as i64),
+			Param::Text(&d.body),
+			Param::Int(now_ms),
+		];
+		Ok(self.execute(INSERT_DOCUMENT, &params).await? == 1)
+	}
+
 	/// Replace the stored document by `d` if it has `links` links: whether it was replaced.
 	async fn update(
 		&mut self,
 		d: &StoredDocument,
 		links: u32,
 		now_ms: i64,
-	) -> Result<bool, WriteError>;
+	) -> Result<bool, WriteError> {
+		let params = [
+			Param::Int(d.links as i64),
+			Param::MaybeText(d.referee.as_deref()),
+			Param::MaybeText(d.next_signer.as_deref()),
+			Param::Int(d.complete as i64),
+			Param::Text(&d.body),
+			Param::Int(now_ms),
+			Param::Text(&d.merchant),
+			Param::Int(d.promotion as i64),
+			Param::Text(&d.kind),
+			Param::Int(links as i64),
+		];
+		Ok(self.execute(UPDATE_DOCUMENT, &params).await? == 1)
+	}
+
 	/// Delete the nonces that expired before `now_ms`.
-	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError>;
-	/// Commit the transaction (durably: SQLite `synchronous = FULL`, PostgreSQL's default).
-	async fn commit(&mut self) -> Result<(), WriteError>;
-	/// Roll back a transaction a failed batch left open, releasing its locks now rather than at
-	/// the next batch.
-	async fn rollback(&mut self);
+	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError> {
+		self.execute(SWEEP_NONCES, &[Param::Int(now_ms)]).await.map(|_| ())
+	}
 }
 
 /// Apply `batch` in one transaction: each request's outcome, in order.
@@ -189,58 +238,20 @@ impl Backend for Pooled {
 		Ok(())
 	}
 
-	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {
-		let done = sqlx::query(CLAIM_NONCE)
-			.bind(c.expires_ms as i64)
-			.bind(&c.account)
-			.bind(&c.nonce)
-			.execute(self.tx()?)
-			.await?;
-		Ok(done.rows_affected() == 1)
-	}
-
-	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError> {
-		let done = sqlx::query(INSERT_DOCUMENT)
-			.bind(&d.merchant)
-			.bind(d.promotion as i64)
-			.bind(&d.kind)
-			.bind(d.links as i64)
-			.bind(&d.customer)
-			.bind(&d.referee)
-			.bind(&d.next_signer)
-			.bind(d.complete as i64)
-			.bind(&d.body)
-			.bind(now_ms)
-			.execute(self.tx()?)
-			.await?;
-		Ok(done.rows_affected() == 1)
-	}
-
-	async fn update(
+	async fn execute(
 		&mut self,
-		d: &StoredDocument,
-		links: u32,
-		now_ms: i64,
-	) -> Result<bool, WriteError> {
-		let done = sqlx::query(UPDATE_DOCUMENT)
-			.bind(d.links as i64)
-			.bind(&d.referee)
-			.bind(&d.next_signer)
-			.bind(d.complete as i64)
-			.bind(&d.body)
-			.bind(now_ms)
-			.bind(&d.merchant)
-			.bind(d.promotion as i64)
-			.bind(&d.kind)
-			.bind(links as i64)
-			.execute(self.tx()?)
-			.await?;
-		Ok(done.rows_affected() == 1)
-	}
-
-	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError> {
-		sqlx::query(SWEEP_NONCES).bind(now_ms).execute(self.tx()?).await?;
-		Ok(())
+		sql: &'static str,
+		params: &[Param<'_>],
+	) -> Result<u64, WriteError> {
+		let mut query = sqlx::query(sql);
+		for param in params {
+			query = match *param {
+				Param::Int(v) => query.bind(v),
+				Param::Text(v) => query.bind(v),
+				Param::MaybeText(v) => query.bind(v),
+			};
+		}
+		Ok(query.execute(self.tx()?).await?.rows_affected())
 	}
 
 	async fn commit(&mut self) -> Result<(), WriteError> {
@@ -293,19 +304,39 @@ impl Direct {
 			})
 			.map(|_| ())
 	}
+}
 
-	fn changed(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, WriteError> {
-		Ok(self.conn.prepare_cached(sql)?.execute(params)?)
+impl rusqlite::ToSql for Param<'_> {
+	fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+		match self {
+			Param::Int(v) => v.to_sql(),
+			Param::Text(v) => v.to_sql(),
+			Param::MaybeText(v) => v.to_sql(),
+		}
 	}
 }
 
 impl Backend for Direct {
 	async fn begin(&mut self) -> Result<(), WriteError> {
-		if !self.conn.is_autocommit() {
-			// A failed batch left its transaction open: nothing of it was committed.
-			self.conn.execute_batch("ROLLBACK")?;
-		}
+		// A failed batch's transaction is rolled back when it fails; should that have failed
+		// too, `BEGIN` below refuses to nest and the batch fails rather than joining it.
+		self.rollback().await;
 		self.conn.execute_batch("BEGIN IMMEDIATE")?;
+		Ok(())
+	}
+
+	async fn execute(
+		&mut self,
+		sql: &'static str,
+		params: &[Param<'_>],
+	) -> Result<u64, WriteError> {
+		let changed =
+			self.conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params.iter()))?;
+		Ok(changed as u64)
+	}
+
+	async fn commit(&mut self) -> Result<(), WriteError> {
+		self.conn.execute_batch("COMMIT")?;
 		Ok(())
 	}
 
@@ -315,57 +346,5 @@ impl Backend for Direct {
 				tracing::warn!(error = %e, "rolling back a failed batch failed");
 			}
 		}
-	}
-
-	async fn claim(&mut self, c: &NonceClaim) -> Result<bool, WriteError> {
-		let params = rusqlite::params![c.expires_ms as i64, c.account, c.nonce];
-		Ok(self.changed(CLAIM_NONCE, params)? == 1)
-	}
-
-	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError> {
-		let params = rusqlite::params![
-			d.merchant,
-			d.promotion as i64,
-			d.kind,
-			d.links as i64,
-			d.customer,
-			d.referee,
-			d.next_signer,
-			d.complete as i64,
-			d.body,
-			now_ms,
-		];
-		Ok(self.changed(INSERT_DOCUMENT, params)? == 1)
-	}
-
-	async fn update(
-		&mut self,
-		d: &StoredDocument,
-		links: u32,
-		now_ms: i64,
-	) -> Result<bool, WriteError> {
-		let params = rusqlite::params![
-			d.links as i64,
-			d.referee,
-			d.next_signer,
-			d.complete as i64,
-			d.body,
-			now_ms,
-			d.merchant,
-			d.promotion as i64,
-			d.kind,
-			links as i64,
-		];
-		Ok(self.changed(UPDATE_DOCUMENT, params)? == 1)
-	}
-
-	async fn sweep(&mut self, now_ms: i64) -> Result<(), WriteError> {
-		self.changed(SWEEP_NONCES, [now_ms])?;
-		Ok(())
-	}
-
-	async fn commit(&mut self) -> Result<(), WriteError> {
-		self.conn.execute_batch("COMMIT")?;
-		Ok(())
 	}
 }

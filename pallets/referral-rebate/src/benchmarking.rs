@@ -13,10 +13,15 @@ fn account<T: Config>(seed: u32) -> T::AccountId {
 	T::BenchmarkHelper::account(seed)
 }
 
+/// Give `who` a million existential deposits.
+fn fund<T: Config>(who: &T::AccountId) {
+	let ed = T::Currency::minimum_balance();
+	let _ = T::Currency::set_balance(who, ed.saturating_mul(1_000_000u32.into()));
+}
+
 fn funded<T: Config>(seed: u32) -> T::AccountId {
 	let who = account::<T>(seed);
-	let ed = T::Currency::minimum_balance();
-	let _ = T::Currency::set_balance(&who, ed.saturating_mul(1_000_000u32.into()));
+	fund::<T>(&who);
 	who
 }
 
@@ -106,7 +111,7 @@ fn fill_agenda<T: Config>(at: BlockNumberFor<T>, n: u32) -> Result<(), Benchmark
 	for i in 0..n {
 		// Parties that sign nothing need no keys.
 		let merchant: T::AccountId = frame_benchmarking::account("merchant", i, 0);
-		let _ = T::Currency::set_balance(&merchant, price::<T>(1_000_000));
+		fund::<T>(&merchant);
 		let customer = frame_benchmarking::account("customer", i, 0);
 		let referee = frame_benchmarking::account("referee", i, 0);
 		T::Currency::hold(&HoldReason::RebateEscrow.into(), &merchant, amount)?;

@@ -239,14 +239,8 @@ impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature>
 			&(b"referral-rebate-bench", seed),
 			sp_io::hashing::blake2_256,
 		);
-		let mut suri = alloc::vec::Vec::with_capacity(2 + 64);
-		suri.extend_from_slice(b"0x");
-		for byte in raw {
-			for nibble in [byte >> 4, byte & 0x0f] {
-				suri.push(b"0123456789abcdef"[usize::from(nibble)]);
-			}
-		}
-		let public = sp_io::crypto::sr25519_generate(Self::KEY_TYPE, Some(suri));
+		let suri = alloc::format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&raw));
+		let public = sp_io::crypto::sr25519_generate(Self::KEY_TYPE, Some(suri.into_bytes()));
 		sp_runtime::MultiSigner::from(public).into_account()
 	}
 	fn sign(account: &sp_runtime::AccountId32, message: &[u8]) -> sp_runtime::MultiSignature {

@@ -16,10 +16,10 @@ pub struct Fitted {
 	pub time: (u128, Vec<(String, u128)>),
 	/// Minimum execution time seen, nanoseconds.
 	pub min_time_ns: u128,
-	/// The fastest repeats' line (nanoseconds): the minimum time at every component value, fitted
-	/// by least squares; `None` for more than one component. Noise on a shared machine only adds
-	/// time, so this is the steadier basis for ratios between benchmarks of one run.
-	pub floor: Option<(f64, Option<(String, f64)>)>,
+	/// The fastest repeats' fit (as `time`): the minimum time at every set of component values,
+	/// fitted the same way. Noise on a shared machine only adds time, so this is the steadier
+	/// basis for ratios between benchmarks of one run.
+	pub floor: (u128, Vec<(String, u128)>),
 	pub reads: (u128, Vec<(String, u128)>),
 	pub writes: (u128, Vec<(String, u128)>),
 	/// The proof recorded while it ran (bytes).
@@ -48,36 +48,17 @@ fn fit(
 	Ok((a.base, slopes.collect()))
 }
 
-/// The least-squares line through the minimum time at each value of a benchmark's one component
-/// (or the minimum, without components).
-fn floor(results: &[BenchmarkResult]) -> Option<(f64, Option<(String, f64)>)> {
-	let first = results.first()?;
-	match first.components.as_slice() {
-		[] => results.iter().map(|r| r.extrinsic_time).min().map(|t| (t as f64, None)),
-		[(name, _)] => {
-			let mut fastest: BTreeMap<u32, u128> = BTreeMap::new();
-			for r in results {
-				let x = r.components.first()?.1;
-				let t = fastest.entry(x).or_insert(r.extrinsic_time);
-				*t = (*t).min(r.extrinsic_time);
-			}
-			let n = fastest.len() as f64;
-			if fastest.len() < 2 {
-				return fastest.values().next().map(|t| (*t as f64, None));
-			}
-			let mean_x = fastest.keys().map(|x| f64::from(*x)).sum::<f64>() / n;
-			let mean_y = fastest.values().map(|y| *y as f64).sum::<f64>() / n;
-			let (mut sxy, mut sxx) = (0.0, 0.0);
-			for (x, y) in &fastest {
-				let dx = f64::from(*x) - mean_x;
-				sxy += dx * (*y as f64 - mean_y);
-				sxx += dx * dx;
-			}
-			let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-			Some(((mean_y - slope * mean_x).max(0.0), Some((name.to_string(), slope))))
+/// The fastest repeat at each set of component values.
+fn fastest(results: &[BenchmarkResult]) -> Vec<BenchmarkResult> {
+	let mut by_values: BTreeMap<Vec<u32>, &BenchmarkResult> = BTreeMap::new();
+	for r in results {
+		let values = r.components.iter().map(|(_, v)| *v).collect();
+		let best = by_values.entry(values).or_insert(r);
+		if r.extrinsic_time < best.extrinsic_time {
+			*best = r;
 		}
-		_ => None,
 	}
+	by_values.into_values().cloned().collect()
 }
 
 /// Fit `raw`, the results of benchmark `name`, with the runtime's storage items `info`.
@@ -93,7 +74,7 @@ pub fn analyse(name: &str, raw: &Raw, info: &[StorageInfo]) -> Result<Fitted, St
 		ranges: raw.components.iter().map(|(p, l, h)| (p.to_string(), *l, *h)).collect(),
 		time,
 		min_time_ns,
-		floor: floor(&raw.time),
+		floor: fit(&fastest(&raw.time), BenchmarkSelector::ExtrinsicTime, false)?,
 		reads,
 		writes,
 		measured_proof,

@@ -189,22 +189,15 @@ pub fn report(results: &[Fitted], source: &str, command: &[String]) -> String {
 			format!("{:.2}×", ps as f64 / unit as f64)
 		}
 	};
-	let unit_floor = results
-		.iter()
-		.find(|f| f.name == "verify_signature")
-		.and_then(|f| f.floor.as_ref())
-		.map(|(base, _)| *base)
-		.filter(|b| *b > 0.0);
+	let unit_floor = results.iter().find(|f| f.name == "verify_signature").map(|f| f.floor.0);
 	let floor_ratio = |f: &Fitted| -> String {
-		match (unit_floor, &f.floor) {
-			(Some(unit), Some((base, slope))) => {
-				let mut s = format!("{:.2}×", base / unit);
-				if let Some((name, per)) = slope {
-					s.push_str(&format!(" + {:.2}×·{name}", per / unit));
-				}
-				s
+		match unit_floor.filter(|unit| *unit > 0) {
+			None => "-".to_owned(),
+			Some(unit) => {
+				let ratio = |ps: u128| format!("{:.2}×", ps as f64 / unit as f64);
+				let slopes = f.floor.1.iter().map(|(n, s)| format!(" + {}·{n}", ratio(*s)));
+				core::iter::once(ratio(f.floor.0)).chain(slopes).collect()
 			}
-			_ => "-".to_owned(),
 		}
 	};
 	let mut out = String::new();
