@@ -224,13 +224,10 @@ impl Chain {
 		self.with_state(pallet_balances::Pallet::<Runtime>::total_issuance)
 	}
 
-	/// `who`'s balance held as rebate escrow.
-	pub fn escrow(&mut self, who: &AccountId) -> Balance {
-		use frame_support::traits::fungible::InspectHold;
-		let reason = rebate_test_runtime::RuntimeHoldReason::ReferralRebate(
-			pallet_referral_rebate::HoldReason::RebateEscrow,
-		);
-		self.with_state(|| pallet_balances::Pallet::<Runtime>::balance_on_hold(&reason, who))
+	/// The balance of the pallet's escrow account (every open rebate).
+	pub fn escrow(&mut self) -> Balance {
+		let escrow = pallet_referral_rebate::Pallet::<Runtime>::escrow_account();
+		self.free(&escrow)
 	}
 
 	/// The weight the runtime declares for `xt` and the fee it would charge, by the
@@ -290,15 +287,26 @@ pub fn rebate_events(events: &[RuntimeEvent]) -> Vec<pallet_referral_rebate::Eve
 		.collect()
 }
 
+/// The id of the first purchase `events` recorded.
+pub fn recorded_purchase(events: &[RuntimeEvent]) -> Option<documents::PurchaseId> {
+	rebate_events(events).iter().find_map(|e| match e {
+		pallet_referral_rebate::Event::PurchaseRecorded { purchase_id, .. } => Some(*purchase_id),
+		_ => None,
+	})
+}
+
 /// Documents of one promotion on this runtime, built and signed off chain with the pallet's own
 /// types and payload function.
 pub mod documents {
 	use super::*;
 	use pallet_referral_rebate::{
-		Framing, Offer, OfferOf, PayoutCondition, PromotionId, PurchaseId, Rebate, RebateOf,
-		ReferredPurchase, ReferredPurchaseOf, Signed, SignedOfferOf, SignedPurchaseOf,
-		SignedRebateOf,
+		Document, Framing, Offer, OfferOf, PayoutCondition, PromotionId, PurchaseIdOf, Rebate,
+		RebateOf, ReferredPurchase, ReferredPurchaseOf, Role, Signed, SignedOfferOf,
+		SignedPurchaseOf, SignedRebateOf,
 	};
+
+	/// A purchase id on this runtime.
+	pub type PurchaseId = PurchaseIdOf<Runtime>;
 
 	/// The three parties' keys.
 	#[derive(Clone)]
@@ -335,12 +343,12 @@ pub mod documents {
 	}
 
 	impl Terms {
-		/// Promotion 1 on purchase 0 (100 units, 80 for the referee, a 15-unit rebate), with a
-		/// `ReferralSettled` rebate, settle-by and pay-at as given.
-		pub fn standard(settle_by: u32, pay_at: u32) -> Self {
+		/// Promotion 1 on `origin_purchase` (100 units, 80 for the referee, a 15-unit rebate),
+		/// with a `ReferralSettled` rebate, settle-by and pay-at as given.
+		pub fn standard(origin_purchase: PurchaseId, settle_by: u32, pay_at: u32) -> Self {
 			Terms {
 				promotion_id: 1,
-				origin_purchase: 0,
+				origin_purchase,
 				original_price: 100 * rebate_test_runtime::UNIT,
 				discounted_price: 80 * rebate_test_runtime::UNIT,
 				rebate: 15 * rebate_test_runtime::UNIT,
@@ -377,50 +385,40 @@ pub mod documents {
 	}
 
 	pub fn purchase(p: &Parties, t: &Terms) -> ReferredPurchaseOf<Runtime> {
-		ReferredPurchase {
-			promotion_id: t.promotion_id,
-			merchant: p.merchant.account(),
-			buyer: p.referee.account(),
-			referrer: p.customer.account(),
-			price: t.discounted_price,
-			settle_by: t.settle_by,
-		}
+		ReferredPurchase::for_offer(&offer(p, t), &p.referee.account())
 	}
 
-	fn link<D: pallet_referral_rebate::Document<AccountId>>(
-		s: &mut Signed<D, AccountId, rebate_test_runtime::Signature>,
+	/// `document` with its whole chain signed by `p` in its signing order, framed as `t` says.
+	fn sign<D: Document<AccountId>>(
 		genesis: &H256,
+		p: &Parties,
 		t: &Terms,
-		key: &Key,
-		designates: Option<AccountId>,
-	) {
-		s.sign_next(genesis, designates, t.framing, |m| key.sign(m)).expect("room for a link");
+		document: D,
+	) -> Signed<D, AccountId, rebate_test_runtime::Signature> {
+		let key = |role| match role {
+			Role::Merchant => &p.merchant,
+			Role::Customer => &p.customer,
+			Role::Referee => &p.referee,
+		};
+		Signed::sign_complete(document, genesis, &p.referee.account(), t.framing, |role, m| {
+			key(role).sign(m)
+		})
+		.expect("a fresh chain has room for every link")
 	}
 
 	/// Offer: merchant → customer (designating the referee) → referee.
 	pub fn signed_offer(genesis: &H256, p: &Parties, t: &Terms) -> SignedOfferOf<Runtime> {
-		let mut s = Signed::unsigned(offer(p, t));
-		link(&mut s, genesis, t, &p.merchant, None);
-		link(&mut s, genesis, t, &p.customer, Some(p.referee.account()));
-		link(&mut s, genesis, t, &p.referee, None);
-		s
+		sign(genesis, p, t, offer(p, t))
 	}
 
 	/// Rebate: merchant → referee (designating itself) → customer.
 	pub fn signed_rebate(genesis: &H256, p: &Parties, t: &Terms) -> SignedRebateOf<Runtime> {
-		let mut s = Signed::unsigned(rebate(p, t));
-		link(&mut s, genesis, t, &p.merchant, None);
-		link(&mut s, genesis, t, &p.referee, Some(p.referee.account()));
-		link(&mut s, genesis, t, &p.customer, None);
-		s
+		sign(genesis, p, t, rebate(p, t))
 	}
 
 	/// Referred purchase: customer → referee.
 	pub fn signed_purchase(genesis: &H256, p: &Parties, t: &Terms) -> SignedPurchaseOf<Runtime> {
-		let mut s = Signed::unsigned(purchase(p, t));
-		link(&mut s, genesis, t, &p.customer, None);
-		link(&mut s, genesis, t, &p.referee, None);
-		s
+		sign(genesis, p, t, purchase(p, t))
 	}
 
 	/// The `settle_referral` call for these terms.

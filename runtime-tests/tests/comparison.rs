@@ -6,7 +6,7 @@ use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
 use pallet_referral_rebate::WeightInfo as _;
 use rebate_runtime_tests::{
 	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
-	fee_paid, normal_weight_used, Chain,
+	fee_paid, normal_weight_used, recorded_purchase, Chain,
 };
 use rebate_test_runtime::{
 	Balance, Runtime, RuntimeBlockLength, RuntimeBlockWeights, RuntimeCall, UNIT,
@@ -123,9 +123,9 @@ fn multisig_against_settle_referral() {
 
 	// The referral way: one extrinsic by the merchant carrying the three parties' signatures.
 	let xt = chain.sign(&p.customer, purchase_call(a.clone(), 100 * UNIT));
-	chain.produce(vec![xt]);
+	let origin = recorded_purchase(&chain.produce(vec![xt]).events).expect("recorded");
 	let now = chain.best_number();
-	let t = Terms::standard(now + 5, now + 10);
+	let t = Terms::standard(origin, now + 5, now + 10);
 	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let referral = chain.weight_and_fee(&settle);
 	let block = chain.produce(vec![settle]);
@@ -168,7 +168,8 @@ fn complete_referrals_per_block() {
 	let p = Parties::dev();
 	let mut chain = Chain::development(&[]);
 	let genesis = chain.genesis_hash();
-	let t = Terms::standard(50, 60);
+	let unknown = rebate_runtime_tests::documents::PurchaseId { block: 0, index: 0 };
+	let t = Terms::standard(unknown, 50, 60);
 	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let submit = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
 	let (settle_w, _) = chain.weight_and_fee(&settle);
@@ -183,17 +184,15 @@ fn complete_referrals_per_block() {
 	let max_len = *RuntimeBlockLength::get().max.get(DispatchClass::Normal) as u64;
 	let by_length = max_len / len;
 	let in_one_block = by_time.min(by_length);
-	// Payouts run in the hook at the rebate block, within MaxHookWeight; at most MaxDuePerBlock
-	// promotions are due per block.
+	// Payouts run in the hook at the rebate block, within MaxHookWeight; what does not fit is
+	// carried to the next block (nothing caps how many share a rebate block).
 	let hook = <Runtime as pallet_referral_rebate::Config>::MaxHookWeight::get();
-	let due_per_block: u32 =
-		<<Runtime as pallet_referral_rebate::Config>::MaxDuePerBlock as Get<u32>>::get();
-	let due_per_block = due_per_block as u64;
 	type W = rebate_test_runtime::weights::pallet_referral_rebate::WeightInfo<Runtime>;
-	let per_payout = W::on_initialize(1) - W::on_initialize(0);
-	let payouts = (hook.ref_time() - W::on_initialize(0).ref_time()) / per_payout.ref_time();
+	let per_payout = W::close_promotions(1) - W::close_promotions(0);
+	let base = W::close_promotions(0) + W::remove_purchases(0);
+	let payouts = (hook.ref_time() - base.ref_time()) / per_payout.ref_time();
 	// Sustained: every block settles and submits N referrals and pays N earlier ones.
-	let sustained = in_one_block.min(payouts).min(due_per_block);
+	let sustained = in_one_block.min(payouts);
 	println!(
 		"per referral: settle + submit {} ps (with base weights), {} bytes; payout {} ps",
 		per_referral.ref_time(),
@@ -201,9 +200,8 @@ fn complete_referrals_per_block() {
 		per_payout.ref_time(),
 	);
 	println!(
-		"complete referrals per block at 75% normal dispatch: {in_one_block} (by ref_time {by_time}, by length {by_length}); payouts per block within MaxHookWeight: {payouts}; sustained per block: {sustained} (MaxDuePerBlock {due_per_block})"
+		"complete referrals per block at 75% normal dispatch: {in_one_block} (by ref_time {by_time}, by length {by_length}); payouts per block within MaxHookWeight: {payouts}; sustained per block: {sustained}"
 	);
 	assert!(by_time < by_length, "weight, not length, is the binding limit");
-	assert!(payouts >= due_per_block, "the hook can pay a full agenda in its own block");
-	assert_eq!(sustained, in_one_block.min(due_per_block));
+	assert!(payouts >= 1, "the hook closes at least one promotion a block");
 }

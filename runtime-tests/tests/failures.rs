@@ -5,7 +5,7 @@
 use pallet_referral_rebate::{Error as RebateError, PayoutCondition};
 use rebate_runtime_tests::{
 	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
-	fee_paid, Chain, DevKey as Key,
+	fee_paid, recorded_purchase, Chain, DevKey as Key,
 };
 use rebate_test_runtime::{Runtime, RuntimeCall, UNIT};
 use sp_core::H256;
@@ -20,9 +20,11 @@ fn setup() -> (Chain, Parties, Terms, H256) {
 	let mut chain = Chain::development(&[]);
 	let genesis = chain.genesis_hash();
 	let xt = chain.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
-	assert!(matches!(chain.produce(vec![xt]).results[..], [Ok(Ok(()))]));
+	let block = chain.produce(vec![xt]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]));
+	let origin = recorded_purchase(&block.events).expect("recorded");
 	let now = chain.best_number();
-	let t = Terms { promotion_id: 9, ..Terms::standard(now + 3, now + 6) };
+	let t = Terms { promotion_id: 9, ..Terms::standard(origin, now + 3, now + 6) };
 	(chain, p, t, genesis)
 }
 
@@ -31,7 +33,7 @@ fn module_error(e: RebateError<Runtime>) -> DispatchError {
 }
 
 /// Submit `call` as `key`: it is included, fails with `error`, and moves nothing but the fee:
-/// every dev account and the merchant's escrow are unchanged, and the issuance falls by exactly
+/// every dev account and the escrow account are unchanged, and the issuance falls by exactly
 /// the fee (fees are burned in this runtime).
 fn fails_with(chain: &mut Chain, key: &Key, call: RuntimeCall, error: RebateError<Runtime>) {
 	let who = key.account();
@@ -40,7 +42,8 @@ fn fails_with(chain: &mut Chain, key: &Key, call: RuntimeCall, error: RebateErro
 		.filter(|a| *a != who)
 		.collect();
 	let snapshot = |chain: &mut Chain| -> Vec<_> {
-		others.iter().map(|a| (chain.free(a), chain.escrow(a))).collect()
+		let escrow = chain.escrow();
+		others.iter().map(|a| (chain.free(a), escrow)).collect()
 	};
 	let (before, others_before, issuance) = (chain.free(&who), snapshot(chain), chain.issuance());
 	let xt = chain.sign(key, call);
@@ -95,7 +98,7 @@ fn a_rebate_after_pay_at_is_refused() {
 		submit_call(&genesis, &p, &t),
 		RebateError::RebateDeadlinePassed,
 	);
-	assert_eq!(chain.escrow(&p.merchant.account()), 0);
+	assert_eq!(chain.escrow(), 0);
 }
 
 #[test]
@@ -190,7 +193,8 @@ fn a_merchant_without_free_funds_cannot_escrow() {
 	let p = Parties { merchant: Key::sr("//Poor merchant"), ..Parties::dev() };
 	let mut chain = Chain::development(&[(p.merchant.account(), 5 * UNIT)]);
 	let genesis = chain.genesis_hash();
-	let t = Terms { condition: PayoutCondition::Unconditional, ..Terms::standard(5, 10) };
+	let unknown = rebate_runtime_tests::documents::PurchaseId { block: 0, index: 0 };
+	let t = Terms { condition: PayoutCondition::Unconditional, ..Terms::standard(unknown, 5, 10) };
 	fails_with(
 		&mut chain,
 		&p.customer,

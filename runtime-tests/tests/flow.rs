@@ -1,17 +1,22 @@
 //! The patent's flow through the test runtime: signed extrinsics in blocks, across blocks, with
-//! fees, events, balances and holds checked at each step.
+//! fees, events, balances and the escrow account checked at each step.
 
 use pallet_referral_rebate::{Event as RebateEvent, LapseReason, PayoutCondition};
 use rebate_runtime_tests::{
-	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
-	fee_paid, rebate_events, Chain, DevKey as Key,
+	documents::{purchase_call, settle_call, submit_call, Parties, PurchaseId, Terms},
+	fee_paid, rebate_events, recorded_purchase, Chain, DevKey as Key,
 };
 use rebate_test_runtime::{Balance, RuntimeCall, UNIT};
 
 const PRICE: Balance = 100 * UNIT;
 
-fn terms(origin_purchase: u64, now: u32, condition: PayoutCondition) -> Terms {
-	Terms { origin_purchase, condition, ..Terms::standard(now + 5, now + 10) }
+fn terms(origin_purchase: PurchaseId, now: u32, condition: PayoutCondition) -> Terms {
+	Terms { condition, ..Terms::standard(origin_purchase, now + 5, now + 10) }
+}
+
+/// The purchase a block's events recorded first.
+fn recorded(events: &[rebate_test_runtime::RuntimeEvent]) -> PurchaseId {
+	recorded_purchase(events).expect("a purchase was recorded")
 }
 
 fn funded_chain(p: &Parties) -> Chain {
@@ -39,14 +44,16 @@ fn complete_referral(p: &Parties) {
 	assert_eq!(chain.free(&c), c0 - PRICE - fee);
 	assert_eq!(chain.free(&m), m0 + PRICE);
 	assert_eq!(chain.free(&r), r0);
+	let origin = recorded(&block.events);
+	assert_eq!(origin.block, block.block.header.number);
 	assert!(matches!(
 		rebate_events(&block.events)[..],
-		[RebateEvent::PurchaseRecorded { purchase_id: 0, price: PRICE, .. }]
+		[RebateEvent::PurchaseRecorded { price: PRICE, .. }]
 	));
 
 	// Documents built and signed off chain; the merchant settles before settle-by.
 	let now = chain.best_number();
-	let t = terms(0, now, PayoutCondition::ReferralSettled);
+	let t = terms(origin, now, PayoutCondition::ReferralSettled);
 	let (m1, r1) = (chain.free(&m), chain.free(&r));
 	let xt = chain.sign(&p.merchant, settle_call(&genesis, p, &t));
 	let block = chain.produce(vec![xt]);
@@ -56,11 +63,12 @@ fn complete_referral(p: &Parties) {
 	assert_eq!(chain.free(&r), r1 - t.discounted_price, "the referee pays no fee");
 	assert_eq!(chain.free(&m), m1 + t.discounted_price - fee);
 	let events = rebate_events(&block.events);
+	let referred = recorded(&block.events);
 	assert!(
 		matches!(&events[..], [
-			RebateEvent::PurchaseRecorded { purchase_id: 1, .. },
-			RebateEvent::ReferralSettled { purchase_id: 1, pay_at, .. },
-		] if *pay_at == t.pay_at),
+			RebateEvent::PurchaseRecorded { .. },
+			RebateEvent::ReferralSettled { purchase_id, pay_at, .. },
+		] if *pay_at == t.pay_at && *purchase_id == referred),
 		"{events:?}"
 	);
 
@@ -73,7 +81,7 @@ fn complete_referral(p: &Parties) {
 	assert!(fee > 0);
 	assert_eq!(chain.free(&c), c2 - fee);
 	assert_eq!(chain.free(&m), m2 - t.rebate);
-	assert_eq!(chain.escrow(&m), t.rebate);
+	assert_eq!(chain.escrow(), t.rebate, "moved into the escrow account");
 	assert!(
 		rebate_events(&block.events).iter().any(|e| matches!(
 			e,
@@ -84,14 +92,14 @@ fn complete_referral(p: &Parties) {
 
 	// Nothing moves before the rebate block; at it, the chain pays.
 	chain.advance_to(t.pay_at - 1);
-	assert_eq!(chain.escrow(&m), t.rebate);
+	assert_eq!(chain.escrow(), t.rebate);
 	let (c3, m3) = (chain.free(&c), chain.free(&m));
 	let issuance = chain.issuance();
 	let block = chain.produce(vec![]);
 	assert_eq!(block.block.header.number, t.pay_at);
-	assert_eq!(chain.escrow(&m), 0);
+	assert_eq!(chain.escrow(), 0);
 	assert_eq!(chain.free(&c), c3 + t.rebate);
-	assert_eq!(chain.free(&m), m3, "paid from the hold, not from free funds");
+	assert_eq!(chain.free(&m), m3, "paid from the escrow account, not from the merchant");
 	assert_eq!(chain.issuance(), issuance, "nothing minted");
 	let events = rebate_events(&block.events);
 	assert!(
@@ -129,10 +137,10 @@ fn wallet_wrapped_signatures_work_through_the_runtime() {
 	let mut chain = funded_chain(&p);
 	let genesis = chain.genesis_hash();
 	let xt = chain.sign(&p.customer, purchase_call(p.merchant.account(), PRICE));
-	chain.produce(vec![xt]);
+	let origin = recorded(&chain.produce(vec![xt]).events);
 	let t = Terms {
 		framing: pallet_referral_rebate::Framing::Bytes,
-		..terms(0, chain.best_number(), PayoutCondition::ReferralSettled)
+		..terms(origin, chain.best_number(), PayoutCondition::ReferralSettled)
 	};
 	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let submit = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
@@ -149,14 +157,15 @@ fn a_rebate_without_a_referral_lapses_at_pay_at() {
 	let mut chain = funded_chain(&p);
 	let genesis = chain.genesis_hash();
 	let m = p.merchant.account();
-	let t = terms(0, chain.best_number(), PayoutCondition::ReferralSettled);
+	let unknown = PurchaseId { block: 0, index: 0 };
+	let t = terms(unknown, chain.best_number(), PayoutCondition::ReferralSettled);
 	let xt = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
 	assert!(matches!(chain.produce(vec![xt]).results[..], [Ok(Ok(()))]));
 	let m0 = chain.free(&m);
 	chain.advance_to(t.pay_at - 1);
 	let block = chain.produce(vec![]);
-	assert_eq!(chain.escrow(&m), 0);
-	assert_eq!(chain.free(&m), m0 + t.rebate, "released to the merchant");
+	assert_eq!(chain.escrow(), 0);
+	assert_eq!(chain.free(&m), m0 + t.rebate, "returned to the merchant");
 	assert!(matches!(
 		rebate_events(&block.events)[..],
 		[RebateEvent::RebateLapsed { reason: LapseReason::NotSettled, .. }]
@@ -170,24 +179,25 @@ fn a_refund_in_the_review_period_makes_the_rebate_lapse() {
 	let genesis = chain.genesis_hash();
 	let (m, c, r) = (p.merchant.account(), p.customer.account(), p.referee.account());
 	let xt = chain.sign(&p.customer, purchase_call(m.clone(), PRICE));
-	chain.produce(vec![xt]);
-	let t = terms(0, chain.best_number(), PayoutCondition::ReferralSettled);
+	let origin = recorded(&chain.produce(vec![xt]).events);
+	let t = terms(origin, chain.best_number(), PayoutCondition::ReferralSettled);
 	let settle = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let submit = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
 	let block = chain.produce(vec![settle, submit]);
 	assert!(matches!(block.results[..], [Ok(Ok(())), Ok(Ok(()))]), "{:?}", block.results);
+	let referred = recorded(&block.events);
 
 	chain.advance_to(t.pay_at - 2);
 	let r0 = chain.free(&r);
 	let refund =
-		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::refund { purchase_id: 1 });
+		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::refund { purchase_id: referred });
 	let xt = chain.sign(&p.merchant, refund);
 	let block = chain.produce(vec![xt]);
 	assert!(matches!(block.results[..], [Ok(Ok(()))]));
 	assert_eq!(chain.free(&r), r0 + t.discounted_price);
 	assert!(rebate_events(&block.events).iter().any(|e| matches!(
 		e,
-		RebateEvent::PurchaseRefunded { purchase_id: 1, promotion_id: Some(1), .. }
+		RebateEvent::PurchaseRefunded { purchase_id, promotion_id: Some(1), .. } if *purchase_id == referred
 	)));
 
 	let c0 = chain.free(&c);
@@ -198,5 +208,5 @@ fn a_refund_in_the_review_period_makes_the_rebate_lapse() {
 		[RebateEvent::RebateLapsed { reason: LapseReason::Refunded, .. }]
 	));
 	assert_eq!(chain.free(&c), c0);
-	assert_eq!(chain.escrow(&m), 0);
+	assert_eq!(chain.escrow(), 0);
 }

@@ -67,11 +67,13 @@ fn the_wasm_runtime_reports_its_version_and_metadata() {
 	] {
 		assert!(events.iter().any(|e| e == event), "event {event} in {events:?}");
 	}
-	for error in ["SettleDeadlinePassed", "BadOfferRefereeSignature", "AgendaFull"] {
+	for error in ["SettleDeadlinePassed", "BadOfferRefereeSignature", "PayAtTooFar"] {
 		assert!(errors.iter().any(|e| e == error), "error {error} in {errors:?}");
 	}
 	let constants: Vec<_> = pallet.constants.iter().map(|c| c.name.clone()).collect();
-	assert!(constants.iter().any(|c| c == "MaxDuePerBlock"), "{constants:?}");
+	for constant in ["PalletId", "MaxRebateDelay", "PurchaseLifetime", "MaxHookWeight"] {
+		assert!(constants.iter().any(|c| c == constant), "{constant} in {constants:?}");
+	}
 }
 
 #[test]
@@ -84,8 +86,10 @@ fn a_block_built_natively_executes_in_wasm() {
 
 	// Block 2: a purchase. Block 3: a settlement carrying five document signatures.
 	let xt = author.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
-	let block2 = author.produce(vec![xt]).block;
-	let t = Terms::standard(10, 20);
+	let produced2 = author.produce(vec![xt]);
+	let (block2, author_events) = (produced2.block, produced2.events);
+	let origin = rebate_runtime_tests::recorded_purchase(&author_events).expect("recorded");
+	let t = Terms::standard(origin, 10, 20);
 	let xt = author.sign(&p.merchant, settle_call(&genesis, &p, &t));
 	let produced = author.produce(vec![xt]);
 	assert!(matches!(produced.results[..], [Ok(Ok(()))]));

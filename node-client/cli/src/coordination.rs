@@ -225,7 +225,7 @@ fn client_transient(e: &ClientError) -> bool {
 	match e {
 		ClientError::Backend(_) | ClientError::Invalid(_) => true,
 		ClientError::Rejected { name, .. } => {
-			matches!(name.as_str(), "RefereeCannotPay" | "MerchantCannotEscrow" | "AgendaFull")
+			matches!(name.as_str(), "RefereeCannotPay" | "MerchantCannotEscrow")
 		}
 		_ => false,
 	}
@@ -324,9 +324,8 @@ async fn act(
 	action: &str,
 ) -> Result<Option<String>, CliError> {
 	let merchant_id = keys::parse_account(merchant)?;
-	let on_chain = state::promotion(&mut client.chain, &merchant_id, promotion).await?;
 	if action == "settle" {
-		if merchant != me || on_chain.as_ref().is_some_and(|p| p.referral.is_some()) {
+		if merchant != me {
 			return Ok(None);
 		}
 		// One read of the promotion for both documents.
@@ -336,18 +335,28 @@ async fn act(
 		};
 		// Every party has signed both (the signatures themselves `settle` checks).
 		use rebate_client::documents::next_signer;
-		let signed = offer.offer().is_some_and(|o| next_signer(o).is_none())
-			&& purchase.purchase().is_some_and(|p| next_signer(p).is_none());
-		if !signed {
+		let (Some(o), Some(p)) = (offer.offer(), purchase.purchase()) else {
+			return Ok(None);
+		};
+		if next_signer(o).is_some() || next_signer(p).is_some() {
+			return Ok(None);
+		}
+		let pay_at = o.document.pay_at;
+		let on_chain = state::promotion(&mut client.chain, pay_at, &merchant_id, promotion).await?;
+		if on_chain.as_ref().is_some_and(|p| p.referral.is_some()) {
 			return Ok(None);
 		}
 		let receipt = client.settle(key, &offer, &purchase).await?;
 		return Ok(Some(format!(" in block {}", receipt.inclusion.block_number)));
 	}
+	let rebate = coordinator.document(merchant, promotion, "rebate").await?;
+	let Some(pay_at) = rebate.rebate().map(|r| r.document.pay_at) else {
+		return Ok(None);
+	};
+	let on_chain = state::promotion(&mut client.chain, pay_at, &merchant_id, promotion).await?;
 	if on_chain.as_ref().is_some_and(|p| p.rebate.is_some()) {
 		return Ok(None);
 	}
-	let rebate = coordinator.document(merchant, promotion, "rebate").await?;
 	let receipt = client.submit_rebate(key, &rebate).await?;
 	Ok(Some(format!(" in block {}", receipt.inclusion.block_number)))
 }

@@ -22,10 +22,10 @@ async fn balances(client: &mut Client<AnyChain>, cast: &Cast) -> Result<String, 
 	{
 		let who = key.account();
 		let info = state::account(&mut client.chain, &who).await?;
-		let escrow = state::escrow(&mut client.chain, &who).await?;
-		let held = if escrow > 0 { format!(" (+{} escrow)", units(escrow)) } else { String::new() };
-		parts.push(format!("{name} {}{held}", units(info.data.free)));
+		parts.push(format!("{name} {}", units(info.data.free)));
 	}
+	let escrow = state::escrow(&mut client.chain).await?;
+	parts.push(format!("escrow {}", units(escrow)));
 	Ok(parts.join(" | "))
 }
 
@@ -95,7 +95,8 @@ pub async fn run(
 
 	let now = client.now().await?;
 	let terms = PromotionTerms {
-		promotion_id: purchase_id,
+		// Any id the merchant has not used for an open promotion with this rebate block.
+		promotion_id: u64::from(now),
 		origin_purchase: purchase_id,
 		discounted_price: 80 * UNIT,
 		settle_by: now + 5,
@@ -139,12 +140,18 @@ pub async fn run(
 	step(&mut client, &cast, out, "alice settled the referral: charlie paid 80".into()).await?;
 
 	client.submit_rebate(&cast.customer, &rebate).await?;
-	step(&mut client, &cast, out, "bob submitted the rebate: 15 of alice's held in escrow".into())
-		.await?;
+	step(
+		&mut client,
+		&cast,
+		out,
+		"bob submitted the rebate: 15 moved from alice into the escrow account".into(),
+	)
+	.await?;
 
 	let now = client.now().await?;
 	client.chain.advance(terms.pay_at - now, &mut |_, _| {}).await?;
-	let paid = state::promotion(&mut client.chain, &cast.merchant.account(), terms.promotion_id)
+	let merchant = cast.merchant.account();
+	let paid = state::promotion(&mut client.chain, terms.pay_at, &merchant, terms.promotion_id)
 		.await?
 		.is_none();
 	step(

@@ -17,7 +17,7 @@ use rebate_client::{
 	chain::{state, AnyChain, Chain},
 	documents::Envelope,
 	keys::{self, KeyPair, Scheme},
-	Client, ClientError, PromotionTerms,
+	Client, ClientError, PromotionTerms, PurchaseId,
 };
 use rebate_test_runtime::{AccountId, Balance, UNIT};
 use std::process::ExitCode;
@@ -132,32 +132,24 @@ enum Command {
 		/// The fully signed rebate (`-`: stdin).
 		rebate: String,
 	},
-	/// Merchant: refund a purchase (a refunded referral makes its rebate lapse).
+	/// Merchant: refund a live purchase (a refunded referral makes its rebate lapse).
 	Refund {
 		#[command(flatten)]
 		signer: Signer,
-		/// The purchase id.
-		purchase: u64,
+		/// The purchase id, `block-index` (as `purchase` printed it, e.g. `3-1`).
+		purchase: PurchaseId,
 	},
 	/// Anyone: close an overdue promotion (a last resort; the chain closes them by itself).
 	Close {
 		#[command(flatten)]
 		signer: Signer,
-		/// The merchant.
-		#[arg(long)]
-		merchant: String,
-		/// The promotion id.
-		#[arg(long)]
-		promotion: u64,
+		#[command(flatten)]
+		promotion: PromotionKey,
 	},
 	/// A promotion's state on chain.
 	Status {
-		/// The merchant.
-		#[arg(long)]
-		merchant: String,
-		/// The promotion id.
-		#[arg(long)]
-		promotion: u64,
+		#[command(flatten)]
+		promotion: PromotionKey,
 	},
 	/// Who has signed a document, what is missing, whose turn it is, the deadlines.
 	Inspect {
@@ -278,13 +270,28 @@ struct InOut {
 	out: Option<String>,
 }
 
+/// A promotion on chain: its rebate block, merchant and id.
+#[derive(Args)]
+struct PromotionKey {
+	/// The merchant.
+	#[arg(long)]
+	merchant: String,
+	/// The promotion id.
+	#[arg(long)]
+	promotion: u64,
+	/// The promotion's rebate block (the documents' `pay_at`).
+	#[arg(long)]
+	pay_at: u32,
+}
+
 #[derive(Args)]
 struct OfferArgs {
 	#[command(flatten)]
 	signer: Signer,
-	/// The customer's recorded purchase the offer is based on.
+	/// The customer's recorded purchase the offer is based on, `block-index` (as `purchase`
+	/// printed it, e.g. `3-1`).
 	#[arg(long)]
-	purchase: u64,
+	purchase: PurchaseId,
 	/// The merchant's id for this promotion.
 	#[arg(long)]
 	promotion: u64,
@@ -461,17 +468,16 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			for a in &accounts {
 				let who = account(a)?;
 				let info = state::account(&mut client.chain, &who).await?;
-				let escrow = state::escrow(&mut client.chain, &who).await?;
 				rows.push(output::BalanceRow {
 					account: keys::display_name(&who),
 					address: keys::ss58(&who),
 					free: info.data.free,
 					held: info.data.reserved,
-					escrow,
 				});
 			}
+			let escrow = state::escrow(&mut client.chain).await?;
 			let now = client.now().await?;
-			out.balances(now, &rows);
+			out.balances(now, &rows, escrow);
 		}
 		Command::Purchase { signer, merchant, price } => {
 			let key = KeyPair::parse(&signer.key)?;
@@ -479,7 +485,7 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			out.receipt(
 				&format!("purchase {id} recorded"),
 				&receipt,
-				serde_json::json!({ "purchase_id": id }),
+				serde_json::json!({ "purchase_id": id.to_string() }),
 			);
 		}
 		Command::Offer(a) => {
@@ -565,16 +571,21 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			let receipt = client.refund(&key, purchase).await?;
 			out.receipt(&format!("purchase {purchase} refunded"), &receipt, serde_json::json!({}));
 		}
-		Command::Close { signer, merchant, promotion } => {
+		Command::Close { signer, promotion: p } => {
 			let key = KeyPair::parse(&signer.key)?;
-			let receipt = client.close(&key, account(&merchant)?, promotion).await?;
-			out.receipt(&format!("promotion {promotion} closed"), &receipt, serde_json::json!({}));
+			let receipt = client.close(&key, p.pay_at, account(&p.merchant)?, p.promotion).await?;
+			out.receipt(
+				&format!("promotion {} closed", p.promotion),
+				&receipt,
+				serde_json::json!({}),
+			);
 		}
-		Command::Status { merchant, promotion } => {
-			let merchant = account(&merchant)?;
+		Command::Status { promotion: p } => {
+			let merchant = account(&p.merchant)?;
 			let now = client.now().await?;
-			let open = state::promotion(&mut client.chain, &merchant, promotion).await?;
-			out.status(now, &merchant, promotion, open.as_ref());
+			let open =
+				state::promotion(&mut client.chain, p.pay_at, &merchant, p.promotion).await?;
+			out.status(now, &merchant, p.pay_at, p.promotion, open.as_ref());
 		}
 		Command::Inspect { document } => {
 			let envelope = Envelope::read(&document)?;

@@ -18,7 +18,6 @@ pub struct BalanceRow {
 	pub address: String,
 	pub free: Balance,
 	pub held: Balance,
-	pub escrow: Balance,
 }
 
 /// An amount in units with 4 decimals, for people.
@@ -85,22 +84,17 @@ impl Out {
 		}
 	}
 
-	/// Balances at block `now`.
-	pub fn balances(&self, now: u32, rows: &[BalanceRow]) {
+	/// Balances at block `now`, and the pallet's escrow account (every open rebate).
+	pub fn balances(&self, now: u32, rows: &[BalanceRow], escrow: Balance) {
 		if self.json {
-			println!("{}", serde_json::json!({ "block": now, "balances": rows }));
+			println!("{}", serde_json::json!({ "block": now, "balances": rows, "escrow": escrow }));
 			return;
 		}
 		println!("at block {now}:");
 		for r in rows {
-			println!(
-				"  {:<8} free {:>14}  held {:>10}  (escrow {:>10})",
-				r.account,
-				units(r.free),
-				units(r.held),
-				units(r.escrow)
-			);
+			println!("  {:<8} free {:>14}  held {:>10}", r.account, units(r.free), units(r.held));
 		}
+		println!("  escrow account (open rebates) {:>14}", units(escrow));
 	}
 
 	/// A promotion's on-chain state.
@@ -108,6 +102,7 @@ impl Out {
 		&self,
 		now: u32,
 		merchant: &AccountId,
+		pay_at: u32,
 		id: u64,
 		open: Option<&PromotionOf<Runtime>>,
 	) {
@@ -128,8 +123,8 @@ impl Out {
 				"{}",
 				serde_json::json!({
 					"block": now, "open": true, "customer": keys::ss58(&p.customer),
-					"referee": keys::ss58(&p.referee), "pay_at": p.pay_at, "due": p.due,
-					"referral": settled.map(|(id, refunded)| serde_json::json!({"purchase_id": id, "refunded": refunded})),
+					"referee": keys::ss58(&p.referee), "pay_at": pay_at,
+					"referral": settled.map(|(id, refunded)| serde_json::json!({"purchase_id": id.to_string(), "refunded": refunded})),
 					"rebate": rebate.as_ref().map(|(a, c)| serde_json::json!({"amount": a, "condition": c})),
 				})
 			);
@@ -154,7 +149,7 @@ impl Out {
 			}
 			None => println!("  rebate not submitted"),
 		}
-		println!("  closes at block {} ({} blocks left)", p.due, p.due.saturating_sub(now));
+		println!("  closes at block {pay_at} ({} blocks left)", pay_at.saturating_sub(now));
 	}
 
 	/// A document inspection.

@@ -39,11 +39,11 @@ fn the_whole_flow_in_separate_processes() {
 
 	let bob = chain.free("bob");
 	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
-	assert_eq!(chain.escrow("alice"), 15 * UNIT);
+	assert_eq!(chain.escrow(), 15 * UNIT);
 	let bob_after_fee = chain.free("bob");
 	assert!(bob_after_fee < bob, "bob paid the fee");
 
-	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()]);
+	let status = chain.status(&p);
 	assert_eq!(status["open"], true);
 	assert_eq!(status["rebate"]["amount"].as_u64().map(u128::from), Some(15 * UNIT));
 
@@ -51,11 +51,8 @@ fn the_whole_flow_in_separate_processes() {
 	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
 	assert_eq!(chain.best(), p.pay_at);
 	assert_eq!(chain.free("bob"), bob_after_fee + 15 * UNIT, "the rebate was paid at its block");
-	assert_eq!(chain.escrow("alice"), 0);
-	assert_eq!(
-		chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()])["open"],
-		false
-	);
+	assert_eq!(chain.escrow(), 0);
+	assert_eq!(chain.status(&p)["open"], false);
 
 	// The history on disk shows the payout in the pay-at block.
 	let history = chain.run(&["--json", "history", "--from", &p.pay_at.to_string()]);
@@ -212,20 +209,15 @@ fn a_refund_in_the_review_period_makes_the_rebate_lapse_and_close_waits_for_pay_
 	sign_all(&chain, &p);
 	chain.ok(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
 	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
-	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()]);
+	let status = chain.status(&p);
 	let referred =
-		status["referral"]["purchase_id"].as_u64().expect("referred purchase").to_string();
+		status["referral"]["purchase_id"].as_str().expect("referred purchase").to_owned();
 
 	// Nobody may close the promotion before its rebate block.
-	let e = chain.refused(&[
-		"close",
-		"--as",
-		"dave",
-		"--merchant",
-		"alice",
-		"--promotion",
-		&p.id.to_string(),
-	]);
+	let key = p.key();
+	let mut close = vec!["close", "--as", "dave"];
+	close.extend(key.iter().map(String::as_str));
+	let e = chain.refused(&close);
 	assert!(e.contains("NotYetDue"), "{e}");
 	// Only the merchant refunds.
 	let e = chain.refused(&["refund", "--as", "bob", &referred]);
@@ -242,7 +234,7 @@ fn a_refund_in_the_review_period_makes_the_rebate_lapse_and_close_waits_for_pay_
 	let now = chain.best();
 	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
 	assert_eq!(chain.free("bob"), bob, "a refunded referral's rebate lapses");
-	assert_eq!(chain.escrow("alice"), 0, "the escrow went back to the merchant");
+	assert_eq!(chain.escrow(), 0, "the escrow went back to the merchant");
 	let history = chain.run(&["history", "--from", &p.pay_at.to_string()]);
 	assert!(String::from_utf8_lossy(&history.stdout).contains("RebateLapsed"));
 }

@@ -28,15 +28,15 @@ fn the_whole_flow_against_a_node() {
 	assert!(e.contains("AlreadySettled"), "{e}");
 
 	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
-	let escrow = chain.escrow("alice");
+	let escrow = chain.escrow();
 	assert!(escrow >= 15 * UNIT, "the rebate is escrowed");
 	let bob = chain.free("bob");
 	let now = chain.best();
 	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
 	assert!(chain.best() >= p.pay_at);
 	assert_eq!(chain.free("bob"), bob + 15 * UNIT, "the rebate was paid at its block");
-	assert_eq!(chain.escrow("alice"), escrow - 15 * UNIT);
-	let status = chain.ok(&["status", "--merchant", "alice", "--promotion", &p.id.to_string()]);
+	assert_eq!(chain.escrow(), escrow - 15 * UNIT);
+	let status = chain.status(&p);
 	assert_eq!(status["open"], false);
 }
 

@@ -112,7 +112,7 @@ fn run(referrals: u32, batch: u32) -> Run {
 	// Signed settlements and rebates for the next block, and the purchases of the last block
 	// whose documents are still to be signed.
 	let mut ready: Vec<UncheckedExtrinsic> = Vec::new();
-	let mut origins: Vec<u64> = Vec::new();
+	let mut origins: Vec<rebate_client::PurchaseId> = Vec::new();
 	for i in 0..=batches + 1 {
 		let head = chain.head();
 		let birth = Birth { number: head.number, hash: head.hash };

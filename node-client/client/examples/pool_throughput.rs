@@ -160,7 +160,7 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 		.collect();
 	let (made, events) = phase(&mut node, purchases, None).await?;
 	made.report("setup: purchases");
-	let ids: Vec<u64> = events
+	let ids: Vec<rebate_client::PurchaseId> = events
 		.iter()
 		.filter_map(|e| match e {
 			RuntimeEvent::ReferralRebate(pallet_referral_rebate::Event::PurchaseRecorded {
@@ -172,7 +172,7 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 		.collect();
 
 	// Every referral's documents, signed by its parties; settle-by far enough for the run, and
-	// rebate blocks spread so that no block's agenda overflows.
+	// rebate blocks spread over blocks (as a shop's would be).
 	let at = birth(&mut node).await?;
 	let settle_by = at.number + 2_000;
 	let due_per_block = 200;

@@ -8,8 +8,9 @@
 
 use crate::{keys, ClientError};
 use pallet_referral_rebate::{
-	check_shape, expected_signer, referee_of, verify_links, verify_links_from, ChainError,
-	Document, Framing, LinkRule, Role, Signed, SignedOfferOf, SignedPurchaseOf, SignedRebateOf,
+	check_shape, distinct, expected_signer, referee_of, verify_links, verify_links_from,
+	ChainError, Document, Framing, Offer, Rebate, Role, RuleError, Signed, SignedOfferOf,
+	SignedPurchaseOf, SignedRebateOf,
 };
 use rebate_test_runtime::{AccountId, Runtime, Signature, EXISTENTIAL_DEPOSIT};
 use serde::{Deserialize, Serialize};
@@ -130,16 +131,14 @@ pub trait Kind: Document<AccountId> + Clone {
 	const NAME: &'static str;
 	/// The block before which the document must reach the chain, and what it is called.
 	fn deadline(&self) -> (&'static str, u32);
-	/// The rules a document must satisfy before anyone signs it.
-	fn check_rules(&self) -> Result<(), ClientError>;
+	/// The rules a document must satisfy before anyone signs it (the protocol's own, from
+	/// `pallet_referral_rebate::types`), as far as `referee` (once a link designated it) tells.
+	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError>;
 }
 
-fn rule(ok: bool, message: &str) -> Result<(), ClientError> {
-	if ok {
-		Ok(())
-	} else {
-		Err(ClientError::Rule(message.to_string()))
-	}
+/// A protocol rule's refusal, named for the document it is about.
+fn rule_error(kind: &str, e: pallet_referral_rebate::RuleError) -> ClientError {
+	ClientError::Rule(format!("{kind}: {e}"))
 }
 
 impl Kind for pallet_referral_rebate::OfferOf<Runtime> {
@@ -147,19 +146,9 @@ impl Kind for pallet_referral_rebate::OfferOf<Runtime> {
 	fn deadline(&self) -> (&'static str, u32) {
 		("the offer's settle-by block", self.settle_by)
 	}
-	fn check_rules(&self) -> Result<(), ClientError> {
-		rule(
-			self.merchant != self.customer,
-			"offer: the merchant and the customer are the same account",
-		)?;
-		rule(
-			self.discounted_price < self.original_price,
-			"offer: the discounted price must be below the original price (claim 2)",
-		)?;
-		rule(
-			self.settle_by < self.pay_at,
-			"offer: the settle-by block must come before the rebate block (claim 2)",
-		)
+	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError> {
+		Offer::check_rules(self, referee, &EXISTENTIAL_DEPOSIT)
+			.map_err(|e| rule_error(Self::NAME, e))
 	}
 }
 
@@ -168,15 +157,9 @@ impl Kind for pallet_referral_rebate::RebateOf<Runtime> {
 	fn deadline(&self) -> (&'static str, u32) {
 		("the rebate's pay-at block", self.pay_at)
 	}
-	fn check_rules(&self) -> Result<(), ClientError> {
-		rule(
-			self.merchant != self.customer,
-			"rebate: the merchant and the customer are the same account",
-		)?;
-		rule(
-			self.amount >= EXISTENTIAL_DEPOSIT,
-			&format!("rebate: the amount must be at least the existential deposit ({EXISTENTIAL_DEPOSIT})"),
-		)
+	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError> {
+		Rebate::check_rules(self, referee, &EXISTENTIAL_DEPOSIT)
+			.map_err(|e| rule_error(Self::NAME, e))
 	}
 }
 
@@ -185,13 +168,10 @@ impl Kind for pallet_referral_rebate::ReferredPurchaseOf<Runtime> {
 	fn deadline(&self) -> (&'static str, u32) {
 		("the referred purchase's settle-by block", self.settle_by)
 	}
-	fn check_rules(&self) -> Result<(), ClientError> {
-		rule(
-			self.buyer != self.merchant
-				&& self.buyer != self.referrer
-				&& self.merchant != self.referrer,
-			"purchase: the merchant, the buyer and the referrer must be three different accounts",
-		)
+	fn check_rules(&self, _: Option<&AccountId>) -> Result<(), ClientError> {
+		distinct(&self.merchant, &self.referrer, &self.buyer)
+			.then_some(())
+			.ok_or_else(|| rule_error(Self::NAME, RuleError::PartiesNotDistinct))
 	}
 }
 
@@ -226,7 +206,7 @@ pub fn verify<D: Kind>(
 	signed: &SignedDoc<D>,
 	complete: bool,
 ) -> Result<(), ClientError> {
-	signed.document.check_rules()?;
+	signed.document.check_rules(referee_of(&signed.document, &signed.links))?;
 	if complete && signed.links.len() < D::ORDER.len() {
 		return Err(incomplete(signed));
 	}
@@ -242,7 +222,7 @@ pub fn verify_extension<D: Kind>(
 	signed: &SignedDoc<D>,
 	trusted: usize,
 ) -> Result<(), ClientError> {
-	signed.document.check_rules()?;
+	signed.document.check_rules(referee_of(&signed.document, &signed.links))?;
 	check_shape(signed, false).map_err(chain_error::<D>)?;
 	verify_links_from(genesis, signed, trusted).map_err(chain_error::<D>)
 }
@@ -270,27 +250,14 @@ pub fn referred_purchase(
 	let referee = referee_of(&offer.document, &offer.links).cloned().ok_or_else(|| {
 		ClientError::Rule("the offer names no referee yet: the customer endorses it first".into())
 	})?;
-	let d = &offer.document;
-	Ok(pallet_referral_rebate::ReferredPurchase {
-		promotion_id: d.promotion_id,
-		merchant: d.merchant.clone(),
-		buyer: referee,
-		referrer: d.customer.clone(),
-		price: d.discounted_price,
-		settle_by: d.settle_by,
-	})
+	Ok(pallet_referral_rebate::ReferredPurchase::for_offer(&offer.document, &referee))
 }
 
 /// Whose turn it is: the role, and the account where the chain already tells it.
 pub fn next_signer<D: Kind>(signed: &SignedDoc<D>) -> Option<(Role, Option<AccountId>)> {
 	let k = signed.links.len();
-	let rule: LinkRule = *D::ORDER.get(k)?;
-	let who = match rule.signer {
-		Role::Merchant => Some(signed.document.merchant().clone()),
-		Role::Customer => Some(signed.document.customer().clone()),
-		Role::Referee => referee_of(&signed.document, &signed.links).cloned(),
-	};
-	Some((rule.signer, who))
+	let rule = signed.next_rule()?;
+	Some((rule.signer, expected_signer(&signed.document, &signed.links, k).cloned()))
 }
 
 /// Refuse a document whose deadline leaves no block to act in: a document signed or submitted

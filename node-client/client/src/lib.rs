@@ -25,11 +25,13 @@ pub use error::{describe_dispatch_error, ClientError};
 use chain::{state, Chain, Inclusion};
 use documents::{AnyDocument, Envelope};
 use keys::KeyPair;
-use pallet_referral_rebate::{
-	Framing, Offer, PayoutCondition, PromotionId, PurchaseId, Rebate, Signed,
-};
+use pallet_referral_rebate::{Framing, Offer, PayoutCondition, PromotionId, Rebate, Signed};
 use rebate_test_runtime::{AccountId, Balance, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
 use sp_core::H256;
+
+/// A recorded purchase's id on this chain: its block and the index of its `PurchaseRecorded`
+/// event (written and parsed as `block-index`, e.g. `12-3`).
+pub type PurchaseId = pallet_referral_rebate::PurchaseIdOf<rebate_test_runtime::Runtime>;
 
 /// What a submitted call did.
 #[derive(Clone, Debug)]
@@ -229,7 +231,8 @@ impl<C: Chain> Client<C> {
 				terms.origin_purchase
 			)));
 		}
-		if state::promotion(&mut self.chain, &me, terms.promotion_id).await?.is_some() {
+		if state::promotion(&mut self.chain, terms.pay_at, &me, terms.promotion_id).await?.is_some()
+		{
 			return Err(ClientError::Rule(format!(
 				"promotion {} of this merchant is open on chain; pick another id",
 				terms.promotion_id
@@ -359,14 +362,16 @@ impl<C: Chain> Client<C> {
 		self.transact(merchant, call).await
 	}
 
-	/// Anyone closes an overdue promotion.
+	/// Anyone closes an overdue promotion (`pay_at`, `merchant`, `promotion_id`).
 	pub async fn close(
 		&mut self,
 		key: &KeyPair,
+		pay_at: u32,
 		merchant: AccountId,
 		promotion_id: PromotionId,
 	) -> Result<Receipt, ClientError> {
 		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::close_overdue {
+			pay_at,
 			merchant,
 			promotion_id,
 		});

@@ -64,8 +64,9 @@ fn server(db: &str) {
 fn sequence(id: u64, p: &[KeyPair; 3]) -> Vec<(usize, Envelope)> {
 	let raw = Framing::Raw;
 	let r = p[2].account();
+	let origin = rebate_client::PurchaseId { block: (id >> 32) as u32, index: id as u32 };
 	let (offer, rebate, purchase) =
-		referral::terms(p[0].account(), p[1].account(), r.clone(), id, 1_000_000, 2_000_000);
+		referral::terms(p[0].account(), p[1].account(), r.clone(), origin, 1_000_000, 2_000_000);
 	let (mut offer, mut rebate) = (Signed::unsigned(offer), Signed::unsigned(rebate));
 	let env = |d: AnyDocument| Envelope { chain: GENESIS, document: d };
 	let mut out = Vec::new();

@@ -375,13 +375,8 @@ async fn accept(
 		AnyDocument::Rebate(s) => check(&genesis, now, s, trusted)?,
 		AnyDocument::Purchase(s) => check(&genesis, now, s, trusted)?,
 	};
-	if f.referee.as_ref().is_some_and(|r| *r == f.merchant || *r == f.customer) {
-		return Err(ClientError::Rule(format!(
-			"{}: the referee must be neither the merchant nor the customer",
-			envelope.kind()
-		))
-		.into());
-	}
+	// The protocol's rules (distinct parties among them) were checked by `check`, with the
+	// referee its links designate.
 	let me = keys::ss58(&caller.account);
 	if me != f.merchant && me != f.customer && f.referee.as_ref() != Some(&me) {
 		return Err(CoordinatorError::NotAParty(me));
@@ -393,18 +388,22 @@ async fn accept(
 	let binding = |offer: Option<&Arc<Envelope>>| -> Result<(), CoordinatorError> {
 		let offer = offer.and_then(|o| o.offer());
 		match &envelope.document {
-			AnyDocument::Purchase(p) => match offer.map(documents::referred_purchase) {
-				None => Err(ClientError::Rule(
-					"purchase: the coordinator holds no offer for this promotion; post the offer first".into(),
-				)
-				.into()),
-				Some(Err(e)) => Err(e.into()),
-				Some(Ok(expected)) if expected != p.document => Err(ClientError::Rule(
-					"purchase: it is not the purchase the promotion's offer calls for (buyer, referrer, price or settle-by differ)".into(),
-				)
-				.into()),
-				Some(Ok(_)) => Ok(()),
-			},
+			AnyDocument::Purchase(p) => {
+				let Some(offer) = offer else {
+					return Err(ClientError::Rule(
+						"purchase: the coordinator holds no offer for this promotion; post the offer first".into(),
+					)
+					.into());
+				};
+				let referee = referee_of(&offer.document, &offer.links).ok_or_else(|| {
+					ClientError::Rule(
+						"purchase: the promotion's offer names no referee yet; post the endorsed offer first".into(),
+					)
+				})?;
+				p.document
+					.check_against(&offer.document, referee)
+					.map_err(|e| ClientError::Rule(format!("purchase: {e}")).into())
+			}
 			AnyDocument::Rebate(_) if f.referee.is_some() => {
 				let named = offer.and_then(|o| referee_of(&o.document, &o.links)).map(keys::ss58);
 				if named.is_none() || named != f.referee {

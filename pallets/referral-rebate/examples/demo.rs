@@ -4,18 +4,17 @@
 //! Merchant Alice, customer Bob and his friend Charlie (the referee). Every document is signed
 //! link by link, in the claims' order, with the pallet's own types and payload function.
 
-use frame_support::traits::fungible::{Inspect, InspectHold};
+use frame_support::traits::fungible::Inspect;
 use pallet_referral_rebate::{mock::*, *};
 
 fn line(step: &str) {
-	let reason: RuntimeHoldReason = HoldReason::RebateEscrow.into();
 	let (m, c, r) = (merchant(), customer(), referee());
 	println!(
-		"block {:>2}  {:<74} merchant free {:>7} held {:>3} |  customer {:>7}  referee {:>7}",
+		"block {:>2}  {:<74} merchant {:>7} escrow {:>3} |  customer {:>7}  referee {:>7}",
 		System::block_number(),
 		step,
 		Balances::balance(&m),
-		Balances::balance_on_hold(&reason, &m),
+		Balances::balance(&ReferralRebate::escrow_account()),
 		Balances::balance(&c),
 		Balances::balance(&r),
 	);
@@ -23,6 +22,9 @@ fn line(step: &str) {
 
 fn main() -> Result<(), String> {
 	let fail = |e: sp_runtime::DispatchError| format!("{e:?}");
+	let refused = |e: sp_runtime::DispatchErrorWithPostInfo<
+		frame_support::dispatch::PostDispatchInfo,
+	>| { format!("{:?}", e.error) };
 	ExtBuilder::default().build().execute_with(|| {
 		let p = Parties::default();
 		let genesis = ReferralRebate::genesis_hash();
@@ -30,10 +32,19 @@ fn main() -> Result<(), String> {
 
 		ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), 1_000)
 			.map_err(fail)?;
-		line("Bob buys for 1000 (the established purchase)");
+		let origin = System::events()
+			.iter()
+			.find_map(|e| match &e.event {
+				RuntimeEvent::ReferralRebate(Event::PurchaseRecorded { purchase_id, .. }) => {
+					Some(*purchase_id)
+				}
+				_ => None,
+			})
+			.ok_or("no purchase recorded")?;
+		line(&format!("Bob buys for 1000 (the established purchase {origin})"));
 
 		run_to_block(3);
-		let offer = offer_doc(&p, 1, 0);
+		let offer = offer_doc(&p, 1, origin);
 		let mut signed_offer = Signed::unsigned(offer.clone());
 		add_link(&mut signed_offer, &p.merchant, None, Framing::Raw, &genesis);
 		let rebate = rebate_doc(&p, 1, PayoutCondition::ReferralSettled);
@@ -58,17 +69,17 @@ fn main() -> Result<(), String> {
 			Box::new(signed_offer),
 			Box::new(purchase),
 		)
-		.map_err(fail)?;
+		.map_err(refused)?;
 		line("Alice settles Charlie's purchase, a block before settle-by");
 
 		ReferralRebate::submit_rebate(RuntimeOrigin::signed(customer()), Box::new(signed_rebate))
-			.map_err(fail)?;
-		line("Bob submits the all-signed rebate: 150 held from Alice");
+			.map_err(refused)?;
+		line("Bob submits the all-signed rebate: 150 move from Alice into the escrow account");
 
 		run_to_block(offer.pay_at - 1);
 		line("the block before the rebate block");
 		run_to_block(offer.pay_at);
-		line("the rebate block: the chain pays Bob");
+		line("the rebate block: the chain pays Bob from the escrow account");
 		let paid = System::events().iter().any(|e| {
 			matches!(&e.event, RuntimeEvent::ReferralRebate(Event::RebatePaid { amount: 150, .. }))
 		});

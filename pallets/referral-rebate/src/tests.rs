@@ -1,15 +1,14 @@
 //! Tests of the referral-rebate pallet: the claim flow end to end, every error path, every link of
-//! every chain, deadlines, payout conditions, the hook's agenda and carry-over, and property tests
-//! over random operation sequences.
+//! every chain, deadlines, payout conditions, the pay-at queue and its carry-over (the squatting
+//! attack), purchase lifetimes, the weights refusals are charged, and property tests over random
+//! operation sequences.
 
 use crate::{mock::*, *};
 use codec::{Decode, Encode};
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{
-		fungible::{Inspect, InspectHold},
-		Hooks, IntegrityTest,
-	},
+	dispatch::{GetDispatchInfo, Pays, PostDispatchInfo},
+	traits::{fungible::Inspect, Hooks, IntegrityTest},
 };
 use sp_core::H256;
 use sp_runtime::{DispatchError, MultiSignature};
@@ -21,12 +20,44 @@ fn genesis() -> H256 {
 	ReferralRebate::genesis_hash()
 }
 
-fn escrow_reason() -> RuntimeHoldReason {
-	HoldReason::RebateEscrow.into()
+/// The open rebates `merchant` has escrowed.
+fn held(merchant: &AccountId) -> Balance {
+	Promotions::<Test>::iter()
+		.filter(|((_, m, _), _)| m == merchant)
+		.filter_map(|(_, p)| p.rebate.map(|r| r.amount))
+		.sum()
 }
 
-fn held(who: &AccountId) -> Balance {
-	Balances::balance_on_hold(&escrow_reason(), who)
+/// The escrow account's balance.
+fn escrow() -> Balance {
+	Balances::free_balance(ReferralRebate::escrow_account())
+}
+
+/// The open promotion `id` of `merchant` due at the mock documents' rebate block, 20.
+fn promotion(merchant: &AccountId, id: PromotionId) -> Option<PromotionOf<Test>> {
+	Promotions::<Test>::get((BlockKey::of(20u64), merchant.clone(), id))
+}
+
+/// Purchase record `id`.
+fn record(id: PurchaseIdOf<Test>) -> Option<PurchaseRecordOf<Test>> {
+	Purchases::<Test>::get(BlockKey::of(id.block), id.index)
+}
+
+/// The id of the purchase recorded last (from its event).
+fn last_purchase() -> PurchaseIdOf<Test> {
+	rebate_events()
+		.into_iter()
+		.rev()
+		.find_map(|e| match e {
+			E::PurchaseRecorded { purchase_id, .. } => Some(purchase_id),
+			_ => None,
+		})
+		.expect("a purchase was recorded")
+}
+
+/// The id of a purchase that was never recorded.
+fn unknown_purchase() -> PurchaseIdOf<Test> {
+	PurchaseId { block: 1, index: 99 }
 }
 
 fn free(who: &AccountId) -> Balance {
@@ -38,41 +69,55 @@ fn total(who: &AccountId) -> Balance {
 }
 
 /// Record the customer's origin purchase (1 000 from the customer to the merchant); its id.
-fn origin_purchase(p: &Parties) -> PurchaseId {
-	let id = NextPurchaseId::<Test>::get();
+fn origin_purchase(p: &Parties) -> PurchaseIdOf<Test> {
 	assert_ok!(ReferralRebate::purchase(
 		RuntimeOrigin::signed(p.customer.account()),
 		p.merchant.account(),
 		1_000
 	));
-	id
+	last_purchase()
 }
 
 /// A complete, valid offer and referred purchase for promotion `id`.
 fn signed_referral(
 	p: &Parties,
 	id: PromotionId,
-	origin: PurchaseId,
+	origin: PurchaseIdOf<Test>,
 ) -> (SignedOfferOf<Test>, SignedPurchaseOf<Test>) {
 	let offer = offer_doc(p, id, origin);
 	let purchase = purchase_doc(p, &offer);
 	(sign_offer(p, offer, &genesis()), sign_purchase(p, purchase, &genesis()))
 }
 
+/// `settle_referral` by `p`'s merchant; its error without the weight it was charged (the
+/// weights refusals are charged have tests of their own).
 fn settle(
 	p: &Parties,
 	offer: SignedOfferOf<Test>,
 	purchase: SignedPurchaseOf<Test>,
 ) -> DispatchResult {
-	ReferralRebate::settle_referral(
-		RuntimeOrigin::signed(p.merchant.account()),
-		Box::new(offer),
-		Box::new(purchase),
-	)
+	settle_as(p.merchant.account(), offer, purchase)
 }
 
+fn settle_as(
+	who: AccountId,
+	offer: SignedOfferOf<Test>,
+	purchase: SignedPurchaseOf<Test>,
+) -> DispatchResult {
+	ReferralRebate::settle_referral(RuntimeOrigin::signed(who), Box::new(offer), Box::new(purchase))
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
+
+/// `submit_rebate` by `p`'s customer; its error without the weight.
 fn submit(p: &Parties, rebate: SignedRebateOf<Test>) -> DispatchResult {
-	ReferralRebate::submit_rebate(RuntimeOrigin::signed(p.customer.account()), Box::new(rebate))
+	submit_as(p.customer.account(), rebate)
+}
+
+fn submit_as(who: AccountId, rebate: SignedRebateOf<Test>) -> DispatchResult {
+	ReferralRebate::submit_rebate(RuntimeOrigin::signed(who), Box::new(rebate))
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 fn valid_rebate(p: &Parties, id: PromotionId, condition: PayoutCondition) -> SignedRebateOf<Test> {
@@ -88,25 +133,26 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		let (m, c, r) = (merchant(), customer(), referee());
+		let issuance = Balances::total_issuance();
 
 		// Claim 1: the established first-type transaction.
 		let origin = origin_purchase(&p);
-		assert_eq!(origin, 0);
+		assert_eq!(origin.block, 1);
 		assert_eq!(free(&c), CUSTOMER_FUNDS - 1_000);
 		assert_eq!(free(&m), MERCHANT_FUNDS + 1_000);
 		assert_eq!(
-			Purchases::<Test>::get(0),
+			record(origin),
 			Some(PurchaseRecord {
 				merchant: m.clone(),
 				buyer: c.clone(),
 				price: 1_000,
-				promotion_id: None,
+				promotion: None,
 				refunded: false
 			})
 		);
 		System::assert_last_event(
 			E::PurchaseRecorded {
-				purchase_id: 0,
+				purchase_id: origin,
 				merchant: m.clone(),
 				buyer: c.clone(),
 				price: 1_000,
@@ -122,34 +168,32 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 		assert_ok!(settle(&p, offer, purchase));
 		assert_eq!(free(&r), REFEREE_FUNDS - 800);
 		assert_eq!(free(&m), MERCHANT_FUNDS + 1_800);
+		let referred = last_purchase();
+		assert_eq!(referred.block, 5);
 		assert_eq!(
-			Purchases::<Test>::get(1),
+			record(referred),
 			Some(PurchaseRecord {
 				merchant: m.clone(),
 				buyer: r.clone(),
 				price: 800,
-				promotion_id: Some(7),
+				promotion: Some(PromotionRef { promotion_id: 7, pay_at: 20 }),
 				refunded: false
 			})
 		);
 		assert_eq!(
-			Promotions::<Test>::get(&m, 7),
+			promotion(&m, 7),
 			Some(Promotion {
 				customer: c.clone(),
 				referee: r.clone(),
-				pay_at: 20,
-				due: 20,
-				referral: Some(SettledReferral { purchase_id: 1, refunded: false }),
+				referral: Some(SettledReferral { purchase_id: referred, refunded: false }),
 				rebate: None,
 			})
 		);
-		assert_eq!(ReferralRebate::agenda_len(20), 1);
-		assert_eq!(Agenda::<Test>::get(20, 0), Some((m.clone(), 7)));
 		assert_eq!(
 			rebate_events()[1..],
 			[
 				E::PurchaseRecorded {
-					purchase_id: 1,
+					purchase_id: referred,
 					merchant: m.clone(),
 					buyer: r.clone(),
 					price: 800,
@@ -160,7 +204,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 					promotion_id: 7,
 					customer: c.clone(),
 					referee: r.clone(),
-					purchase_id: 1,
+					purchase_id: referred,
 					price: 800,
 					pay_at: 20,
 				},
@@ -168,17 +212,16 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 		);
 
 		// Claims 1, 2 and 4: rebate merchant → referee → customer; the customer broadcasts it
-		// before the rebate block; it is escrowed.
+		// before the rebate block; it moves into the escrow account.
 		run_to_block(12);
 		assert_ok!(submit(&p, valid_rebate(&p, 7, PayoutCondition::ReferralSettled)));
 		assert_eq!(free(&m), MERCHANT_FUNDS + 1_800 - 150);
-		assert_eq!(held(&m), 150);
-		assert_eq!(total(&m), MERCHANT_FUNDS + 1_800);
+		assert_eq!(escrow(), 150);
 		assert_eq!(
-			Promotions::<Test>::get(&m, 7).and_then(|o| o.rebate),
+			promotion(&m, 7).and_then(|o| o.rebate),
 			Some(EscrowedRebate { amount: 150, condition: PayoutCondition::ReferralSettled })
 		);
-		assert_eq!(ReferralRebate::agenda_len(20), 1, "scheduled once");
+		assert_eq!(Promotions::<Test>::iter().count(), 1, "one promotion for both documents");
 		System::assert_last_event(
 			E::RebateScheduled {
 				merchant: m.clone(),
@@ -194,18 +237,16 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 
 		// Nothing moves before the rebate block.
 		run_to_block(19);
-		assert_eq!(held(&m), 150);
+		assert_eq!(escrow(), 150);
 		assert_eq!(free(&c), CUSTOMER_FUNDS - 1_000);
 
-		// At the rebate block the chain pays the customer.
+		// At the rebate block the chain pays the customer from the escrow account.
 		run_to_block(20);
-		assert_eq!(held(&m), 0);
+		assert_eq!(escrow(), 0);
 		assert_eq!(free(&c), CUSTOMER_FUNDS - 1_000 + 150);
-		assert_eq!(total(&m), MERCHANT_FUNDS + 1_800 - 150);
-		assert_eq!(Promotions::<Test>::get(&m, 7), None);
-		assert_eq!(ReferralRebate::agenda_len(20), 0);
-		assert_eq!(Agenda::<Test>::get(20, 0), None);
-		assert_eq!(Backlog::<Test>::get(), None);
+		assert_eq!(free(&m), MERCHANT_FUNDS + 1_800 - 150);
+		assert_eq!(promotion(&m, 7), None);
+		assert_eq!(Promotions::<Test>::iter().count(), 0);
 		System::assert_last_event(
 			E::RebatePaid {
 				merchant: m.clone(),
@@ -213,11 +254,15 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				customer: c.clone(),
 				referee: r.clone(),
 				amount: 150,
+				pay_at: 20,
 			}
 			.into(),
 		);
-		// The referred purchase stays on record as a purchase of its own.
-		assert!(Purchases::<Test>::get(1).is_some());
+		assert_eq!(Balances::total_issuance(), issuance, "no money created or destroyed");
+		// The escrow account outlives its last rebate: the pallet provides for it.
+		assert!(System::account_exists(&ReferralRebate::escrow_account()));
+		// The referred purchase stays on record, as a purchase of its own, for its lifetime.
+		assert!(record(referred).is_some());
 	});
 }
 
@@ -230,7 +275,7 @@ fn rebate_may_reach_the_chain_before_the_referral() {
 		assert_eq!(held(&merchant()), 150);
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_ok!(settle(&p, offer, purchase));
-		assert_eq!(ReferralRebate::agenda_len(20), 1, "one agenda entry for the promotion");
+		assert_eq!(Promotions::<Test>::iter().count(), 1, "one promotion for both documents");
 		run_to_block(20);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150);
 		assert_eq!(held(&merchant()), 0);
@@ -254,6 +299,7 @@ fn referral_settled_rebate_lapses_without_a_referral() {
 				referee: referee(),
 				amount: 150,
 				reason: LapseReason::NotSettled,
+				pay_at: 20,
 			}
 			.into(),
 		);
@@ -277,6 +323,7 @@ fn unconditional_rebate_pays_without_a_referral() {
 				customer: customer(),
 				referee: referee(),
 				amount: 150,
+				pay_at: 20,
 			}
 			.into(),
 		);
@@ -290,15 +337,20 @@ fn refund_in_the_review_period_makes_a_referral_settled_rebate_lapse() {
 		let origin = origin_purchase(&p);
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_ok!(settle(&p, offer, purchase));
+		let referred = last_purchase();
 		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::ReferralSettled)));
 		run_to_block(19);
 		// The last block of the review period.
-		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), 1));
+		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), referred));
 		assert_eq!(free(&referee()), REFEREE_FUNDS);
-		assert_eq!(Purchases::<Test>::get(1).map(|x| x.refunded), Some(true));
+		assert_eq!(record(referred).map(|x| x.refunded), Some(true));
+		assert_eq!(
+			promotion(&merchant(), 1).and_then(|p| p.referral).map(|r| r.refunded),
+			Some(true)
+		);
 		System::assert_last_event(
 			E::PurchaseRefunded {
-				purchase_id: 1,
+				purchase_id: referred,
 				merchant: merchant(),
 				buyer: referee(),
 				amount: 800,
@@ -315,6 +367,7 @@ fn refund_in_the_review_period_makes_a_referral_settled_rebate_lapse() {
 				referee: referee(),
 				amount: 150,
 				reason: LapseReason::Refunded,
+				pay_at: 20,
 			}
 			.into(),
 		);
@@ -331,8 +384,9 @@ fn unconditional_rebate_pays_despite_a_refund() {
 		let origin = origin_purchase(&p);
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_ok!(settle(&p, offer, purchase));
+		let referred = last_purchase();
 		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)));
-		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), 1));
+		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), referred));
 		run_to_block(20);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150);
 	});
@@ -345,13 +399,16 @@ fn refund_after_the_rebate_block_does_not_touch_the_closed_promotion() {
 		let origin = origin_purchase(&p);
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_ok!(settle(&p, offer, purchase));
+		let referred = last_purchase();
 		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::ReferralSettled)));
 		run_to_block(20);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150);
-		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), 1));
+		// The referred purchase is still live (PurchaseLifetime), so it can be refunded; the
+		// closed promotion is not touched.
+		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), referred));
 		System::assert_last_event(
 			E::PurchaseRefunded {
-				purchase_id: 1,
+				purchase_id: referred,
 				merchant: merchant(),
 				buyer: referee(),
 				amount: 800,
@@ -377,10 +434,11 @@ fn settled_promotion_without_rebate_expires_at_the_rebate_block() {
 				promotion_id: 1,
 				customer: customer(),
 				referee: referee(),
+				pay_at: 20,
 			}
 			.into(),
 		);
-		assert_eq!(Promotions::<Test>::get(merchant(), 1), None);
+		assert_eq!(promotion(&merchant(), 1), None);
 	});
 }
 
@@ -427,13 +485,30 @@ fn purchase_errors() {
 }
 
 #[test]
-fn purchase_ids_never_wrap() {
+fn purchase_ids_are_the_block_and_the_event_index_unique_within_a_block() {
 	ExtBuilder::default().build_and_execute(|| {
-		NextPurchaseId::<Test>::put(PurchaseId::MAX);
-		assert_noop!(
-			ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), 50),
-			sp_runtime::ArithmeticError::Overflow
-		);
+		let p = Parties::default();
+		let first = origin_purchase(&p);
+		let second = origin_purchase(&p);
+		assert_eq!((first.block, second.block), (1, 1));
+		assert!(second.index > first.index, "{first:?} then {second:?}");
+		// A referred purchase recorded in the same block gets an id of its own.
+		let (offer, purchase) = signed_referral(&p, 1, first);
+		assert_ok!(settle(&p, offer, purchase));
+		let referred = last_purchase();
+		assert_eq!(referred.block, 1);
+		assert!(referred.index > second.index);
+		assert_eq!(Purchases::<Test>::iter().count(), 3);
+		assert_eq!(record(first).map(|r| r.buyer), Some(customer()));
+		assert_eq!(record(referred).map(|r| r.buyer), Some(referee()));
+		// The next block starts its indices again; its ids still differ by the block.
+		run_to_block(2);
+		let next = origin_purchase(&p);
+		assert_eq!(next.block, 2);
+		assert_eq!(Purchases::<Test>::iter().count(), 4);
+		assert_eq!(format!("{next}"), format!("2-{}", next.index));
+		assert_eq!(format!("{next}").parse::<PurchaseIdOf<Test>>(), Ok(next));
+		assert!("2".parse::<PurchaseIdOf<Test>>().is_err());
 	});
 }
 
@@ -473,14 +548,7 @@ fn settle_rejects_a_sender_other_than_the_merchant() {
 		let origin = origin_purchase(&p);
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		for who in [customer(), referee(), stranger()] {
-			assert_noop!(
-				ReferralRebate::settle_referral(
-					RuntimeOrigin::signed(who),
-					Box::new(offer.clone()),
-					Box::new(purchase.clone())
-				),
-				Err::NotMerchant
-			);
+			assert_noop!(settle_as(who, offer.clone(), purchase.clone()), Err::NotMerchant);
 		}
 	});
 }
@@ -592,7 +660,7 @@ fn settle_rejects_a_purchase_that_is_not_the_offers() {
 fn settle_rejects_a_bad_origin_purchase() {
 	settle_fails(
 		|p, o, _| {
-			o.document.origin_purchase = 99;
+			o.document.origin_purchase = unknown_purchase();
 			resign_offer(p, o, &p.referee);
 		},
 		Err::UnknownOriginPurchase,
@@ -610,7 +678,7 @@ fn settle_rejects_a_bad_origin_purchase() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(ReferralRebate::purchase(RuntimeOrigin::signed(stranger()), merchant(), 1_000));
-		let (offer, purchase) = signed_referral(&p, 1, 0);
+		let (offer, purchase) = signed_referral(&p, 1, last_purchase());
 		assert_noop!(settle(&p, offer, purchase), Err::OriginPurchaseMismatch);
 	});
 	// A refunded origin purchase.
@@ -658,16 +726,14 @@ fn settle_replay_is_refused() {
 
 #[test]
 fn settle_must_agree_with_a_rebate_submitted_first() {
-	// Another rebate block.
+	// Another customer than the rebate's, under the same promotion key.
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
+		let q = Parties { customer: stranger_key(), ..Parties::default() };
+		assert_ok!(submit(&q, valid_rebate(&q, 1, PayoutCondition::ReferralSettled)));
 		let origin = origin_purchase(&p);
-		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::ReferralSettled)));
-		let mut offer = offer_doc(&p, 1, origin);
-		offer.pay_at = 25;
-		let purchase = purchase_doc(&p, &offer);
-		let (o, s) = (sign_offer(&p, offer, &genesis()), sign_purchase(&p, purchase, &genesis()));
-		assert_noop!(settle(&p, o, s), Err::PromotionMismatch);
+		let (offer, purchase) = signed_referral(&p, 1, origin);
+		assert_noop!(settle(&p, offer, purchase), Err::PromotionMismatch);
 	});
 	// Another referee than the rebate's chain designated.
 	ExtBuilder::default().build_and_execute(|| {
@@ -677,6 +743,28 @@ fn settle_must_agree_with_a_rebate_submitted_first() {
 		assert_ok!(submit(&q, valid_rebate(&q, 1, PayoutCondition::ReferralSettled)));
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_noop!(settle(&p, offer, purchase), Err::RefereeMismatch);
+	});
+	// Another rebate block is another promotion: the two documents do not meet, and the
+	// `ReferralSettled` rebate lapses for want of a referral.
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase(&p);
+		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::ReferralSettled)));
+		let mut offer = offer_doc(&p, 1, origin);
+		offer.pay_at = 25;
+		let purchase = purchase_doc(&p, &offer);
+		let (o, s) = (sign_offer(&p, offer, &genesis()), sign_purchase(&p, purchase, &genesis()));
+		assert_ok!(settle(&p, o, s));
+		assert_eq!(Promotions::<Test>::iter().count(), 2);
+		run_to_block(20);
+		assert_eq!(free(&merchant()), MERCHANT_FUNDS + 1_800, "the rebate went back");
+		assert!(matches!(
+			rebate_events().last(),
+			Some(E::RebateLapsed { reason: LapseReason::NotSettled, .. })
+		));
+		run_to_block(25);
+		assert!(matches!(rebate_events().last(), Some(E::PromotionExpired { pay_at: 25, .. })));
+		assert_eq!(Promotions::<Test>::iter().count(), 0);
 	});
 }
 
@@ -720,10 +808,7 @@ fn submit_rejects_a_sender_other_than_the_customer() {
 		let p = Parties::default();
 		let rebate = valid_rebate(&p, 1, PayoutCondition::ReferralSettled);
 		for who in [merchant(), referee(), stranger()] {
-			assert_noop!(
-				ReferralRebate::submit_rebate(RuntimeOrigin::signed(who), Box::new(rebate.clone())),
-				Err::NotCustomer
-			);
+			assert_noop!(submit_as(who, rebate.clone()), Err::NotCustomer);
 		}
 	});
 }
@@ -787,10 +872,12 @@ fn submit_must_agree_with_a_settled_referral() {
 		let origin = origin_purchase(&p);
 		let (offer, purchase) = signed_referral(&p, 1, origin);
 		assert_ok!(settle(&p, offer, purchase));
-		// Another rebate block.
-		let mut doc = rebate_doc(&p, 1, PayoutCondition::ReferralSettled);
-		doc.pay_at = 21;
-		assert_noop!(submit(&p, sign_rebate(&p, doc, &genesis())), Err::PromotionMismatch);
+		// Another customer under the same promotion key.
+		let q = Parties { customer: stranger_key(), ..Parties::default() };
+		assert_noop!(
+			submit(&q, valid_rebate(&q, 1, PayoutCondition::ReferralSettled)),
+			Err::PromotionMismatch
+		);
 		// Another referee.
 		let q = Parties { referee: stranger_key(), ..Parties::default() };
 		assert_noop!(
@@ -1130,6 +1217,7 @@ fn flow_with(p: Parties) {
 				customer: p.customer.account(),
 				referee: p.referee.account(),
 				amount: 150,
+				pay_at: 20,
 			}
 			.into(),
 		);
@@ -1167,7 +1255,7 @@ fn mixed_schemes_complete_the_flow() {
 fn malformed_call_bytes_do_not_decode() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		let (offer, purchase) = signed_referral(&p, 1, 0);
+		let (offer, purchase) = signed_referral(&p, 1, unknown_purchase());
 		let call = RuntimeCall::ReferralRebate(crate::Call::settle_referral {
 			offer: Box::new(offer),
 			purchase: Box::new(purchase),
@@ -1178,7 +1266,7 @@ fn malformed_call_bytes_do_not_decode() {
 			assert!(RuntimeCall::decode(&mut &bytes[..cut]).is_err(), "cut at {cut}");
 		}
 		// A chain longer than the bound does not decode, even with every link present.
-		let (offer, _) = signed_referral(&p, 1, 0);
+		let (offer, _) = signed_referral(&p, 1, unknown_purchase());
 		let mut links: Vec<LinkOf<Test>> = offer.links.to_vec();
 		links.push(links[2].clone());
 		let four = (&offer.document, &links).encode();
@@ -1199,7 +1287,7 @@ fn refund_errors() {
 		let p = Parties::default();
 		let origin = origin_purchase(&p);
 		assert_noop!(
-			ReferralRebate::refund(RuntimeOrigin::signed(merchant()), 42),
+			ReferralRebate::refund(RuntimeOrigin::signed(merchant()), unknown_purchase()),
 			Err::UnknownPurchase
 		);
 		assert_noop!(
@@ -1229,25 +1317,23 @@ fn refund_errors() {
 fn close_overdue_errors() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		assert_noop!(
-			ReferralRebate::close_overdue(RuntimeOrigin::signed(stranger()), merchant(), 1),
-			Err::UnknownPromotion
-		);
-		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)));
-		run_to_block(19);
-		assert_noop!(
-			ReferralRebate::close_overdue(RuntimeOrigin::signed(stranger()), merchant(), 1),
-			Err::NotYetDue
-		);
-		assert_noop!(
-			ReferralRebate::close_overdue(RuntimeOrigin::none(), merchant(), 1),
-			DispatchError::BadOrigin
-		);
+		let close = |origin, pay_at| ReferralRebate::close_overdue(origin, pay_at, merchant(), 1);
+		run_to_block(20);
+		assert_noop!(close(RuntimeOrigin::signed(stranger()), 20), Err::UnknownPromotion);
+		assert_noop!(close(RuntimeOrigin::signed(stranger()), 21), Err::NotYetDue);
+		let mut doc = rebate_doc(&p, 1, PayoutCondition::Unconditional);
+		doc.pay_at = 30;
+		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
+		run_to_block(29);
+		assert_noop!(close(RuntimeOrigin::signed(stranger()), 30), Err::NotYetDue);
+		// The same promotion id under another rebate block is another promotion.
+		assert_noop!(close(RuntimeOrigin::signed(stranger()), 20), Err::UnknownPromotion);
+		assert_noop!(close(RuntimeOrigin::none(), 30), DispatchError::BadOrigin);
 	});
 }
 
 // ---------------------------------------------------------------------------------------------
-// The agenda and the hook.
+// The pay-at queue and the hook.
 // ---------------------------------------------------------------------------------------------
 
 /// Submit unconditional rebates for promotions `ids`, all due at block 20.
@@ -1258,142 +1344,117 @@ fn submit_many(ids: core::ops::Range<PromotionId>) {
 	}
 }
 
-#[test]
-fn agenda_lengths_share_entries_of_32_blocks_and_empty_entries_go() {
-	ExtBuilder::default().build_and_execute(|| {
-		let p = Parties::default();
-		// Block 31 is the last block of entry 0, block 32 the first of entry 1.
-		ReferralRebate::set_agenda_len(31, MaxDuePerBlock::get());
-		assert_eq!(AgendaLens::<Test>::iter_keys().collect::<Vec<_>>(), vec![0]);
-		let mut doc = rebate_doc(&p, 7, PayoutCondition::Unconditional);
-		doc.pay_at = 31;
-		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
-		assert_eq!(Promotions::<Test>::get(merchant(), 7).map(|o| o.due), Some(32));
-		assert_eq!(ReferralRebate::agenda_len(31), MaxDuePerBlock::get());
-		assert_eq!(ReferralRebate::agenda_len(32), 1);
-		let mut keys = AgendaLens::<Test>::iter_keys().collect::<Vec<_>>();
-		keys.sort();
-		assert_eq!(keys, vec![0, 1]);
-		run_to_block(32);
-		assert!(!Promotions::<Test>::contains_key(merchant(), 7), "paid at block 32");
-		assert_eq!(ReferralRebate::agenda_len(32), 0);
-		assert_eq!(AgendaLens::<Test>::iter().count(), 0, "entries left all empty are removed");
-	});
+/// The hook's fixed cost and its cost per promotion closed.
+fn hook_weights() -> (Weight, Weight) {
+	(<() as WeightInfo>::close_promotions(0), ReferralRebate::close_one_weight())
+}
+
+/// The rebate blocks of the promotions closed so far (paid, lapsed or expired), in order.
+fn closed_pay_ats() -> Vec<BlockNumber> {
+	rebate_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			E::RebatePaid { pay_at, .. }
+			| E::RebateLapsed { pay_at, .. }
+			| E::PromotionExpired { pay_at, .. } => Some(pay_at),
+			_ => None,
+		})
+		.collect()
 }
 
 #[test]
-fn a_full_agenda_spills_into_the_next_blocks_then_refuses() {
-	ExtBuilder::default().build_and_execute(|| {
-		let p = Parties::default();
-		let max = MaxDuePerBlock::get() as PromotionId;
-		let delay = MaxPayoutDelay::get() as PromotionId;
-		let origin = origin_purchase(&p);
-		// Fill the agendas of blocks 20, 21 and 22 (pay-at 20 and the two blocks it may spill
-		// into) with referrals (no rebate yet), all with pay-at 20.
-		for id in 0..max * (delay + 1) {
-			let (o, s) = signed_referral(&p, id, origin);
-			assert_ok!(settle(&p, o, s));
-			let due = Promotions::<Test>::get(merchant(), id).map(|o| o.due);
-			assert_eq!(due, Some(20 + id / max), "promotion {id}");
+fn squatters_cannot_refuse_an_honest_document_for_a_busy_rebate_block() {
+	// Colluding accounts open more promotions due at block 20 (and 21) than the hook closes in a
+	// block, paying nothing but an origin purchase: referred purchases at price 0, no rebate.
+	// Under the v1 agenda this filled every slot from 20 on and refused the victim `AgendaFull`.
+	let squatter = Key::sr("//Squatter");
+	let friends: Vec<Key> = (0..2).map(|i| Key::sr(&format!("//SquatFriend{i}"))).collect();
+	let mut builder = ExtBuilder::default().balance(squatter.account(), 100_000);
+	for k in &friends {
+		builder = builder.balance(k.account(), 100_000);
+	}
+	builder.build_and_execute(|| {
+		let (base, per) = hook_weights();
+		// Room for exactly two closings per block.
+		MaxHookWeight::set(base + per * 2);
+		let s = Parties {
+			merchant: squatter.clone(),
+			customer: friends[0].clone(),
+			referee: friends[1].clone(),
+		};
+		let origin = origin_purchase(&s);
+		for id in 0..12 {
+			let mut offer = offer_doc(&s, id, origin);
+			offer.discounted_price = 0;
+			offer.pay_at = if id < 8 { 20 } else { 21 };
+			let purchase = purchase_doc(&s, &offer);
+			let (o, r) =
+				(sign_offer(&s, offer, &genesis()), sign_purchase(&s, purchase, &genesis()));
+			assert_ok!(settle(&s, o, r));
 		}
-		for b in 20..=22 {
-			assert_eq!(ReferralRebate::agenda_len(b), MaxDuePerBlock::get());
-		}
-		// A new promotion with pay-at 20 is refused, by either call.
-		let id = max * (delay + 1);
-		let (o, s) = signed_referral(&p, id, origin);
-		assert_noop!(settle(&p, o, s), Err::AgendaFull);
-		assert_noop!(
-			submit(&p, valid_rebate(&p, id, PayoutCondition::Unconditional)),
-			Err::AgendaFull
-		);
-		// The rebate of a promotion already on an agenda still goes in, wherever it is due.
-		assert_ok!(submit(&p, valid_rebate(&p, 0, PayoutCondition::ReferralSettled)));
-		assert_ok!(submit(&p, valid_rebate(&p, id - 1, PayoutCondition::ReferralSettled)));
-		// Another rebate block has room.
-		let mut doc = rebate_doc(&p, id, PayoutCondition::Unconditional);
-		doc.pay_at = 23;
-		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
+		assert_eq!(Promotions::<Test>::iter().count(), 12);
 
+		// The victim's documents for block 20 are accepted, by either call.
+		let p = Parties::default();
+		let origin = origin_purchase(&p);
+		let (offer, purchase) = signed_referral(&p, 100, origin);
+		assert_ok!(settle(&p, offer, purchase));
+		assert_ok!(submit(&p, valid_rebate(&p, 100, PayoutCondition::ReferralSettled)));
+		assert_eq!(escrow(), 150);
+
+		// Every promotion closes, two a block, earliest rebate block first; nothing is lost.
 		run_to_block(20);
-		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150, "promotion 0 paid at 20");
-		assert_eq!(held(&merchant()), 300);
-		run_to_block(22);
-		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 300, "the spilled one at 22");
-		run_to_block(23);
+		assert_eq!(closed_pay_ats().len(), 2);
+		System::assert_last_event(E::ClosingCarried { pay_at: 20 }.into());
+		run_to_block(26);
 		assert_eq!(Promotions::<Test>::iter().count(), 0);
-		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 450);
-	});
-}
-
-#[test]
-fn a_spilled_promotion_keeps_the_outcome_fixed_at_its_rebate_block() {
-	ExtBuilder::default().build_and_execute(|| {
-		let p = Parties::default();
-		let max = MaxDuePerBlock::get() as PromotionId;
-		let origin = origin_purchase(&p);
-		for id in 0..=max {
-			let (o, s) = signed_referral(&p, id, origin);
-			assert_ok!(settle(&p, o, s));
-		}
-		assert_ok!(submit(&p, valid_rebate(&p, max, PayoutCondition::ReferralSettled)));
-		assert_eq!(Promotions::<Test>::get(merchant(), max).map(|o| o.due), Some(21));
-		run_to_block(20);
-		// At the rebate block the refund no longer counts, though the promotion is open.
-		let referral = Promotions::<Test>::get(merchant(), max)
-			.and_then(|o| o.referral)
-			.map(|r| r.purchase_id)
-			.expect("settled");
-		assert_ok!(ReferralRebate::refund(RuntimeOrigin::signed(merchant()), referral));
-		// And anyone may close it now: its fate is fixed.
-		assert_ok!(ReferralRebate::close_overdue(
-			RuntimeOrigin::signed(stranger()),
-			merchant(),
-			max
-		));
+		let closed = closed_pay_ats();
+		assert_eq!(closed.len(), 13);
+		assert!(closed.windows(2).all(|w| w[0] <= w[1]), "in rebate-block order: {closed:?}");
+		assert_eq!(closed.iter().filter(|b| **b == 20).count(), 9);
+		// The victim was paid, a block or more late, in full.
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150);
-		run_to_block(21);
-		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150, "paid once");
+		assert_eq!(escrow(), 0);
+		let paid = rebate_events()
+			.into_iter()
+			.filter(|e| matches!(e, E::RebatePaid { promotion_id: 100, amount: 150, .. }))
+			.count();
+		assert_eq!(paid, 1);
 	});
 }
 
 #[test]
 fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
-		let base = <() as WeightInfo>::on_initialize(0);
-		let per = <() as WeightInfo>::on_initialize(1) - base;
-		// Room for exactly two closings per block.
+		let (base, per) = hook_weights();
 		MaxHookWeight::set(base + per * 2);
 		submit_many(0..5);
-		assert_eq!(held(&merchant()), 750);
+		assert_eq!(escrow(), 750);
 
 		run_to_block(20);
-		assert_eq!(held(&merchant()), 450);
-		assert_eq!(Backlog::<Test>::get(), Some((20, 2)));
-		System::assert_last_event(E::ClosingCarried { block: 20, index: 2 }.into());
+		assert_eq!(escrow(), 450);
+		System::assert_last_event(E::ClosingCarried { pay_at: 20 }.into());
 
 		run_to_block(21);
-		assert_eq!(held(&merchant()), 150);
-		assert_eq!(Backlog::<Test>::get(), Some((20, 4)));
+		assert_eq!(escrow(), 150);
+		let (_, m, last) = Promotions::<Test>::iter_keys().next().expect("one left");
 
 		// Anyone may close the last one by hand meanwhile.
-		assert_ok!(ReferralRebate::close_overdue(RuntimeOrigin::signed(stranger()), merchant(), 4));
-		assert_eq!(held(&merchant()), 0);
+		assert_ok!(ReferralRebate::close_overdue(RuntimeOrigin::signed(stranger()), 20, m, last));
+		assert_eq!(escrow(), 0);
 		System::assert_last_event(
 			E::RebatePaid {
 				merchant: merchant(),
-				promotion_id: 4,
+				promotion_id: last,
 				customer: customer(),
 				referee: referee(),
 				amount: 150,
+				pay_at: 20,
 			}
 			.into(),
 		);
 
-		// The hook skips the entry closed by hand and finishes the backlog.
 		run_to_block(22);
-		assert_eq!(Backlog::<Test>::get(), None);
-		assert_eq!(ReferralRebate::agenda_len(20), 0);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 750, "each rebate paid exactly once");
 		let paid = rebate_events().iter().filter(|e| matches!(e, E::RebatePaid { .. })).count();
 		assert_eq!(paid, 5);
@@ -1403,84 +1464,267 @@ fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 #[test]
 fn the_hook_reports_the_weight_it_used() {
 	ExtBuilder::default().build_and_execute(|| {
-		let base = <() as WeightInfo>::on_initialize(0);
-		let per = <() as WeightInfo>::on_initialize(1) - base;
+		let (base, per) = hook_weights();
 		submit_many(0..3);
 		System::set_block_number(20);
 		assert_eq!(ReferralRebate::on_initialize(20), base + per * 3);
-		// A block with nothing due costs the base only.
+		// A block with nothing due costs the base only (no purchase has ended yet).
 		System::set_block_number(21);
 		assert_eq!(ReferralRebate::on_initialize(21), base);
 	});
 }
 
 #[test]
-fn a_hook_without_room_to_look_carries_the_whole_agenda() {
+fn a_hook_without_room_to_look_leaves_the_queue_for_the_next_block() {
 	ExtBuilder::default().build_and_execute(|| {
-		let base = <() as WeightInfo>::on_initialize(0);
-		let per = <() as WeightInfo>::on_initialize(1) - base;
+		let (base, per) = hook_weights();
 		submit_many(0..1);
 		System::set_block_number(20);
 		let limit = MaxHookWeight::get();
 		MaxHookWeight::set(base / 2);
 		assert_eq!(ReferralRebate::on_initialize(20), Weight::zero());
-		assert_eq!(Backlog::<Test>::get(), Some((20, 0)));
-		assert_eq!(held(&merchant()), 150);
+		assert_eq!(escrow(), 150);
 		MaxHookWeight::set(limit);
 		System::set_block_number(21);
-		assert_eq!(
-			ReferralRebate::on_initialize(21),
-			base + per
-				+ <<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
-					frame_support::weights::RuntimeDbWeight,
-				>>::get()
-				.reads_writes(1, 1)
-		);
-		assert_eq!(Backlog::<Test>::get(), None);
-		assert_eq!(held(&merchant()), 0);
+		assert_eq!(ReferralRebate::on_initialize(21), base + per);
+		assert_eq!(escrow(), 0);
 		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 150);
 	});
 }
 
 #[test]
-fn a_backlog_spanning_empty_blocks_is_walked_to_the_end() {
+fn a_reused_promotion_id_with_another_rebate_block_is_another_promotion() {
 	ExtBuilder::default().build_and_execute(|| {
-		let base = <() as WeightInfo>::on_initialize(0);
-		let per = <() as WeightInfo>::on_initialize(1) - base;
-		MaxHookWeight::set(base + per);
-		submit_many(0..3);
-		// Skip ahead without running hooks, as if blocks 20..=24 passed with no hook room.
-		System::set_block_number(24);
-		Backlog::<Test>::put((20, 0));
-		MaxHookWeight::set(base + per * 10);
-		run_to_block(25);
-		assert_eq!(Backlog::<Test>::get(), None);
+		let p = Parties::default();
+		submit_many(1..2);
+		let mut doc = rebate_doc(&p, 1, PayoutCondition::Unconditional);
+		doc.pay_at = 30;
+		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
+		assert_eq!(held(&merchant()), 300);
+		run_to_block(20);
+		assert_eq!(held(&merchant()), 150, "the one due at 20 closed");
+		run_to_block(30);
 		assert_eq!(held(&merchant()), 0);
-		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 450);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 300);
 	});
 }
 
 #[test]
-fn a_promotion_id_reused_after_a_manual_close_is_not_closed_early() {
+fn a_rebate_block_is_at_most_max_rebate_delay_ahead() {
 	ExtBuilder::default().build_and_execute(|| {
-		let base = <() as WeightInfo>::on_initialize(0);
-		let per = <() as WeightInfo>::on_initialize(1) - base;
 		let p = Parties::default();
-		MaxHookWeight::set(base + per);
-		submit_many(0..2);
-		run_to_block(20);
-		// Promotion 1 is carried; close it by hand and reuse its id for a rebate due at 30.
-		assert_ok!(ReferralRebate::close_overdue(RuntimeOrigin::signed(stranger()), merchant(), 1));
-		let mut doc = rebate_doc(&p, 1, PayoutCondition::Unconditional);
-		doc.pay_at = 30;
-		assert_ok!(submit(&p, sign_rebate(&p, doc, &genesis())));
-		run_to_block(21);
-		// The stale entry at block 20 did not close the new promotion.
-		assert_eq!(Promotions::<Test>::get(merchant(), 1).map(|o| o.pay_at), Some(30));
-		assert_eq!(held(&merchant()), 150);
-		run_to_block(30);
-		assert_eq!(held(&merchant()), 0);
-		assert_eq!(free(&customer()), CUSTOMER_FUNDS + 450);
+		let delay = MaxRebateDelay::get();
+		let origin = origin_purchase(&p);
+		let rebate_at = |pay_at| {
+			let mut doc = rebate_doc(&p, 1, PayoutCondition::Unconditional);
+			doc.pay_at = pay_at;
+			sign_rebate(&p, doc, &genesis())
+		};
+		assert_noop!(submit(&p, rebate_at(1 + delay + 1)), Err::PayAtTooFar);
+		let mut offer = offer_doc(&p, 1, origin);
+		offer.pay_at = 1 + delay + 1;
+		let purchase = purchase_doc(&p, &offer);
+		let (o, s) =
+			(sign_offer(&p, offer.clone(), &genesis()), sign_purchase(&p, purchase, &genesis()));
+		assert_noop!(settle(&p, o, s), Err::PayAtTooFar);
+		// At the limit both are accepted.
+		assert_ok!(submit(&p, rebate_at(1 + delay)));
+		offer.pay_at = 1 + delay;
+		let purchase = purchase_doc(&p, &offer);
+		let (o, s) = (sign_offer(&p, offer, &genesis()), sign_purchase(&p, purchase, &genesis()));
+		assert_ok!(settle(&p, o, s));
+	});
+}
+
+#[test]
+fn a_discounted_price_is_zero_or_at_least_the_existential_deposit() {
+	let with_discount = |price: Balance| {
+		move |p: &Parties, o: &mut SignedOfferOf<Test>, s: &mut SignedPurchaseOf<Test>| {
+			o.document.discounted_price = price;
+			resign_offer(p, o, &p.referee);
+			s.document.price = price;
+			resign_purchase(p, s);
+		}
+	};
+	settle_fails(with_discount(ED - 1), Err::DiscountBelowMinimum);
+	settle_fails(with_discount(1), Err::DiscountBelowMinimum);
+	// Zero: the referee pays nothing, the referral is still recorded and settled.
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase(&p);
+		let (mut o, mut s) = signed_referral(&p, 1, origin);
+		with_discount(0)(&p, &mut o, &mut s);
+		assert_ok!(settle(&p, o, s));
+		assert_eq!(free(&referee()), REFEREE_FUNDS);
+		assert_eq!(record(last_purchase()).map(|r| r.price), Some(0));
+		assert!(promotion(&merchant(), 1).is_some_and(|p| p.referral.is_some()));
+	});
+	// At the minimum: accepted.
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase(&p);
+		let (mut o, mut s) = signed_referral(&p, 1, origin);
+		with_discount(ED)(&p, &mut o, &mut s);
+		assert_ok!(settle(&p, o, s));
+		assert_eq!(free(&referee()), REFEREE_FUNDS - ED);
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Purchase records that end.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_offer_or_a_refund_on_an_expired_purchase_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase(&p);
+		let lifetime = PurchaseLifetime::get();
+		// The last block it is live: an offer on it settles, a refund would go through.
+		run_to_block(origin.block + lifetime - 1);
+		let mut offer = offer_doc(&p, 1, origin);
+		offer.settle_by = System::block_number() + 5;
+		offer.pay_at = System::block_number() + 10;
+		let purchase = purchase_doc(&p, &offer);
+		let signed = (sign_offer(&p, offer, &genesis()), sign_purchase(&p, purchase, &genesis()));
+		// From its end on, before the hook removed it (no room this block): refused as expired.
+		MaxHookWeight::set(Weight::zero());
+		run_to_block(origin.block + lifetime);
+		assert!(record(origin).is_some(), "still stored");
+		assert_noop!(settle(&p, signed.0.clone(), signed.1.clone()), Err::OriginPurchaseExpired);
+		assert_noop!(
+			ReferralRebate::refund(RuntimeOrigin::signed(merchant()), origin),
+			Err::PurchaseExpired
+		);
+	});
+}
+
+#[test]
+fn purchase_records_are_removed_at_the_end_of_their_lifetime_within_what_was_charged() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let lifetime = PurchaseLifetime::get();
+		let first = origin_purchase(&p);
+		let second = origin_purchase(&p);
+		run_to_block(2);
+		let third = origin_purchase(&p);
+		// Each purchase was charged its record's removal.
+		let call = crate::Call::<Test>::purchase { merchant: merchant(), price: 1_000 };
+		assert_eq!(
+			call.get_dispatch_info().call_weight,
+			<() as WeightInfo>::purchase() + ReferralRebate::removal_weight()
+		);
+		run_to_block(1 + lifetime - 1);
+		assert_eq!(Purchases::<Test>::iter().count(), 3, "all live");
+		// At block 1 + lifetime the hook removes block 1's records, and charges just that.
+		System::set_block_number(1 + lifetime);
+		let used = ReferralRebate::on_initialize(1 + lifetime);
+		let (base, _) = hook_weights();
+		let removal =
+			<() as WeightInfo>::remove_purchases(0) + ReferralRebate::removal_weight() * 2;
+		assert_eq!(used, base + removal);
+		assert_eq!(record(first), None);
+		assert_eq!(record(second), None);
+		assert!(record(third).is_some());
+		run_to_block(2 + lifetime);
+		assert_eq!(Purchases::<Test>::iter().count(), 0);
+		// Gone records are unknown to offers and refunds.
+		let (offer, purchase) = signed_referral(&p, 1, third);
+		let mut offer_doc = offer.document.clone();
+		offer_doc.settle_by = System::block_number() + 1;
+		offer_doc.pay_at = System::block_number() + 2;
+		let purchase_doc = ReferredPurchase::for_offer(&offer_doc, &referee());
+		let _ = (offer, purchase);
+		assert_noop!(
+			settle(
+				&p,
+				sign_offer(&p, offer_doc, &genesis()),
+				sign_purchase(&p, purchase_doc, &genesis())
+			),
+			Err::UnknownOriginPurchase
+		);
+		assert_noop!(
+			ReferralRebate::refund(RuntimeOrigin::signed(merchant()), third),
+			Err::UnknownPurchase
+		);
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refusals are charged what they did; each path what it cost.
+// ---------------------------------------------------------------------------------------------
+
+fn post_weight(result: frame_support::dispatch::DispatchResultWithPostInfo) -> Option<Weight> {
+	match result {
+		Ok(info) => info.actual_weight,
+		Err(e) => e.post_info.actual_weight,
+	}
+}
+
+#[test]
+fn refusals_are_charged_what_they_did() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase(&p);
+		let (offer, purchase) = signed_referral(&p, 1, origin);
+		let settle_by = |who: AccountId, o: &SignedOfferOf<Test>, s: &SignedPurchaseOf<Test>| {
+			ReferralRebate::settle_referral(
+				RuntimeOrigin::signed(who),
+				Box::new(o.clone()),
+				Box::new(s.clone()),
+			)
+		};
+		let full = ReferralRebate::settle_weight(None);
+		// Refused by the first check: the refusal's weight, no signature.
+		let refused = settle_by(customer(), &offer, &purchase);
+		assert_eq!(refused.map_err(|e| e.error), Err(Err::NotMerchant.into()));
+		let refused = settle_by(customer(), &offer, &purchase);
+		assert_eq!(post_weight(refused), Some(ReferralRebate::refusal_weight(0)));
+		assert!(ReferralRebate::refusal_weight(0).all_lt(full));
+		// A bad third offer link: three signatures checked.
+		let mut bad = offer.clone();
+		bad.links[2].signature = offer.links[1].signature.clone();
+		let refused = settle_by(merchant(), &bad, &purchase);
+		assert_eq!(post_weight(refused), Some(ReferralRebate::refusal_weight(3)));
+		// A bad second purchase link: all five.
+		let mut bad = purchase.clone();
+		bad.links[1].signature = purchase.links[0].signature.clone();
+		let refused = settle_by(merchant(), &offer, &bad);
+		assert_eq!(post_weight(refused.clone()), Some(ReferralRebate::refusal_weight(5)));
+		assert_eq!(refused.map_err(|e| e.error), Err(Err::BadPurchaseRefereeSignature.into()));
+		// Success, opening the promotion: the open path's weight.
+		let settled = settle_by(merchant(), &offer, &purchase);
+		assert_eq!(post_weight(settled), Some(ReferralRebate::settle_weight(Some(Path::Open))));
+		// The rebate joins it: the join path's weight; refused, the refusal's.
+		let rebate = valid_rebate(&p, 1, PayoutCondition::ReferralSettled);
+		let submit_by = |who: AccountId, r: &SignedRebateOf<Test>| {
+			ReferralRebate::submit_rebate(RuntimeOrigin::signed(who), Box::new(r.clone()))
+		};
+		assert_eq!(
+			post_weight(submit_by(merchant(), &rebate)),
+			Some(ReferralRebate::refusal_weight(0))
+		);
+		let mut bad = rebate.clone();
+		bad.links[0].signature = rebate.links[1].signature.clone();
+		assert_eq!(
+			post_weight(submit_by(customer(), &bad)),
+			Some(ReferralRebate::refusal_weight(1))
+		);
+		assert_eq!(
+			post_weight(submit_by(customer(), &rebate)),
+			Some(ReferralRebate::submit_weight(Some(Path::Join)))
+		);
+		// The pre-dispatch weight is the costlier path, every link at the costliest scheme.
+		let call = crate::Call::<Test>::submit_rebate { rebate: Box::new(rebate) };
+		assert_eq!(call.get_dispatch_info().call_weight, ReferralRebate::submit_weight(None));
+		assert!(ReferralRebate::submit_weight(Some(Path::Open))
+			.all_lte(ReferralRebate::submit_weight(None)));
+		let link = ReferralRebate::link_weight();
+		assert!(link.all_gte(<() as WeightInfo>::verify_sr25519()));
+		assert!(link.all_gte(<() as WeightInfo>::verify_ed25519()));
+		assert!(link.all_gte(<() as WeightInfo>::verify_ecdsa()));
+		// Fees follow: a refused call pays for what it did.
+		let _ = (PostDispatchInfo::default(), Pays::Yes);
 	});
 }
 
@@ -1488,37 +1732,73 @@ fn a_promotion_id_reused_after_a_manual_close_is_not_closed_early() {
 fn integrity_test_passes_and_catches_bad_constants() {
 	new_test_ext().execute_with(|| {
 		AllPalletsWithSystem::integrity_test();
+		assert_eq!(ReferralRebate::check_constants(), Ok(()));
 		let old = MaxHookWeight::get();
+		MaxHookWeight::set(<() as WeightInfo>::close_promotions(1));
+		assert!(ReferralRebate::check_constants().is_err(), "no room to remove a record too");
 		MaxHookWeight::set(Weight::zero());
 		assert!(
 			std::panic::catch_unwind(<ReferralRebate as IntegrityTest>::integrity_test).is_err()
 		);
 		MaxHookWeight::set(old);
-		MaxDuePerBlock::set(0);
-		assert!(
-			std::panic::catch_unwind(<ReferralRebate as IntegrityTest>::integrity_test).is_err()
+		PurchaseLifetime::set(MaxRebateDelay::get() - 1);
+		assert_eq!(
+			ReferralRebate::check_constants(),
+			Err("PurchaseLifetime must be at least MaxRebateDelay")
 		);
-		MaxDuePerBlock::set(8);
+		PurchaseLifetime::set(100);
+		MaxRebateDelay::set(0);
+		assert!(ReferralRebate::check_constants().is_err());
+		MaxRebateDelay::set(50);
+		assert_eq!(ReferralRebate::check_constants(), Ok(()));
 	});
 }
 
 #[test]
-fn try_state_catches_a_stranded_escrow() {
+fn try_state_catches_an_escrow_short_of_the_open_rebates() {
 	new_test_ext().execute_with(|| {
 		let p = Parties::default();
 		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)));
 		assert_ok!(ReferralRebate::do_try_state());
-		// Forget the promotion while its escrow stays held: the invariant names it.
-		let open = Promotions::<Test>::take(merchant(), 1).expect("open");
+		// Take the escrow away behind the pallet's back: the invariant names it.
+		let escrow_account = ReferralRebate::escrow_account();
+		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&escrow_account, 100);
 		assert_eq!(
 			ReferralRebate::do_try_state(),
-			Err("an account's rebate escrow hold differs from its open rebates".into())
+			Err("the escrow account holds less than the open rebates".into())
 		);
-		// Put it back under the wrong due block: the agenda check names that.
-		Promotions::<Test>::insert(merchant(), 1, Promotion { due: 21, ..open.clone() });
-		assert!(ReferralRebate::do_try_state().is_err());
-		Promotions::<Test>::insert(merchant(), 1, open);
+		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&escrow_account, 150);
 		assert_ok!(ReferralRebate::do_try_state());
+		// A promotion due beyond MaxRebateDelay.
+		let open = promotion(&merchant(), 1).expect("open");
+		let far = (BlockKey::of(1 + MaxRebateDelay::get() + 1), merchant(), 2);
+		Promotions::<Test>::insert(&far, open);
+		assert!(ReferralRebate::do_try_state().is_err());
+		Promotions::<Test>::remove(&far);
+		assert_ok!(ReferralRebate::do_try_state());
+	});
+}
+
+#[test]
+fn the_escrow_account_lives_by_itself_and_an_upgrade_provides_for_it_once() {
+	new_test_ext().execute_with(|| {
+		let escrow_account = ReferralRebate::escrow_account();
+		assert_eq!(System::providers(&escrow_account), 1, "provided for at genesis");
+		assert_eq!(escrow(), 0);
+		// Nothing to do on an upgrade of a chain that started with the pallet.
+		ReferralRebate::on_runtime_upgrade();
+		assert_eq!(System::providers(&escrow_account), 1);
+		// A chain that adds the pallet by an upgrade: storage version 0, no provider yet.
+		frame_support::traits::StorageVersion::new(0).put::<ReferralRebate>();
+		System::dec_providers(&escrow_account).expect("one provider");
+		ReferralRebate::on_runtime_upgrade();
+		assert_eq!(System::providers(&escrow_account), 1);
+		assert_eq!(
+			frame_support::traits::StorageVersion::get::<ReferralRebate>(),
+			frame_support::traits::StorageVersion::new(1)
+		);
+		ReferralRebate::on_runtime_upgrade();
+		assert_eq!(System::providers(&escrow_account), 1, "once");
 	});
 }
 
@@ -1550,6 +1830,7 @@ fn frozen_funds_cannot_be_escrowed_and_a_later_lock_cannot_hold_back_the_payout(
 				customer: customer(),
 				referee: referee(),
 				amount: 150,
+				pay_at: 20,
 			}
 			.into(),
 		);
@@ -1632,10 +1913,10 @@ mod properties {
 			pay_in: u64,
 			unconditional: bool,
 		},
-		/// Merchant `m` refunds purchase number `nth` (modulo those recorded).
+		/// Its merchant refunds purchase number `nth` (modulo those recorded).
 		Refund { nth: usize },
-		/// Someone closes promotion `id` of merchant `m`.
-		Close { m: usize, id: PromotionId },
+		/// Someone closes open promotion number `nth` (modulo those open), early or not.
+		Close { nth: usize },
 		/// Blocks pass.
 		Advance { blocks: u64 },
 	}
@@ -1660,7 +1941,7 @@ mod properties {
 					unconditional
 				}),
 			(0..16usize).prop_map(|nth| Op::Refund { nth }),
-			(0..2usize, 0..4u64).prop_map(|(m, id)| Op::Close { m, id }),
+			(0..16usize).prop_map(|nth| Op::Close { nth }),
 			(1..6u64).prop_map(|blocks| Op::Advance { blocks }),
 		]
 	}
@@ -1676,14 +1957,22 @@ mod properties {
 	#[derive(Clone, Debug, Default)]
 	struct ModelPromotion {
 		customer: Option<AccountId>,
-		pay_at: u64,
 		settled: bool,
 		refunded: bool,
 		rebate: Option<(Balance, bool)>,
 	}
 
+	/// The model's key of a promotion: (rebate block, merchant, id).
+	type ModelKey = (u64, AccountId, PromotionId);
+
+	/// 1,000 cases by default (CI); `PROPTEST_CASES=10000 cargo test -p pallet-referral-rebate
+	/// properties` for more.
+	fn cases() -> u32 {
+		std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
+	}
+
 	proptest! {
-		#![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+		#![proptest_config(ProptestConfig { cases: cases(), .. ProptestConfig::default() })]
 
 		#[test]
 		fn money_is_conserved_and_every_escrow_closes(ops in proptest::collection::vec(op(), 1..40)) {
@@ -1698,12 +1987,12 @@ mod properties {
 				let issuance = Balances::total_issuance();
 				let mut model: BTreeMap<AccountId, Balance> =
 					accounts.iter().map(|a| (a.clone(), total(a))).collect();
-				let mut promotions: BTreeMap<(AccountId, PromotionId), ModelPromotion> = BTreeMap::new();
+				let mut promotions: BTreeMap<ModelKey, ModelPromotion> = BTreeMap::new();
 				let mut last_pay_at = 0u64;
 				let g = genesis();
 
 				let apply = |op: &Op, model: &mut BTreeMap<AccountId, Balance>,
-								 promotions: &mut BTreeMap<(AccountId, PromotionId), ModelPromotion>| {
+								 promotions: &mut BTreeMap<ModelKey, ModelPromotion>| {
 					let now = System::block_number();
 					match op.clone() {
 						Op::Purchase { m, c, price } => {
@@ -1716,11 +2005,11 @@ mod properties {
 						Op::Settle { m, c, r, id, pay_in } => {
 							let p = Parties { merchant: merchants[m].clone(), customer: people[c].clone(), referee: people[r].clone() };
 							let origin = Purchases::<Test>::iter()
-								.filter(|(_, x)| x.merchant == p.merchant.account() && x.buyer == p.customer.account())
-								.map(|(i, _)| i)
+								.filter(|(_, _, x)| x.merchant == p.merchant.account() && x.buyer == p.customer.account())
+								.map(|(b, index, _)| PurchaseId { block: b.block(), index })
 								.max();
 							let Some(origin) = origin else { return };
-							let record = Purchases::<Test>::get(origin).expect("exists");
+							let record = record(origin).expect("exists");
 							let offer = Offer {
 								promotion_id: id,
 								merchant: p.merchant.account(),
@@ -1734,17 +2023,12 @@ mod properties {
 							let purchase = purchase_doc(&p, &offer);
 							let price = offer.discounted_price;
 							let pay_at = offer.pay_at;
-							let res = ReferralRebate::settle_referral(
-								RuntimeOrigin::signed(p.merchant.account()),
-								Box::new(sign_offer(&p, offer, &g)),
-								Box::new(sign_purchase(&p, purchase, &g)),
-							);
+							let res = settle(&p, sign_offer(&p, offer, &g), sign_purchase(&p, purchase, &g));
 							if res.is_ok() {
 								*model.get_mut(&p.referee.account()).expect("known") -= price;
 								*model.get_mut(&p.merchant.account()).expect("known") += price;
-								let e = promotions.entry((p.merchant.account(), id)).or_default();
+								let e = promotions.entry((pay_at, p.merchant.account(), id)).or_default();
 								e.customer = Some(p.customer.account());
-								e.pay_at = pay_at;
 								e.settled = true;
 							}
 						},
@@ -1759,30 +2043,34 @@ mod properties {
 								condition: if unconditional { PayoutCondition::Unconditional } else { PayoutCondition::ReferralSettled },
 							};
 							if submit(&p, sign_rebate(&p, doc, &g)).is_ok() {
-								let e = promotions.entry((p.merchant.account(), id)).or_default();
+								*model.get_mut(&p.merchant.account()).expect("known") -= amount;
+								let e = promotions.entry((now + pay_in, p.merchant.account(), id)).or_default();
 								e.customer = Some(p.customer.account());
-								e.pay_at = now + pay_in;
 								e.rebate = Some((amount, unconditional));
 							}
 						},
 						Op::Refund { nth } => {
-							let n = NextPurchaseId::<Test>::get() as usize;
-							if n == 0 { return }
-							let id = (nth % n) as PurchaseId;
-							let Some(record) = Purchases::<Test>::get(id) else { return };
+							let ids: Vec<_> = Purchases::<Test>::iter_keys()
+								.map(|(b, index)| PurchaseId { block: b.block(), index })
+								.collect();
+							if ids.is_empty() { return }
+							let id = ids[nth % ids.len()];
+							let Some(record) = record(id) else { return };
 							if ReferralRebate::refund(RuntimeOrigin::signed(record.merchant.clone()), id).is_ok() {
 								*model.get_mut(&record.merchant).expect("known") -= record.price;
 								*model.get_mut(&record.buyer).expect("known") += record.price;
-								if let Some(pid) = record.promotion_id {
-									if let Some(e) = promotions.get_mut(&(record.merchant.clone(), pid)) {
-										if e.settled && now < e.pay_at { e.refunded = true; }
+								if let Some(PromotionRef { promotion_id, pay_at }) = record.promotion {
+									if let Some(e) = promotions.get_mut(&(pay_at, record.merchant.clone(), promotion_id)) {
+										if e.settled && now < pay_at { e.refunded = true; }
 									}
 								}
 							}
 						},
-						Op::Close { m, id } => {
-							let m = merchants[m].account();
-							let _ = ReferralRebate::close_overdue(RuntimeOrigin::signed(accounts[2].clone()), m, id);
+						Op::Close { nth } => {
+							let keys: Vec<ModelKey> = promotions.keys().cloned().collect();
+							if keys.is_empty() { return }
+							let (pay_at, m, id) = keys[nth % keys.len()].clone();
+							let _ = ReferralRebate::close_overdue(RuntimeOrigin::signed(accounts[2].clone()), pay_at, m, id);
 						},
 						Op::Advance { blocks } => run_to_block(now + blocks),
 					}
@@ -1791,43 +2079,64 @@ mod properties {
 				// Close in the model whatever the chain closed, paying exactly when the model says
 				// the condition held.
 				let reconcile = |model: &mut BTreeMap<AccountId, Balance>,
-								 promotions: &mut BTreeMap<(AccountId, PromotionId), ModelPromotion>| {
+								 promotions: &mut BTreeMap<ModelKey, ModelPromotion>| {
 					let open: Vec<_> = promotions.keys().cloned().collect();
 					for key in open {
-						if Promotions::<Test>::get(&key.0, key.1).is_none() {
+						let (pay_at, m, id) = key.clone();
+						if Promotions::<Test>::get((BlockKey::of(pay_at), m.clone(), id)).is_none() {
 							let e = promotions.remove(&key).expect("listed");
 							if let Some((amount, unconditional)) = e.rebate {
-								if unconditional || (e.settled && !e.refunded) {
-									*model.get_mut(&key.0).expect("known") -= amount;
-									*model.get_mut(e.customer.as_ref().expect("set")).expect("known") += amount;
-								}
+								let to = if unconditional || (e.settled && !e.refunded) {
+									e.customer.clone().expect("set")
+								} else {
+									m
+								};
+								*model.get_mut(&to).expect("known") += amount;
 							}
 						}
 					}
 				};
-				let check = |model: &BTreeMap<AccountId, Balance>, op: &str| -> Result<(), TestCaseError> {
+				let check = |model: &BTreeMap<AccountId, Balance>,
+							 promotions: &BTreeMap<ModelKey, ModelPromotion>,
+							 op: &str| -> Result<(), TestCaseError> {
 					prop_assert_eq!(Balances::total_issuance(), issuance);
 					for a in &accounts {
 						prop_assert_eq!(total(a), model[a], "account {:?} after {}", a, op);
 					}
 					ReferralRebate::do_try_state().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+					// The escrow account holds exactly the open rebates, no asset leaks in or out.
+					let open: Balance = promotions.values().filter_map(|e| e.rebate.map(|r| r.0)).sum();
+					prop_assert_eq!(escrow(), open, "escrow after {}", op);
+					prop_assert_eq!(Promotions::<Test>::iter().count(), promotions.len());
+					// No record outlives its end: the hook (with room) removes ended purchases, and
+					// every open promotion is due within MaxRebateDelay.
+					let now = System::block_number();
+					for (block, _) in Purchases::<Test>::iter_keys() {
+						let block: BlockNumber = block.block();
+						prop_assert!(block + PurchaseLifetime::get() > now, "a purchase outlived its end");
+					}
+					for (pay_at, _, _) in promotions.keys() {
+						prop_assert!(*pay_at <= now + MaxRebateDelay::get());
+						// The hook closes what is due at the start of its block.
+						prop_assert!(*pay_at > now, "a promotion due at {} open at {}", pay_at, now);
+					}
 					Ok(())
 				};
 
 				for op in &ops {
 					apply(op, &mut model, &mut promotions);
 					reconcile(&mut model, &mut promotions);
-					for e in promotions.values() { last_pay_at = last_pay_at.max(e.pay_at); }
-					check(&model, &format!("{op:?}"))?;
+					for (pay_at, _, _) in promotions.keys() { last_pay_at = last_pay_at.max(*pay_at); }
+					check(&model, &promotions, &format!("{op:?}"))?;
 				}
 				run_to_block(last_pay_at.max(System::block_number()) + 1);
 				reconcile(&mut model, &mut promotions);
-				check(&model, "the last rebate block")?;
-				for a in &accounts {
-					prop_assert_eq!(held(a), 0, "a hold outlived the last rebate block");
-				}
+				check(&model, &promotions, "the last rebate block")?;
+				prop_assert_eq!(escrow(), 0, "escrow outlived the last rebate block");
 				prop_assert_eq!(Promotions::<Test>::iter().count(), 0);
-				prop_assert_eq!(Backlog::<Test>::get(), None);
+				// Every purchase record ends too.
+				run_to_block(System::block_number() + PurchaseLifetime::get());
+				prop_assert_eq!(Purchases::<Test>::iter().count(), 0);
 				Ok(())
 			})?;
 		}
@@ -1838,7 +2147,7 @@ mod properties {
 fn documents_round_trip_through_json_with_their_links() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		let (offer, purchase) = signed_referral(&p, 1, 0);
+		let (offer, purchase) = signed_referral(&p, 1, unknown_purchase());
 		let rebate = valid_rebate(&p, 1, PayoutCondition::ReferralSettled);
 		let json = serde_json::to_string(&offer).expect("serializes");
 		assert!(json.contains("\"designates\""), "{json}");

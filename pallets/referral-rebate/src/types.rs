@@ -15,8 +15,86 @@ use sp_runtime::traits::{IdentifyAccount, Verify};
 /// merchant while the promotion is open.
 pub type PromotionId = u64;
 
-/// The on-chain identifier of a recorded purchase (a first-type transaction).
-pub type PurchaseId = u64;
+/// The on-chain identifier of a recorded purchase (a first-type transaction): the block it was
+/// recorded in and the index, in that block's events, of its `PurchaseRecorded` event. No counter
+/// is stored: the event index is unique within a block (every recorded purchase deposits one
+/// event, inside a batch too) and the block number orders purchases in time, so the pallet can
+/// remove a record `PurchaseLifetime` blocks after its block.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub struct PurchaseId<BlockNumber> {
+	/// The block the purchase was recorded in.
+	pub block: BlockNumber,
+	/// The index of its `PurchaseRecorded` event among the block's events.
+	pub index: u32,
+}
+
+impl<BlockNumber: core::fmt::Display> core::fmt::Display for PurchaseId<BlockNumber> {
+	/// `block-index`, e.g. `12-3`: the form the CLI takes and prints.
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		write!(f, "{}-{}", self.block, self.index)
+	}
+}
+
+impl<BlockNumber: core::str::FromStr> core::str::FromStr for PurchaseId<BlockNumber> {
+	type Err = &'static str;
+	/// Parses `block-index`, e.g. `12-3`.
+	fn from_str(s: &str) -> Result<Self, Self::Err> {
+		let (block, index) =
+			s.split_once('-').ok_or("a purchase id is `block-index`, e.g. 12-3")?;
+		Ok(PurchaseId {
+			block: block.parse().map_err(|_| "a purchase id's block is not a number")?,
+			index: index.parse().map_err(|_| "a purchase id's index is not a number")?,
+		})
+	}
+}
+
+/// A block number as a storage key that sorts in block order: its value as a `u64`, big-endian.
+/// The pallet's two queues (open promotions by rebate block, purchase records by block) are keyed
+/// by it with the `Identity` hasher, so iterating a queue from its head visits the earliest
+/// block first. Block numbers are chosen by the chain, not by callers (a rebate block is at most
+/// `MaxRebateDelay` blocks ahead), so an unhashed key cannot unbalance the trie.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct BlockKey(pub [u8; 8]);
+
+impl BlockKey {
+	/// The key of `block`.
+	pub fn of<B: sp_runtime::traits::UniqueSaturatedInto<u64>>(block: B) -> Self {
+		BlockKey(block.unique_saturated_into().to_be_bytes())
+	}
+	/// The block this key names.
+	pub fn block<B: sp_runtime::traits::UniqueSaturatedFrom<u64>>(&self) -> B {
+		B::unique_saturated_from(u64::from_be_bytes(self.0))
+	}
+}
 
 /// The most links any signature chain has (the offer and the rebate have three).
 pub const MAX_LINKS: u32 = 3;
@@ -145,7 +223,7 @@ pub struct Offer<AccountId, Balance, BlockNumber> {
 	/// The customer that refers a friend.
 	pub customer: AccountId,
 	/// The customer's established purchase the offer is based on.
-	pub origin_purchase: PurchaseId,
+	pub origin_purchase: PurchaseId<BlockNumber>,
 	/// The price of the origin purchase (the first resource amount).
 	pub original_price: Balance,
 	/// The price the referee pays (the second resource amount, below the first).
@@ -322,7 +400,7 @@ impl<AccountId, Balance: Encode, BlockNumber: Encode> Document<AccountId>
 where
 	AccountId: Encode,
 {
-	const DOMAIN: &'static [u8] = b"cn113177820/offer/v1";
+	const DOMAIN: &'static [u8] = b"cn113177820/offer/v2";
 	const ORDER: &'static [LinkRule] =
 		&[rule(Role::Merchant, false), rule(Role::Customer, true), rule(Role::Referee, false)];
 	fn merchant(&self) -> &AccountId {
@@ -560,4 +638,242 @@ where
 {
 	check_shape(signed, complete)?;
 	verify_links(genesis, signed)
+}
+
+impl<D, AccountId, Signature> Signed<D, AccountId, Signature>
+where
+	D: Document<AccountId>,
+	AccountId: Encode + Clone,
+	Signature: Encode,
+{
+	/// Sign every link still missing, in the document's signing order ([`Document::ORDER`]):
+	/// `sign(role, message)` is the signature of the party in `role` over `message`. A link whose
+	/// rule designates the referee names `referee`. This is the one place that knows the order in
+	/// which a complete chain is signed; fixtures, benchmarks and examples all use it.
+	pub fn sign_rest<G: Encode>(
+		&mut self,
+		genesis: &G,
+		referee: &AccountId,
+		framing: Framing,
+		mut sign: impl FnMut(Role, &[u8]) -> Signature,
+	) -> Result<(), ChainError> {
+		while let Some(rule) = self.next_rule() {
+			let designates = rule.designates_referee.then(|| referee.clone());
+			self.sign_next(genesis, designates, framing, |m| sign(rule.signer, m))?;
+		}
+		Ok(())
+	}
+
+	/// `document` with its whole chain signed (see [`Signed::sign_rest`]).
+	pub fn sign_complete<G: Encode>(
+		document: D,
+		genesis: &G,
+		referee: &AccountId,
+		framing: Framing,
+		sign: impl FnMut(Role, &[u8]) -> Signature,
+	) -> Result<Self, ChainError> {
+		let mut signed = Self::unsigned(document);
+		signed.sign_rest(genesis, referee, framing, sign)?;
+		Ok(signed)
+	}
+}
+
+/// A document that breaks one of the protocol's rules. These rules need no chain state but the
+/// asset's minimum balance; the pallet checks them in this order (after the sender and the
+/// chain's shape, before any storage access), and off-chain parties check them before they sign.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RuleError {
+	/// The discounted price is not below the original price (claim 2).
+	DiscountNotBelowPrice,
+	/// The discounted price is neither zero nor at least the minimum balance: a referee's purchase
+	/// below it could not be refunded once the referee's account is gone.
+	DiscountBelowMinimum,
+	/// The settle-by block is not before the rebate block (claim 2).
+	SettleByNotBeforePayAt,
+	/// The rebate amount is below the minimum balance.
+	RebateBelowMinimum,
+	/// Merchant, customer and referee are not three different accounts.
+	PartiesNotDistinct,
+	/// The referred purchase names another promotion or merchant than the offer.
+	PurchasePromotionMismatch,
+	/// The referred purchase's buyer is not the referee the offer designates.
+	PurchaseBuyerNotReferee,
+	/// The referred purchase's referrer is not the offer's customer.
+	PurchaseReferrerNotCustomer,
+	/// The referred purchase's price is not the offer's discounted price.
+	PurchasePriceNotDiscounted,
+	/// The referred purchase's settle-by block is not the offer's.
+	PurchaseDeadlineMismatch,
+}
+
+impl core::fmt::Display for RuleError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(match self {
+			RuleError::DiscountNotBelowPrice => {
+				"the discounted price must be below the original price (claim 2)"
+			}
+			RuleError::DiscountBelowMinimum => {
+				"the discounted price must be zero or at least the minimum balance"
+			}
+			RuleError::SettleByNotBeforePayAt => {
+				"the settle-by block must come before the rebate block (claim 2)"
+			}
+			RuleError::RebateBelowMinimum => "the rebate must be at least the minimum balance",
+			RuleError::PartiesNotDistinct => {
+				"the merchant, the customer and the referee must be three different accounts"
+			}
+			RuleError::PurchasePromotionMismatch => {
+				"the referred purchase names another promotion or merchant than the offer"
+			}
+			RuleError::PurchaseBuyerNotReferee => {
+				"the referred purchase's buyer is not the referee the offer designates"
+			}
+			RuleError::PurchaseReferrerNotCustomer => {
+				"the referred purchase's referrer is not the offer's customer"
+			}
+			RuleError::PurchasePriceNotDiscounted => {
+				"the referred purchase's price is not the offer's discounted price"
+			}
+			RuleError::PurchaseDeadlineMismatch => {
+				"the referred purchase's settle-by block is not the offer's"
+			}
+		})
+	}
+}
+
+/// Whether merchant, customer and referee are three different accounts.
+pub fn distinct<AccountId: PartialEq>(
+	merchant: &AccountId,
+	customer: &AccountId,
+	referee: &AccountId,
+) -> bool {
+	merchant != customer && customer != referee && merchant != referee
+}
+
+/// Distinct parties, as far as they are known: with no referee yet (a partial chain), the
+/// merchant and the customer differ.
+fn check_parties<AccountId: PartialEq>(
+	merchant: &AccountId,
+	customer: &AccountId,
+	referee: Option<&AccountId>,
+) -> Result<(), RuleError> {
+	let ok = match referee {
+		Some(referee) => distinct(merchant, customer, referee),
+		None => merchant != customer,
+	};
+	ok.then_some(()).ok_or(RuleError::PartiesNotDistinct)
+}
+
+impl<AccountId: PartialEq, Balance, BlockNumber> Offer<AccountId, Balance, BlockNumber>
+where
+	Balance: PartialOrd + sp_runtime::traits::Zero,
+	BlockNumber: PartialOrd,
+{
+	/// The offer's own rules, in this order: discount below the original price, discount zero or
+	/// at least `minimum`, settle-by before pay-at, three distinct parties (`referee` is the one the
+	/// customer's link designates; `None` before it did).
+	pub fn check_rules(
+		&self,
+		referee: Option<&AccountId>,
+		minimum: &Balance,
+	) -> Result<(), RuleError> {
+		if self.discounted_price >= self.original_price {
+			return Err(RuleError::DiscountNotBelowPrice);
+		}
+		if !self.discounted_price.is_zero() && self.discounted_price < *minimum {
+			return Err(RuleError::DiscountBelowMinimum);
+		}
+		if self.settle_by >= self.pay_at {
+			return Err(RuleError::SettleByNotBeforePayAt);
+		}
+		check_parties(&self.merchant, &self.customer, referee)
+	}
+}
+
+impl<AccountId: PartialEq, Balance: PartialOrd, BlockNumber>
+	Rebate<AccountId, Balance, BlockNumber>
+{
+	/// The rebate's own rules, in this order: amount at least `minimum` (which is never zero), three
+	/// distinct parties (`referee` is the one the referee's link designates; `None` before it did).
+	pub fn check_rules(
+		&self,
+		referee: Option<&AccountId>,
+		minimum: &Balance,
+	) -> Result<(), RuleError> {
+		if self.amount < *minimum {
+			return Err(RuleError::RebateBelowMinimum);
+		}
+		check_parties(&self.merchant, &self.customer, referee)
+	}
+}
+
+impl<AccountId, Balance, BlockNumber> ReferredPurchase<AccountId, Balance, BlockNumber>
+where
+	AccountId: Clone + PartialEq,
+	Balance: Clone + PartialEq,
+	BlockNumber: Clone + PartialEq,
+{
+	/// The referred purchase that takes up `offer` for `referee`: the only one
+	/// [`ReferredPurchase::check_against`] accepts.
+	pub fn for_offer(offer: &Offer<AccountId, Balance, BlockNumber>, referee: &AccountId) -> Self {
+		ReferredPurchase {
+			promotion_id: offer.promotion_id,
+			merchant: offer.merchant.clone(),
+			buyer: referee.clone(),
+			referrer: offer.customer.clone(),
+			price: offer.discounted_price.clone(),
+			settle_by: offer.settle_by.clone(),
+		}
+	}
+
+	/// That this purchase is the one [`ReferredPurchase::for_offer`] derives, checked field by
+	/// field in this order: promotion and merchant, buyer, referrer, price, settle-by block.
+	pub fn check_against(
+		&self,
+		offer: &Offer<AccountId, Balance, BlockNumber>,
+		referee: &AccountId,
+	) -> Result<(), RuleError> {
+		if self.promotion_id != offer.promotion_id || self.merchant != offer.merchant {
+			return Err(RuleError::PurchasePromotionMismatch);
+		}
+		if self.buyer != *referee {
+			return Err(RuleError::PurchaseBuyerNotReferee);
+		}
+		if self.referrer != offer.customer {
+			return Err(RuleError::PurchaseReferrerNotCustomer);
+		}
+		if self.price != offer.discounted_price {
+			return Err(RuleError::PurchasePriceNotDiscounted);
+		}
+		if self.settle_by != offer.settle_by {
+			return Err(RuleError::PurchaseDeadlineMismatch);
+		}
+		Ok(())
+	}
+}
+
+/// Why a document is not accepted at the current block.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TimingError {
+	/// The deadline (settle-by for an offer, pay-at for a rebate) has been reached.
+	DeadlinePassed,
+	/// The rebate block is more than the chain's `MaxRebateDelay` blocks after `now`.
+	PayAtTooFar,
+}
+
+/// The timing rule of a document reaching the chain at `now`: `now < deadline` (strictly before,
+/// as in the claims) and `pay_at ≤ now + max_rebate_delay`.
+pub fn check_timing<BlockNumber: PartialOrd + sp_runtime::traits::Saturating + Copy>(
+	now: BlockNumber,
+	deadline: BlockNumber,
+	pay_at: BlockNumber,
+	max_rebate_delay: BlockNumber,
+) -> Result<(), TimingError> {
+	if now >= deadline {
+		return Err(TimingError::DeadlinePassed);
+	}
+	if pay_at > now.saturating_add(max_rebate_delay) {
+		return Err(TimingError::PayAtTooFar);
+	}
+	Ok(())
 }

@@ -29,7 +29,7 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
-		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		IdentityFee, Weight,
 	},
 };
@@ -138,7 +138,10 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	type DbWeight = RocksDbWeight;
+	/// `rebate-node` stores its state in ParityDB: the weights charge its read and write costs.
+	type DbWeight = ParityDbWeight;
+	/// The transaction extensions' weights, from their benchmarks (and so under `DbWeight`).
+	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
@@ -208,21 +211,29 @@ impl pallet_multisig::Config for Runtime {
 }
 
 parameter_types! {
-	/// A tenth of a block closes due promotions; the rest is carried.
+	/// A tenth of a block closes due promotions and removes ended purchase records; what does
+	/// not fit waits at the head of its queue for the next block.
 	pub MaxHookWeight: Weight = Perbill::from_percent(10) * RuntimeBlockWeights::get().max_block;
+	/// The escrow account is derived from this.
+	pub const RebatePalletId: frame_support::PalletId = frame_support::PalletId(*b"rbt/escr");
 }
+
+/// Blocks in a day at this runtime's block time.
+pub const DAYS: BlockNumber = (24 * 60 * 60 * 1000 / MILLISECS_PER_BLOCK) as BlockNumber;
 
 impl pallet_referral_rebate::Config for Runtime {
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
 	type Signature = Signature;
 	type Signer = <Signature as Verify>::Signer;
-	type MaxDuePerBlock = ConstU32<256>;
-	type MaxPayoutDelay = ConstU32<16>;
+	type PalletId = RebatePalletId;
+	/// A rebate block at most 30 days after its promotion reaches the chain.
+	type MaxRebateDelay = ConstU32<{ 30 * DAYS }>;
+	/// Purchase records live 60 days: offers may point to them, and refunds act on them, so long.
+	type PurchaseLifetime = ConstU32<{ 60 * DAYS }>;
 	type MaxHookWeight = MaxHookWeight;
 	type WeightInfo = weights::pallet_referral_rebate::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = pallet_referral_rebate::Sr25519BenchmarkHelper;
+	type BenchmarkHelper = pallet_referral_rebate::MultiSignatureBenchmarkHelper;
 }
 
 #[frame_support::runtime]

@@ -94,14 +94,41 @@ impl Chain {
 		v["balances"][0]["free"].as_u64().map(u128::from).expect("free balance")
 	}
 
-	pub fn escrow(&self, who: &str) -> u128 {
-		let v = self.ok(&["balances", who]);
-		v["balances"][0]["escrow"].as_u64().map(u128::from).expect("escrow")
+	/// `rebate status` of promotion `p`.
+	pub fn status(&self, p: &Promotion) -> serde_json::Value {
+		let key = p.key();
+		let mut args = vec!["status"];
+		args.extend(key.iter().map(String::as_str));
+		self.ok(&args)
+	}
+
+	/// The escrow account's balance (every open rebate).
+	pub fn escrow(&self) -> u128 {
+		let v = self.ok(&["balances", "alice"]);
+		v["escrow"].as_u64().map(u128::from).expect("escrow")
+	}
+}
+
+impl Promotion {
+	/// `--merchant alice --promotion ID --pay-at BLOCK`: this promotion's key on chain.
+	pub fn key(&self) -> Vec<String> {
+		[
+			"--merchant",
+			"alice",
+			"--promotion",
+			&self.id.to_string(),
+			"--pay-at",
+			&self.pay_at.to_string(),
+		]
+		.map(str::to_owned)
+		.to_vec()
 	}
 }
 
 pub struct Promotion {
 	pub id: u64,
+	/// The origin purchase, `block-index`.
+	pub origin: String,
 	pub offer: String,
 	pub rebate: String,
 	pub purchase: String,
@@ -109,11 +136,12 @@ pub struct Promotion {
 	pub pay_at: u64,
 }
 
-/// Purchase by bob, then alice's offer and rebate for it (the promotion id is the purchase id).
+/// Purchase by bob, then alice's offer and rebate for it (the promotion id is the block the
+/// purchase was recorded in, so each promotion of a test has its own).
 pub fn open_promotion(chain: &Chain, settle_in: u32, pay_in: u32) -> Promotion {
 	let bought = chain.ok(&["purchase", "--as", "bob", "--merchant", "alice", "--price", "100u"]);
-	let id = bought["purchase_id"].as_u64().expect("purchase id");
-	let purchase_id = id.to_string();
+	let purchase_id = bought["purchase_id"].as_str().expect("purchase id").to_owned();
+	let id: u64 = purchase_id.split('-').next().and_then(|b| b.parse().ok()).expect("block-index");
 	let offer = chain.file(&format!("offer-{id}.json"));
 	let rebate = chain.file(&format!("rebate-{id}.json"));
 	let created = chain.ok(&[
@@ -139,6 +167,7 @@ pub fn open_promotion(chain: &Chain, settle_in: u32, pay_in: u32) -> Promotion {
 	]);
 	Promotion {
 		id,
+		origin: purchase_id,
 		offer,
 		rebate,
 		purchase: chain.file(&format!("purchase-{id}.json")),

@@ -7,17 +7,23 @@ use pallet_referral_rebate::{Framing, Offer, PayoutCondition, Rebate, ReferredPu
 use rebate_client::{
 	documents::{self, SignedDoc},
 	keys::KeyPair,
+	PurchaseId,
 };
 use rebate_test_runtime::{AccountId, Runtime, UNIT};
 use sp_core::H256;
 
-/// The unsigned documents of promotion `id` on origin purchase `id` between `merchant`, `customer`
+/// A promotion id of its own for each origin purchase.
+pub fn promotion_of(origin: PurchaseId) -> u64 {
+	(u64::from(origin.block) << 32) | u64::from(origin.index)
+}
+
+/// The unsigned documents of promotion [`promotion_of`] `origin` between `merchant`, `customer`
 /// and `referee`: a 100-unit purchase offered at 80, a 15-unit rebate paid if the referral settles.
 pub fn terms(
 	merchant: AccountId,
 	customer: AccountId,
 	referee: AccountId,
-	id: u64,
+	origin: PurchaseId,
 	settle_by: u32,
 	pay_at: u32,
 ) -> (
@@ -25,11 +31,12 @@ pub fn terms(
 	pallet_referral_rebate::RebateOf<Runtime>,
 	pallet_referral_rebate::ReferredPurchaseOf<Runtime>,
 ) {
+	let id = promotion_of(origin);
 	let offer = Offer {
 		promotion_id: id,
 		merchant: merchant.clone(),
 		customer: customer.clone(),
-		origin_purchase: id,
+		origin_purchase: origin,
 		original_price: 100 * UNIT,
 		discounted_price: 80 * UNIT,
 		settle_by,
@@ -43,14 +50,7 @@ pub fn terms(
 		pay_at,
 		condition: PayoutCondition::ReferralSettled,
 	};
-	let purchase = ReferredPurchase {
-		promotion_id: id,
-		merchant,
-		buyer: referee,
-		referrer: customer,
-		price: 80 * UNIT,
-		settle_by,
-	};
+	let purchase = ReferredPurchase::for_offer(&offer, &referee);
 	(offer, rebate, purchase)
 }
 
@@ -61,12 +61,13 @@ pub struct Parties {
 	pub referee: KeyPair,
 }
 
-/// The three signed documents of promotion `id` (on origin purchase `id`), signed at block `now`.
+/// The three signed documents of the promotion on origin purchase `origin`, signed at block
+/// `now`.
 pub fn documents(
 	genesis: &H256,
 	now: u32,
 	p: &Parties,
-	id: u64,
+	origin: PurchaseId,
 	settle_by: u32,
 	pay_at: u32,
 ) -> (
@@ -77,7 +78,7 @@ pub fn documents(
 	let raw = Framing::Raw;
 	let r = p.referee.account();
 	let (offer, rebate, purchase) =
-		terms(p.merchant.account(), p.customer.account(), r.clone(), id, settle_by, pay_at);
+		terms(p.merchant.account(), p.customer.account(), r.clone(), origin, settle_by, pay_at);
 	let (mut offer, mut rebate) = (Signed::unsigned(offer), Signed::unsigned(rebate));
 	documents::sign(genesis, now, &mut offer, &p.merchant, None, raw)
 		.expect("merchant signs the offer");

@@ -10,9 +10,10 @@
 //! as the runtime's `RuntimeEvent`.
 
 use crate::ClientError;
+use crate::PurchaseId;
 use codec::Decode;
-use frame_support::storage::generator::{StorageDoubleMap, StorageMap, StorageValue};
-use pallet_referral_rebate::{PromotionId, PromotionOf, PurchaseId, PurchaseRecordOf};
+use frame_support::storage::generator::StorageMap;
+use pallet_referral_rebate::{BlockKey, PromotionId, PromotionOf, PurchaseRecordOf};
 use rebate_test_runtime::{AccountId, Balance, Runtime, RuntimeEvent, UncheckedExtrinsic};
 use sp_core::H256;
 use sp_runtime::ApplyExtrinsicResult;
@@ -107,33 +108,30 @@ pub async fn read<C: Chain, T: Decode>(
 /// Typed reads of the state the parties need.
 pub mod state {
 	use super::*;
-	use pallet_referral_rebate::{NextPurchaseId, Promotions, Purchases};
+	use pallet_referral_rebate::{Promotions, Purchases};
 
 	/// The best block number.
 	pub async fn now<C: Chain>(chain: &mut C) -> Result<u32, ClientError> {
 		Ok(chain.best().await?.0)
 	}
 
-	/// Purchase record `id`.
+	/// Purchase record `id` (`None` if never recorded or removed at the end of its lifetime).
 	pub async fn purchase<C: Chain>(
 		chain: &mut C,
 		id: PurchaseId,
 	) -> Result<Option<PurchaseRecordOf<Runtime>>, ClientError> {
-		read(chain, &Purchases::<Runtime>::storage_map_final_key(id)).await
+		read(chain, &Purchases::<Runtime>::hashed_key_for(BlockKey::of(id.block), id.index)).await
 	}
 
-	/// The id the next recorded purchase gets.
-	pub async fn next_purchase_id<C: Chain>(chain: &mut C) -> Result<PurchaseId, ClientError> {
-		Ok(read(chain, &NextPurchaseId::<Runtime>::storage_value_final_key()).await?.unwrap_or(0))
-	}
-
-	/// The open promotion `(merchant, id)`.
+	/// The open promotion `(pay_at, merchant, id)`.
 	pub async fn promotion<C: Chain>(
 		chain: &mut C,
+		pay_at: u32,
 		merchant: &AccountId,
 		id: PromotionId,
 	) -> Result<Option<PromotionOf<Runtime>>, ClientError> {
-		read(chain, &Promotions::<Runtime>::storage_double_map_final_key(merchant, id)).await
+		let key = (BlockKey::of(pay_at), merchant.clone(), id);
+		read(chain, &Promotions::<Runtime>::hashed_key_for(key)).await
 	}
 
 	/// `who`'s account: nonce and balances.
@@ -147,20 +145,10 @@ pub mod state {
 			.unwrap_or_default())
 	}
 
-	/// `who`'s balance held as rebate escrow.
-	pub async fn escrow<C: Chain>(chain: &mut C, who: &AccountId) -> Result<Balance, ClientError> {
-		let holds: Vec<
-			frame_support::traits::tokens::IdAmount<
-				rebate_test_runtime::RuntimeHoldReason,
-				Balance,
-			>,
-		> = read(chain, &pallet_balances::Holds::<Runtime>::storage_map_final_key(who))
-			.await?
-			.unwrap_or_default();
-		let reason = rebate_test_runtime::RuntimeHoldReason::ReferralRebate(
-			pallet_referral_rebate::HoldReason::RebateEscrow,
-		);
-		Ok(holds.iter().filter(|h| h.id == reason).map(|h| h.amount).sum())
+	/// The balance of the pallet's escrow account: every open promotion's escrowed rebate.
+	pub async fn escrow<C: Chain>(chain: &mut C) -> Result<Balance, ClientError> {
+		let escrow = pallet_referral_rebate::Pallet::<Runtime>::escrow_account();
+		Ok(account(chain, &escrow).await?.data.free)
 	}
 }
 

@@ -1,0 +1,135 @@
+//! The hook's two queues: open promotions closed at their rebate block, and purchase records
+//! removed when their lifetime ends. Both are maps whose first key is a big-endian block number
+//! ([`BlockKey`]), so each queue's head is its earliest entry and taking it costs one storage
+//! access; nothing else (no agenda, no cursor) is stored.
+
+use crate::*;
+use frame_support::{traits::tokens::Preservation, weights::WeightMeter};
+use sp_runtime::traits::{CheckedSub, Saturating};
+
+impl<T: Config> Pallet<T> {
+	/// The hook: close what is due, then remove what has ended, within `MaxHookWeight`. Returns
+	/// the weight used.
+	pub(crate) fn service_queues(now: BlockNumberFor<T>) -> Weight {
+		let mut meter = WeightMeter::with_limit(T::MaxHookWeight::get());
+		Self::close_due(now, &mut meter);
+		Self::remove_ended(now, &mut meter);
+		meter.consumed()
+	}
+
+	/// The weight of closing one more promotion in the hook.
+	pub(crate) fn close_one_weight() -> Weight {
+		T::WeightInfo::close_promotions(1).saturating_sub(T::WeightInfo::close_promotions(0))
+	}
+
+	/// The weight of removing one more purchase record in the hook: part of the weight of every
+	/// call that records a purchase, which so pays for its record's end.
+	pub(crate) fn removal_weight() -> Weight {
+		T::WeightInfo::remove_purchases(1).saturating_sub(T::WeightInfo::remove_purchases(0))
+	}
+
+	/// Close the promotions due at or before `now`, earliest rebate block first, while `meter`
+	/// allows. What does not fit stays at the head of the queue for the next block
+	/// ([`Event::ClosingCarried`]); nothing is dropped.
+	pub(crate) fn close_due(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
+		if meter.try_consume(T::WeightInfo::close_promotions(0)).is_err() {
+			return;
+		}
+		let per_item = Self::close_one_weight();
+		let due = BlockKey::of(now);
+		while let Some(key) = Promotions::<T>::iter_keys().next() {
+			if key.0 > due {
+				return;
+			}
+			if meter.try_consume(per_item).is_err() {
+				Self::deposit_event(Event::ClosingCarried { pay_at: key.0.block() });
+				return;
+			}
+			match Promotions::<T>::take(&key) {
+				Some(open) => Self::close(key, open),
+				None => {
+					frame_support::defensive!("the queue's head has no value");
+					return;
+				}
+			}
+		}
+	}
+
+	/// Remove the purchase records whose lifetime has ended (recorded at or before
+	/// `now - PurchaseLifetime`), earliest first, while `meter` allows.
+	pub(crate) fn remove_ended(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
+		let Some(last) = now.checked_sub(&T::PurchaseLifetime::get()) else {
+			return;
+		};
+		if meter.try_consume(T::WeightInfo::remove_purchases(0)).is_err() {
+			return;
+		}
+		let per_item = Self::removal_weight();
+		let last = BlockKey::of(last);
+		while let Some((block, index)) = Purchases::<T>::iter_keys().next() {
+			if block > last || meter.try_consume(per_item).is_err() {
+				return;
+			}
+			Purchases::<T>::remove(block, index);
+		}
+	}
+
+	/// Whether a purchase recorded at `block` is still live at `now`.
+	pub(crate) fn is_live(block: BlockNumberFor<T>, now: BlockNumberFor<T>) -> bool {
+		block.saturating_add(T::PurchaseLifetime::get()) > now
+	}
+
+	/// Close one promotion that has just been removed from the queue: pay its escrowed rebate to
+	/// the customer or return it to the merchant, as its condition says.
+	pub(crate) fn close(key: PromotionKeyOf<T>, open: PromotionOf<T>) {
+		let (pay_at, merchant, promotion_id) = key;
+		let pay_at: BlockNumberFor<T> = pay_at.block();
+		let outcome = open.outcome();
+		let Promotion { customer, referee, .. } = open;
+		let (amount, lapse) = match outcome {
+			None => {
+				return Self::deposit_event(Event::PromotionExpired {
+					merchant,
+					promotion_id,
+					customer,
+					referee,
+					pay_at,
+				})
+			}
+			Some(Ok(amount)) => {
+				let escrow = Self::escrow_account();
+				// The amount is at least the existential deposit, so a new account can take it.
+				match Self::move_funds(&escrow, &customer, amount, Preservation::Expendable) {
+					Ok(()) => {
+						return Self::deposit_event(Event::RebatePaid {
+							merchant,
+							promotion_id,
+							customer,
+							referee,
+							amount,
+							pay_at,
+						})
+					}
+					Err(e) => {
+						frame_support::defensive!(e, "a rebate payout failed; returning it");
+						(amount, LapseReason::PayoutFailed)
+					}
+				}
+			}
+			Some(Err((amount, reason))) => (amount, reason),
+		};
+		let escrow = Self::escrow_account();
+		if let Err(e) = Self::move_funds(&escrow, &merchant, amount, Preservation::Expendable) {
+			frame_support::defensive!(e, "returning a rebate escrow failed");
+		}
+		Self::deposit_event(Event::RebateLapsed {
+			merchant,
+			promotion_id,
+			customer,
+			referee,
+			amount,
+			pay_at,
+			reason: lapse,
+		})
+	}
+}

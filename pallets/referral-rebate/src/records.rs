@@ -1,0 +1,144 @@
+//! What the pallet stores: purchase records and open promotions.
+
+use crate::{PromotionId, PurchaseId};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// The promotion a referred purchase belongs to: its id and rebate block (with the merchant, the
+/// promotion's key).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PromotionRef<BlockNumber> {
+	/// The merchant's promotion id.
+	pub promotion_id: PromotionId,
+	/// The promotion's rebate block.
+	pub pay_at: BlockNumber,
+}
+
+/// A purchase recorded on chain (an established first-type transaction), for
+/// `PurchaseLifetime` blocks after its block.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PurchaseRecord<AccountId, Balance, BlockNumber> {
+	/// The seller.
+	pub merchant: AccountId,
+	/// The buyer (the customer of a later offer, or the referee of a referred purchase).
+	pub buyer: AccountId,
+	/// The price paid.
+	pub price: Balance,
+	/// The promotion this purchase was referred by, if any.
+	pub promotion: Option<PromotionRef<BlockNumber>>,
+	/// Whether the merchant has refunded it.
+	pub refunded: bool,
+}
+
+/// The referral side of an open promotion: the settled referred purchase.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SettledReferral<BlockNumber> {
+	/// The referred purchase recorded by `settle_referral`.
+	pub purchase_id: PurchaseId<BlockNumber>,
+	/// Whether the merchant refunded it before the rebate block.
+	pub refunded: bool,
+}
+
+/// The rebate side of an open promotion: the amount in the escrow account.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct EscrowedRebate<Balance> {
+	/// The amount the escrow account holds for this promotion.
+	pub amount: Balance,
+	/// When it is paid.
+	pub condition: crate::PayoutCondition,
+}
+
+/// An open promotion: what reached the chain of one offer and its rebate, until the rebate block
+/// (which, with the merchant and the promotion id, is its key).
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Promotion<AccountId, Balance, BlockNumber> {
+	/// The customer (referrer).
+	pub customer: AccountId,
+	/// The referee the chains designated.
+	pub referee: AccountId,
+	/// The settled referred purchase, once `settle_referral` ran.
+	pub referral: Option<SettledReferral<BlockNumber>>,
+	/// The escrowed rebate, once `submit_rebate` ran.
+	pub rebate: Option<EscrowedRebate<Balance>>,
+}
+
+impl<AccountId, Balance: Copy, BlockNumber> Promotion<AccountId, Balance, BlockNumber> {
+	/// What closing this promotion does with its escrow, the rebate's payout condition read
+	/// against what reached the chain: `Ok(amount)` pays the customer, `Err((amount, reason))`
+	/// returns it to the merchant; `None` if no rebate was submitted.
+	pub fn outcome(&self) -> Option<Result<Balance, (Balance, LapseReason)>> {
+		let rebate = self.rebate.as_ref()?;
+		let amount = rebate.amount;
+		Some(match (rebate.condition, &self.referral) {
+			(crate::PayoutCondition::Unconditional, _) => Ok(amount),
+			(crate::PayoutCondition::ReferralSettled, None) => {
+				Err((amount, LapseReason::NotSettled))
+			}
+			(crate::PayoutCondition::ReferralSettled, Some(r)) if r.refunded => {
+				Err((amount, LapseReason::Refunded))
+			}
+			(crate::PayoutCondition::ReferralSettled, Some(_)) => Ok(amount),
+		})
+	}
+}
+
+/// Why an escrowed rebate went back to the merchant.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum LapseReason {
+	/// The condition was `ReferralSettled` and no referred purchase was settled.
+	NotSettled,
+	/// The condition was `ReferralSettled` and the merchant refunded the referred purchase before
+	/// the rebate block.
+	Refunded,
+	/// The transfer to the customer failed; the escrow went back to the merchant rather than
+	/// staying stranded.
+	PayoutFailed,
+}

@@ -1,0 +1,426 @@
+//! The calls' steps: recording purchases, settling referrals and submitting rebates through one
+//! open-or-join step, refunds, manual closing, and the weights each path is charged.
+
+use crate::*;
+use frame_support::{
+	dispatch::{DispatchErrorWithPostInfo, PostDispatchInfo},
+	traits::tokens::Preservation,
+};
+use sp_runtime::traits::Zero;
+
+/// Which path a settle or submit took: it opened the promotion, or joined the one the other
+/// document opened. The two cost different amounts; the call is charged for the one it took.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Path {
+	/// The first document of the promotion: a new promotion is written.
+	Open,
+	/// The second: the open promotion is read back and written.
+	Join,
+}
+
+/// The side of a promotion a document brings.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Side {
+	/// The offer and its referred purchase (`settle_referral`).
+	Referral,
+	/// The rebate (`submit_rebate`).
+	Rebate,
+}
+
+/// What the checks before the signatures found for a settle or submit: the promotion to write
+/// and the path to it.
+struct Plan<T: Config> {
+	key: PromotionKeyOf<T>,
+	promotion: PromotionOf<T>,
+	path: Path,
+}
+
+impl<T: Config> Pallet<T> {
+	/// The hash of block zero: every link is signed for it.
+	pub fn genesis_hash() -> T::Hash {
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	}
+
+	/// The weight of verifying one link: the costliest of the schemes
+	/// [`Config::Signature`] may carry.
+	pub fn link_weight() -> Weight {
+		T::WeightInfo::verify_sr25519()
+			.max(T::WeightInfo::verify_ed25519())
+			.max(T::WeightInfo::verify_ecdsa())
+	}
+
+	/// What `links` links cost beyond the sr25519 links the call benchmarks sign.
+	fn link_surcharge(links: u64) -> Weight {
+		Self::link_weight().saturating_sub(T::WeightInfo::verify_sr25519()).saturating_mul(links)
+	}
+
+	/// `purchase`'s weight, with the later removal of the record it writes.
+	pub fn purchase_weight() -> Weight {
+		T::WeightInfo::purchase().saturating_add(Self::removal_weight())
+	}
+
+	/// `settle_referral`'s weight on `path` (`None`: the costlier path, charged up front), its five
+	/// links at the costliest scheme, and the later removal of the purchase record it writes.
+	pub fn settle_weight(path: Option<Path>) -> Weight {
+		let open = T::WeightInfo::settle_referral(0);
+		let join = T::WeightInfo::settle_referral(1);
+		match path {
+			Some(Path::Open) => open,
+			Some(Path::Join) => join,
+			None => open.max(join),
+		}
+		.saturating_add(Self::link_surcharge(5))
+		.saturating_add(Self::removal_weight())
+	}
+
+	/// `submit_rebate`'s weight on `path` (`None`: the costlier), its three links at the
+	/// costliest scheme.
+	pub fn submit_weight(path: Option<Path>) -> Weight {
+		let open = T::WeightInfo::submit_rebate(0);
+		let join = T::WeightInfo::submit_rebate(1);
+		match path {
+			Some(Path::Open) => open,
+			Some(Path::Join) => join,
+			None => open.max(join),
+		}
+		.saturating_add(Self::link_surcharge(3))
+	}
+
+	/// The weight a settle or submit refused before its effects is charged: the checks before
+	/// the signatures at their costliest, and the `verified` signature checks it made.
+	pub fn refusal_weight(verified: u32) -> Weight {
+		T::WeightInfo::refused().saturating_add(Self::link_weight().saturating_mul(verified.into()))
+	}
+
+	/// A refusal charged [`Pallet::refusal_weight`].
+	fn refused(error: impl Into<DispatchError>, verified: u32) -> DispatchErrorWithPostInfo {
+		DispatchErrorWithPostInfo {
+			post_info: PostDispatchInfo {
+				actual_weight: Some(Self::refusal_weight(verified)),
+				pays_fee: Pays::Yes,
+			},
+			error: error.into(),
+		}
+	}
+
+	fn rule_error(e: RuleError) -> Error<T> {
+		match e {
+			RuleError::DiscountNotBelowPrice => Error::DiscountNotBelowPrice,
+			RuleError::DiscountBelowMinimum => Error::DiscountBelowMinimum,
+			RuleError::SettleByNotBeforePayAt => Error::SettleByNotBeforePayAt,
+			RuleError::RebateBelowMinimum => Error::RebateBelowMinimum,
+			RuleError::PartiesNotDistinct => Error::PartiesNotDistinct,
+			RuleError::PurchasePromotionMismatch => Error::PurchasePromotionMismatch,
+			RuleError::PurchaseBuyerNotReferee => Error::PurchaseBuyerNotReferee,
+			RuleError::PurchaseReferrerNotCustomer => Error::PurchaseReferrerNotCustomer,
+			RuleError::PurchasePriceNotDiscounted => Error::PurchasePriceNotDiscounted,
+			RuleError::PurchaseDeadlineMismatch => Error::PurchaseDeadlineMismatch,
+		}
+	}
+
+	/// A signature error and how many signatures were checked to find it (`before` of them in
+	/// earlier chains of the same call).
+	fn signature_error(e: ChainError, before: u32) -> (Error<T>, u32) {
+		let ChainError::BadSignature { link, role } = e else {
+			let malformed = if before == 0 {
+				Error::OfferChainMalformed
+			} else {
+				Error::PurchaseChainMalformed
+			};
+			return (malformed, before);
+		};
+		let checked = before.saturating_add(link).saturating_add(1);
+		(Self::bad_signature(before, role), checked)
+	}
+
+	fn bad_signature(before: u32, role: Role) -> Error<T> {
+		// The offer is verified first (no signatures before it), then the referred purchase
+		// (three before it); the rebate alone.
+		match (before, role) {
+			(0, Role::Merchant) => Error::BadOfferMerchantSignature,
+			(0, Role::Customer) => Error::BadOfferCustomerSignature,
+			(0, Role::Referee) => Error::BadOfferRefereeSignature,
+			(_, Role::Customer) => Error::BadPurchaseCustomerSignature,
+			(_, _) => Error::BadPurchaseRefereeSignature,
+		}
+	}
+
+	fn rebate_signature_error(e: ChainError) -> (Error<T>, u32) {
+		let ChainError::BadSignature { link, role } = e else {
+			return (Error::RebateChainMalformed, 0);
+		};
+		let error = match role {
+			Role::Merchant => Error::BadRebateMerchantSignature,
+			Role::Referee => Error::BadRebateRefereeSignature,
+			Role::Customer => Error::BadRebateCustomerSignature,
+		};
+		(error, link.saturating_add(1))
+	}
+
+	/// Record a purchase under `(now, index of its PurchaseRecorded event)`.
+	fn record_purchase(
+		merchant: T::AccountId,
+		buyer: T::AccountId,
+		price: BalanceOf<T>,
+		promotion: Option<PromotionRef<BlockNumberFor<T>>>,
+	) -> PurchaseIdOf<T> {
+		let block = frame_system::Pallet::<T>::block_number();
+		// The index the event deposited below gets: unique in this block, as every recorded
+		// purchase deposits one event (events are not recorded at block zero, where no
+		// extrinsic runs).
+		let purchase_id = PurchaseId { block, index: frame_system::Pallet::<T>::event_count() };
+		Purchases::<T>::insert(
+			BlockKey::of(block),
+			purchase_id.index,
+			PurchaseRecord {
+				merchant: merchant.clone(),
+				buyer: buyer.clone(),
+				price,
+				promotion,
+				refunded: false,
+			},
+		);
+		Self::deposit_event(Event::PurchaseRecorded {
+			purchase_id,
+			merchant,
+			buyer,
+			price,
+			promotion_id: promotion.map(|p| p.promotion_id),
+		});
+		purchase_id
+	}
+
+	/// The live purchase record `id`, or why there is none.
+	pub fn live_purchase(
+		id: PurchaseIdOf<T>,
+		unknown: Error<T>,
+		expired: Error<T>,
+	) -> Result<PurchaseRecordOf<T>, Error<T>> {
+		let record = Purchases::<T>::get(BlockKey::of(id.block), id.index).ok_or(unknown)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(Self::is_live(id.block, now), expired);
+		Ok(record)
+	}
+
+	pub(crate) fn do_purchase(
+		buyer: T::AccountId,
+		merchant: T::AccountId,
+		price: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(
+			!price.is_zero() && price >= T::Currency::minimum_balance(),
+			Error::<T>::PriceBelowMinimum
+		);
+		ensure!(buyer != merchant, Error::<T>::SelfPurchase);
+		Self::move_funds(&buyer, &merchant, price, Preservation::Preserve)
+			.map_err(|_| Error::<T>::CannotPayPrice)?;
+		Self::record_purchase(merchant, buyer, price, None);
+		Ok(())
+	}
+
+	/// The open-or-join step settle and submit share: the promotion at `key` if open (its `side`
+	/// still empty, the same customer and referee), or a new one.
+	fn open_or_join(
+		key: PromotionKeyOf<T>,
+		customer: &T::AccountId,
+		referee: &T::AccountId,
+		side: Side,
+	) -> Result<Plan<T>, Error<T>> {
+		let Some(open) = Promotions::<T>::get(&key) else {
+			let promotion = Promotion {
+				customer: customer.clone(),
+				referee: referee.clone(),
+				referral: None,
+				rebate: None,
+			};
+			return Ok(Plan { key, promotion, path: Path::Open });
+		};
+		match side {
+			Side::Referral => ensure!(open.referral.is_none(), Error::<T>::AlreadySettled),
+			Side::Rebate => ensure!(open.rebate.is_none(), Error::<T>::RebateAlreadySubmitted),
+		}
+		ensure!(open.customer == *customer, Error::<T>::PromotionMismatch);
+		ensure!(open.referee == *referee, Error::<T>::RefereeMismatch);
+		Ok(Plan { key, promotion: open, path: Path::Join })
+	}
+
+	/// Every check of `settle_referral` before the signatures, in the documented order.
+	fn check_settle(
+		who: &T::AccountId,
+		offer: &SignedOfferOf<T>,
+		purchase: &SignedPurchaseOf<T>,
+	) -> Result<(T::AccountId, Plan<T>), Error<T>> {
+		let o = &offer.document;
+		ensure!(*who == o.merchant, Error::<T>::NotMerchant);
+		check_shape(offer, true).map_err(|_| Error::<T>::OfferChainMalformed)?;
+		check_shape(purchase, true).map_err(|_| Error::<T>::PurchaseChainMalformed)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		check_timing(now, o.settle_by, o.pay_at, T::MaxRebateDelay::get()).map_err(
+			|e| match e {
+				TimingError::DeadlinePassed => Error::<T>::SettleDeadlinePassed,
+				TimingError::PayAtTooFar => Error::<T>::PayAtTooFar,
+			},
+		)?;
+		let referee =
+			types::referee_of(o, &offer.links).cloned().ok_or(Error::<T>::OfferChainMalformed)?;
+		o.check_rules(Some(&referee), &T::Currency::minimum_balance()).map_err(Self::rule_error)?;
+		purchase.document.check_against(o, &referee).map_err(Self::rule_error)?;
+
+		let origin = Self::live_purchase(
+			o.origin_purchase,
+			Error::<T>::UnknownOriginPurchase,
+			Error::<T>::OriginPurchaseExpired,
+		)?;
+		ensure!(
+			origin.merchant == o.merchant
+				&& origin.buyer == o.customer
+				&& origin.price == o.original_price,
+			Error::<T>::OriginPurchaseMismatch
+		);
+		ensure!(!origin.refunded, Error::<T>::OriginPurchaseRefunded);
+		let key = (BlockKey::of(o.pay_at), o.merchant.clone(), o.promotion_id);
+		let plan = Self::open_or_join(key, &o.customer, &referee, Side::Referral)?;
+		Ok((referee, plan))
+	}
+
+	pub(crate) fn do_settle(
+		who: T::AccountId,
+		offer: &SignedOfferOf<T>,
+		purchase: &SignedPurchaseOf<T>,
+	) -> DispatchResultWithPostInfo {
+		let (referee, mut plan) =
+			Self::check_settle(&who, offer, purchase).map_err(|e| Self::refused(e, 0))?;
+		let genesis = Self::genesis_hash();
+		let offer_links = offer.links.len() as u32;
+		verify_links(&genesis, offer).map_err(|e| {
+			let (error, checked) = Self::signature_error(e, 0);
+			Self::refused(error, checked)
+		})?;
+		verify_links(&genesis, purchase).map_err(|e| {
+			let (error, checked) = Self::signature_error(e, offer_links);
+			Self::refused(error, checked)
+		})?;
+
+		let o = &offer.document;
+		Self::move_funds(&referee, &o.merchant, o.discounted_price, Preservation::Preserve)
+			.map_err(|_| Error::<T>::RefereeCannotPay)?;
+		let promotion = PromotionRef { promotion_id: o.promotion_id, pay_at: o.pay_at };
+		let purchase_id = Self::record_purchase(
+			o.merchant.clone(),
+			referee.clone(),
+			o.discounted_price,
+			Some(promotion),
+		);
+		plan.promotion.referral = Some(SettledReferral { purchase_id, refunded: false });
+		Promotions::<T>::insert(&plan.key, plan.promotion);
+		Self::deposit_event(Event::ReferralSettled {
+			merchant: o.merchant.clone(),
+			promotion_id: o.promotion_id,
+			customer: o.customer.clone(),
+			referee,
+			purchase_id,
+			price: o.discounted_price,
+			pay_at: o.pay_at,
+		});
+		Ok(Some(Self::settle_weight(Some(plan.path))).into())
+	}
+
+	/// Every check of `submit_rebate` before the signatures, in the documented order.
+	fn check_submit(
+		who: &T::AccountId,
+		rebate: &SignedRebateOf<T>,
+	) -> Result<(T::AccountId, Plan<T>), Error<T>> {
+		let r = &rebate.document;
+		ensure!(*who == r.customer, Error::<T>::NotCustomer);
+		check_shape(rebate, true).map_err(|_| Error::<T>::RebateChainMalformed)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		check_timing(now, r.pay_at, r.pay_at, T::MaxRebateDelay::get()).map_err(|e| match e {
+			TimingError::DeadlinePassed => Error::<T>::RebateDeadlinePassed,
+			TimingError::PayAtTooFar => Error::<T>::PayAtTooFar,
+		})?;
+		let referee =
+			types::referee_of(r, &rebate.links).cloned().ok_or(Error::<T>::RebateChainMalformed)?;
+		r.check_rules(Some(&referee), &T::Currency::minimum_balance()).map_err(Self::rule_error)?;
+		let key = (BlockKey::of(r.pay_at), r.merchant.clone(), r.promotion_id);
+		let plan = Self::open_or_join(key, &r.customer, &referee, Side::Rebate)?;
+		Ok((referee, plan))
+	}
+
+	pub(crate) fn do_submit(
+		who: T::AccountId,
+		rebate: &SignedRebateOf<T>,
+	) -> DispatchResultWithPostInfo {
+		let (referee, mut plan) =
+			Self::check_submit(&who, rebate).map_err(|e| Self::refused(e, 0))?;
+		verify_links(&Self::genesis_hash(), rebate).map_err(|e| {
+			let (error, checked) = Self::rebate_signature_error(e);
+			Self::refused(error, checked)
+		})?;
+
+		let r = &rebate.document;
+		Self::move_funds(&r.merchant, &Self::escrow_account(), r.amount, Preservation::Preserve)
+			.map_err(|_| Error::<T>::MerchantCannotEscrow)?;
+		plan.promotion.rebate = Some(EscrowedRebate { amount: r.amount, condition: r.condition });
+		Promotions::<T>::insert(&plan.key, plan.promotion);
+		Self::deposit_event(Event::RebateScheduled {
+			merchant: r.merchant.clone(),
+			promotion_id: r.promotion_id,
+			customer: r.customer.clone(),
+			referee,
+			amount: r.amount,
+			pay_at: r.pay_at,
+			condition: r.condition,
+		});
+		Ok(Some(Self::submit_weight(Some(plan.path))).into())
+	}
+
+	pub(crate) fn do_refund(who: T::AccountId, purchase_id: PurchaseIdOf<T>) -> DispatchResult {
+		let mut record = Self::live_purchase(
+			purchase_id,
+			Error::<T>::UnknownPurchase,
+			Error::<T>::PurchaseExpired,
+		)?;
+		ensure!(who == record.merchant, Error::<T>::NotPurchaseMerchant);
+		ensure!(!record.refunded, Error::<T>::AlreadyRefunded);
+		Self::move_funds(&record.merchant, &record.buyer, record.price, Preservation::Preserve)
+			.map_err(|_| Error::<T>::MerchantCannotRefund)?;
+		record.refunded = true;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut undone = None;
+		if let Some(PromotionRef { promotion_id, pay_at }) = record.promotion {
+			if now < pay_at {
+				let key = (BlockKey::of(pay_at), record.merchant.clone(), promotion_id);
+				Promotions::<T>::mutate(&key, |open| {
+					let referral = open.as_mut().and_then(|o| o.referral.as_mut());
+					if let Some(referral) = referral.filter(|r| r.purchase_id == purchase_id) {
+						referral.refunded = true;
+						undone = Some(promotion_id);
+					}
+				});
+			}
+		}
+		Self::deposit_event(Event::PurchaseRefunded {
+			purchase_id,
+			merchant: record.merchant.clone(),
+			buyer: record.buyer.clone(),
+			amount: record.price,
+			promotion_id: undone,
+		});
+		Purchases::<T>::insert(BlockKey::of(purchase_id.block), purchase_id.index, record);
+		Ok(())
+	}
+
+	pub(crate) fn do_close_overdue(
+		pay_at: BlockNumberFor<T>,
+		merchant: T::AccountId,
+		promotion_id: PromotionId,
+	) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(pay_at <= now, Error::<T>::NotYetDue);
+		let key = (BlockKey::of(pay_at), merchant, promotion_id);
+		let open = Promotions::<T>::take(&key).ok_or(Error::<T>::UnknownPromotion)?;
+		Self::close(key, open);
+		Ok(())
+	}
+}
