@@ -2,7 +2,7 @@
 //! `settle_referral`, in the same runtime and one run; and how many complete referrals fit in a
 //! block. The figures are printed (run with `--nocapture`) for the docs.
 
-use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
+use frame_support::{dispatch::DispatchClass, weights::Weight};
 use pallet_referral_rebate::WeightInfo as _;
 use rebate_runtime_tests::{
 	documents::{purchase_call, settle_call, submit_call, Parties, Terms},
@@ -204,4 +204,107 @@ fn complete_referrals_per_block() {
 	);
 	assert!(by_time < by_length, "weight, not length, is the binding limit");
 	assert!(payouts >= 1, "the hook closes at least one promotion a block");
+}
+
+/// A chain configuration that differs from the test runtime only in its database weight: the
+/// same benchmarked weights, charged under `RocksDbWeight`.
+#[allow(unexpected_cfgs)] // `frame_support::runtime` tests for a `std` feature this crate lacks
+mod rocks {
+	use frame_support::{derive_impl, weights::constants::RocksDbWeight};
+
+	#[frame_support::runtime]
+	mod runtime {
+		#[runtime::runtime]
+		#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+		pub struct Rocks;
+
+		#[runtime::pallet_index(0)]
+		pub type System = frame_system;
+	}
+
+	#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+	impl frame_system::Config for Rocks {
+		type Block = frame_system::mocking::MockBlock<Rocks>;
+		type DbWeight = RocksDbWeight;
+	}
+}
+
+/// The weights one extrinsic pays besides its call: the base extrinsic weight and the test
+/// runtime's transaction extensions, under `T`'s database weight.
+fn overhead<T: frame_system::Config>() -> Weight {
+	use frame_system::ExtensionsWeightInfo as X;
+	use pallet_transaction_payment::WeightInfo as P;
+	type S<T> = frame_system::SubstrateExtensionsWeight<T>;
+	let base = RuntimeBlockWeights::get().get(DispatchClass::Normal).base_extrinsic;
+	base + S::<T>::check_non_zero_sender()
+		+ S::<T>::check_spec_version()
+		+ S::<T>::check_tx_version()
+		+ S::<T>::check_genesis()
+		+ S::<T>::check_mortality_mortal_transaction()
+		+ S::<T>::check_nonce()
+		+ S::<T>::check_weight()
+		+ pallet_transaction_payment::weights::SubstrateWeight::<T>::charge_transaction_payment()
+		+ S::<T>::weight_reclaim()
+}
+
+/// A complete referral under `T`'s database weight: settle and submit (one opens the promotion,
+/// the other joins it: the costlier order), each with its extrinsic overhead, and the payout in
+/// the hook; and the same agreement by pallet-multisig (two approvals and the executing call,
+/// with the payment) against `settle_referral` alone.
+fn one_basis<T: frame_system::Config>() -> (Weight, Weight, Weight, Weight) {
+	use pallet_balances::WeightInfo as B;
+	use pallet_multisig::WeightInfo as M;
+	use pallet_referral_rebate::{charges, Path};
+	type W<T> = rebate_test_runtime::weights::pallet_referral_rebate::WeightInfo<T>;
+	type MW<T> = rebate_test_runtime::weights::pallet_multisig::WeightInfo<T>;
+	type BW<T> = rebate_test_runtime::weights::pallet_balances::WeightInfo<T>;
+	let settle_first =
+		charges::settle::<W<T>>(Some(Path::Open)) + charges::submit::<W<T>>(Some(Path::Join));
+	let submit_first =
+		charges::submit::<W<T>>(Some(Path::Open)) + charges::settle::<W<T>>(Some(Path::Join));
+	let referral =
+		settle_first.max(submit_first) + overhead::<T>() * 2 + charges::close_one::<W<T>>();
+	let settle = charges::settle::<W<T>>(None) + overhead::<T>();
+	let payment = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: sp_runtime::AccountId32::new([0; 32]).into(),
+		value: UNIT,
+	});
+	let z = codec::Encode::encoded_size(&payment) as u32;
+	let multisig = MW::<T>::approve_as_multi_create(2)
+		+ MW::<T>::approve_as_multi_approve(2)
+		+ MW::<T>::as_multi_complete(2, z)
+		+ BW::<T>::transfer_keep_alive()
+		+ overhead::<T>() * 3;
+	(referral, settle, multisig, charges::close_one::<W<T>>())
+}
+
+#[test]
+fn complete_referral_and_multisig_on_one_basis() {
+	let block = RuntimeBlockWeights::get().max_block.ref_time();
+	let normal = RuntimeBlockWeights::get()
+		.get(DispatchClass::Normal)
+		.max_total
+		.unwrap_or(RuntimeBlockWeights::get().max_block)
+		.ref_time();
+	for (name, (referral, settle, multisig, payout)) in
+		[("RocksDbWeight", one_basis::<rocks::Rocks>()), ("ParityDbWeight", one_basis::<Runtime>())]
+	{
+		let us = |w: Weight| w.ref_time() as f64 / 1e6;
+		println!(
+			"{name}: complete referral {:.0} µs (payout {:.0} µs): {} per 2-s block, {} in the 75 % for normal extrinsics; settle_referral {:.0} µs; multisig {:.0} µs = {:.2}× settle_referral",
+			us(referral),
+			us(payout),
+			block / referral.ref_time(),
+			normal / referral.ref_time(),
+			us(settle),
+			us(multisig),
+			multisig.ref_time() as f64 / settle.ref_time() as f64,
+		);
+		assert!(referral.all_gt(settle) && multisig.all_gt(Weight::zero()));
+	}
+	// The runtime charges the ParityDB basis.
+	assert_eq!(
+		<Runtime as frame_system::Config>::DbWeight::get(),
+		frame_support::weights::constants::ParityDbWeight::get()
+	);
 }

@@ -21,7 +21,10 @@ use sp_runtime::traits::{Bounded, Saturating};
 pub enum BenchmarkScheme {
 	Sr25519,
 	Ed25519,
+	/// secp256k1 over blake2-256, the account the key's blake2-256.
 	Ecdsa,
+	/// secp256k1 over keccak-256 (`MultiSignature::Eth`).
+	Eth,
 }
 
 /// Signs benchmark documents: the runtime tells the benchmarks how to make keys and signatures of
@@ -34,7 +37,7 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 	fn sign(scheme: BenchmarkScheme, seed: u32, message: &[u8]) -> Signature;
 }
 
-/// Benchmark keys for `MultiSignature` chains (sr25519, ed25519 and ecdsa) in the keystore
+/// Benchmark keys for `MultiSignature` chains (sr25519, ed25519, ecdsa and eth) in the keystore
 /// extension.
 pub struct MultiSignatureBenchmarkHelper;
 
@@ -62,6 +65,9 @@ impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature>
 			BenchmarkScheme::Sr25519 => sr25519_generate(Self::KEY_TYPE, seed).into(),
 			BenchmarkScheme::Ed25519 => ed25519_generate(Self::KEY_TYPE, seed).into(),
 			BenchmarkScheme::Ecdsa => ecdsa_generate(Self::KEY_TYPE, seed).into(),
+			BenchmarkScheme::Eth => sp_runtime::MultiSigner::Eth(
+				sp_core::ecdsa::KeccakPublic::from_raw(ecdsa_generate(Self::KEY_TYPE, seed).0),
+			),
 		};
 		signer.into_account()
 	}
@@ -82,6 +88,12 @@ impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature>
 			BenchmarkScheme::Ecdsa => {
 				let public = ecdsa_generate(Self::KEY_TYPE, key);
 				ecdsa_sign(Self::KEY_TYPE, &public, message).map(S::Ecdsa)
+			}
+			BenchmarkScheme::Eth => {
+				let public = ecdsa_generate(Self::KEY_TYPE, key);
+				let hash = sp_io::hashing::keccak_256(message);
+				ecdsa_sign_prehashed(Self::KEY_TYPE, &public, &hash)
+					.map(|s| S::Eth(sp_core::ecdsa::KeccakSignature::from_raw(s.0)))
 			}
 		};
 		signature.unwrap_or_else(|| S::Sr25519([0u8; 64].into()))
@@ -274,6 +286,18 @@ mod benchmarks {
 	#[benchmark]
 	fn verify_ecdsa() {
 		let (who, signature, payload) = signed_payload::<T>(BenchmarkScheme::Ecdsa);
+		let valid;
+		#[block]
+		{
+			valid = signature.verify(&payload[..], &who);
+		}
+		assert!(valid);
+	}
+
+	/// One bare eth verification (keccak-256, recovery, and the account of the recovered key).
+	#[benchmark]
+	fn verify_eth() {
+		let (who, signature, payload) = signed_payload::<T>(BenchmarkScheme::Eth);
 		let valid;
 		#[block]
 		{

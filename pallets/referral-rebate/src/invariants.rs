@@ -1,7 +1,6 @@
 //! The pallet's checks of itself: its constants (`integrity_test`) and its storage (`try_state`).
 
 use crate::*;
-use frame_support::traits::fungible::Inspect;
 use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {

@@ -94,6 +94,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+pub mod charges;
 mod escrow;
 mod invariants;
 #[cfg(any(test, feature = "mock"))]

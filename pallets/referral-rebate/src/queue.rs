@@ -17,15 +17,14 @@ impl<T: Config> Pallet<T> {
 		meter.consumed()
 	}
 
-	/// The weight of closing one more promotion in the hook.
-	pub(crate) fn close_one_weight() -> Weight {
-		T::WeightInfo::close_promotions(1).saturating_sub(T::WeightInfo::close_promotions(0))
+	/// The weight of closing one more promotion in the hook ([`charges::close_one`]).
+	pub fn close_one_weight() -> Weight {
+		charges::close_one::<T::WeightInfo>()
 	}
 
-	/// The weight of removing one more purchase record in the hook: part of the weight of every
-	/// call that records a purchase, which so pays for its record's end.
-	pub(crate) fn removal_weight() -> Weight {
-		T::WeightInfo::remove_purchases(1).saturating_sub(T::WeightInfo::remove_purchases(0))
+	/// The weight of removing one more purchase record in the hook ([`charges::removal`]).
+	pub fn removal_weight() -> Weight {
+		charges::removal::<T::WeightInfo>()
 	}
 
 	/// Close the promotions due at or before `now`, earliest rebate block first, while `meter`

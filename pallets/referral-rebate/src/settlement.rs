@@ -41,55 +41,30 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 	}
 
-	/// The weight of verifying one link: the costliest of the schemes
-	/// [`Config::Signature`] may carry.
+	/// The weight of verifying one link ([`charges::link`]).
 	pub fn link_weight() -> Weight {
-		T::WeightInfo::verify_sr25519()
-			.max(T::WeightInfo::verify_ed25519())
-			.max(T::WeightInfo::verify_ecdsa())
+		charges::link::<T::WeightInfo>()
 	}
 
-	/// What `links` links cost beyond the sr25519 links the call benchmarks sign.
-	fn link_surcharge(links: u64) -> Weight {
-		Self::link_weight().saturating_sub(T::WeightInfo::verify_sr25519()).saturating_mul(links)
-	}
-
-	/// `purchase`'s weight, with the later removal of the record it writes.
+	/// `purchase`'s weight ([`charges::purchase`]).
 	pub fn purchase_weight() -> Weight {
-		T::WeightInfo::purchase().saturating_add(Self::removal_weight())
+		charges::purchase::<T::WeightInfo>()
 	}
 
-	/// `settle_referral`'s weight on `path` (`None`: the costlier path, charged up front), its five
-	/// links at the costliest scheme, and the later removal of the purchase record it writes.
+	/// `settle_referral`'s weight on `path` ([`charges::settle`]).
 	pub fn settle_weight(path: Option<Path>) -> Weight {
-		let open = T::WeightInfo::settle_referral(0);
-		let join = T::WeightInfo::settle_referral(1);
-		match path {
-			Some(Path::Open) => open,
-			Some(Path::Join) => join,
-			None => open.max(join),
-		}
-		.saturating_add(Self::link_surcharge(5))
-		.saturating_add(Self::removal_weight())
+		charges::settle::<T::WeightInfo>(path)
 	}
 
-	/// `submit_rebate`'s weight on `path` (`None`: the costlier), its three links at the
-	/// costliest scheme.
+	/// `submit_rebate`'s weight on `path` ([`charges::submit`]).
 	pub fn submit_weight(path: Option<Path>) -> Weight {
-		let open = T::WeightInfo::submit_rebate(0);
-		let join = T::WeightInfo::submit_rebate(1);
-		match path {
-			Some(Path::Open) => open,
-			Some(Path::Join) => join,
-			None => open.max(join),
-		}
-		.saturating_add(Self::link_surcharge(3))
+		charges::submit::<T::WeightInfo>(path)
 	}
 
-	/// The weight a settle or submit refused before its effects is charged: the checks before
-	/// the signatures at their costliest, and the `verified` signature checks it made.
+	/// The weight of a settle or submit refused after `verified` signature checks
+	/// ([`charges::refusal`]).
 	pub fn refusal_weight(verified: u32) -> Weight {
-		T::WeightInfo::refused().saturating_add(Self::link_weight().saturating_mul(verified.into()))
+		charges::refusal::<T::WeightInfo>(verified)
 	}
 
 	/// A refusal charged [`Pallet::refusal_weight`].

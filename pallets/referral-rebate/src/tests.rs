@@ -1723,6 +1723,7 @@ fn refusals_are_charged_what_they_did() {
 		assert!(link.all_gte(<() as WeightInfo>::verify_sr25519()));
 		assert!(link.all_gte(<() as WeightInfo>::verify_ed25519()));
 		assert!(link.all_gte(<() as WeightInfo>::verify_ecdsa()));
+		assert!(link.all_gte(<() as WeightInfo>::verify_eth()));
 		// Fees follow: a refused call pays for what it did.
 		let _ = (PostDispatchInfo::default(), Pays::Yes);
 	});

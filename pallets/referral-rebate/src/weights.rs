@@ -14,6 +14,7 @@ pub trait WeightInfo {
 	fn verify_sr25519() -> Weight;
 	fn verify_ed25519() -> Weight;
 	fn verify_ecdsa() -> Weight;
+	fn verify_eth() -> Weight;
 	fn purchase() -> Weight;
 	fn settle_referral(j: u32) -> Weight;
 	fn submit_rebate(j: u32) -> Weight;
@@ -33,6 +34,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(50_000_000, 0)
 	}
 	fn verify_ecdsa() -> Weight {
+		Weight::from_parts(70_000_000, 0)
+	}
+	fn verify_eth() -> Weight {
 		Weight::from_parts(70_000_000, 0)
 	}
 	fn purchase() -> Weight {
@@ -79,6 +83,9 @@ impl WeightInfo for () {
 		Weight::from_parts(50_000_000, 0)
 	}
 	fn verify_ecdsa() -> Weight {
+		Weight::from_parts(70_000_000, 0)
+	}
+	fn verify_eth() -> Weight {
 		Weight::from_parts(70_000_000, 0)
 	}
 	fn purchase() -> Weight {

@@ -46,19 +46,31 @@ struct Args {
 	/// The runtime's genesis preset the benchmarks start from (with `--wasm`).
 	#[arg(long, default_value = "development")]
 	preset: String,
+	/// The pallet to benchmark, as the runtime's `define_benchmarks!` names it (another pallet
+	/// than this one only with `--wasm`: e.g. `pallet_multisig`, for comparisons on one basis).
+	#[arg(long, default_value = PALLET)]
+	pallet: String,
 	/// Only the benchmarks whose name contains this.
 	#[arg(long)]
 	only: Option<String>,
 }
 
+/// This repository's pallet.
+const PALLET: &str = "pallet_referral_rebate";
+
 fn main() -> Result<(), String> {
 	let args = Args::parse();
 	let (runner, source): (Box<dyn state::Runner>, String) = match &args.wasm {
 		Some(path) => (
-			Box::new(wasm::Wasm::new(path, &args.preset)?),
+			Box::new(wasm::Wasm::new(path, &args.preset, &args.pallet)?),
 			format!("compiled wasm execution of {}, preset `{}`", path.display(), args.preset),
 		),
-		None => (Box::new(native::Native::new()?), "native execution of the pallet's mock".into()),
+		None if args.pallet == PALLET => {
+			(Box::new(native::Native::new()?), "native execution of the pallet's mock".into())
+		}
+		None => {
+			return Err(format!("{} can only be benchmarked in a runtime (--wasm)", args.pallet))
+		}
 	};
 	let info = runner.storage_info()?;
 	let mut results = Vec::new();
@@ -75,7 +87,13 @@ fn main() -> Result<(), String> {
 		.into_iter()
 		.chain(std::env::args().skip(1))
 		.collect();
-	let run = render::Provenance { source, steps: args.steps, repeat: args.repeat, command };
+	let run = render::Provenance {
+		pallet: args.pallet.clone(),
+		source,
+		steps: args.steps,
+		repeat: args.repeat,
+		command,
+	};
 	let write = |path: &PathBuf, text: String| {
 		std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
 	};
@@ -87,7 +105,7 @@ fn main() -> Result<(), String> {
 		write(out, render::runtime_weights_rs(&results, &run))?;
 		eprintln!("wrote {}", out.display());
 	}
-	let report = render::report(&results, &run.source, &run.command);
+	let report = render::report(&results, &run);
 	println!("{report}");
 	if let Some(path) = &args.report {
 		write(path, report)?;

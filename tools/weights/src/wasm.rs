@@ -24,9 +24,6 @@ type HostFunctions =
 	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
 type Executor = WasmExecutor<HostFunctions>;
 
-/// The pallet's name in the runtime's `define_benchmarks!`.
-const PALLET: &str = "pallet_referral_rebate";
-
 /// A runtime's wasm, its genesis in a plain and a tracking state.
 pub struct Wasm {
 	code: Vec<u8>,
@@ -40,8 +37,9 @@ pub struct Wasm {
 }
 
 impl Wasm {
-	/// Load the runtime at `path` and build the genesis of its preset `preset`.
-	pub fn new(path: &Path, preset: &str) -> Result<Self, String> {
+	/// Load the runtime at `path`, build the genesis of its preset `preset`, and find the
+	/// benchmarks of `pallet` (its name in the runtime's `define_benchmarks!`).
+	pub fn new(path: &Path, preset: &str, pallet: &str) -> Result<Self, String> {
 		let code = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
 		let hash = sp_io::hashing::blake2_256(&code).to_vec();
 		let executor = Executor::builder().with_max_runtime_instances(2).build();
@@ -64,8 +62,8 @@ impl Wasm {
 			})?;
 		wasm.list = lists
 			.into_iter()
-			.find(|l| l.pallet == PALLET.as_bytes())
-			.ok_or_else(|| format!("the runtime does not benchmark {PALLET}"))?;
+			.find(|l| l.pallet == pallet.as_bytes())
+			.ok_or_else(|| format!("the runtime does not benchmark {pallet}"))?;
 		wasm.storage_info = storage_info;
 		Ok(wasm)
 	}

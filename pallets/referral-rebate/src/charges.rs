@@ -1,0 +1,70 @@
+//! What each call and the hook are charged, from any [`WeightInfo`]: the pallet charges these with
+//! its `Config::WeightInfo`, and a runtime's tools can compute the same figures under another
+//! database weight (the test runtime's comparisons do).
+
+use crate::{Path, WeightInfo};
+use frame_support::weights::Weight;
+
+/// Verifying one link: the costliest of the schemes a `MultiSignature` may carry.
+pub fn link<W: WeightInfo>() -> Weight {
+	W::verify_sr25519().max(W::verify_ed25519()).max(W::verify_ecdsa()).max(W::verify_eth())
+}
+
+/// What `links` links cost beyond the sr25519 links the call benchmarks sign.
+fn link_surcharge<W: WeightInfo>(links: u64) -> Weight {
+	link::<W>().saturating_sub(W::verify_sr25519()).saturating_mul(links)
+}
+
+/// The hook's cost of closing one more promotion.
+pub fn close_one<W: WeightInfo>() -> Weight {
+	W::close_promotions(1).saturating_sub(W::close_promotions(0))
+}
+
+/// The hook's cost of removing one more purchase record: part of the weight of every call that
+/// records a purchase, which so pays for its record's end.
+pub fn removal<W: WeightInfo>() -> Weight {
+	W::remove_purchases(1).saturating_sub(W::remove_purchases(0))
+}
+
+/// `purchase`, with the later removal of the record it writes.
+pub fn purchase<W: WeightInfo>() -> Weight {
+	W::purchase().saturating_add(removal::<W>())
+}
+
+/// The opening path of a promotion also pays for its closing by the hook: the promotion outlives
+/// the call that writes it.
+fn with_closing<W: WeightInfo>(open: Weight) -> Weight {
+	open.saturating_add(close_one::<W>())
+}
+
+/// `settle_referral` on `path` (`None`: the costlier path, charged up front): its five links at
+/// the costliest scheme, the later removal of the purchase record it writes, and (opening the
+/// promotion) its closing.
+pub fn settle<W: WeightInfo>(path: Option<Path>) -> Weight {
+	let (open, join) = (with_closing::<W>(W::settle_referral(0)), W::settle_referral(1));
+	match path {
+		Some(Path::Open) => open,
+		Some(Path::Join) => join,
+		None => open.max(join),
+	}
+	.saturating_add(link_surcharge::<W>(5))
+	.saturating_add(removal::<W>())
+}
+
+/// `submit_rebate` on `path` (`None`: the costlier), its three links at the costliest scheme,
+/// and (opening the promotion) its closing.
+pub fn submit<W: WeightInfo>(path: Option<Path>) -> Weight {
+	let (open, join) = (with_closing::<W>(W::submit_rebate(0)), W::submit_rebate(1));
+	match path {
+		Some(Path::Open) => open,
+		Some(Path::Join) => join,
+		None => open.max(join),
+	}
+	.saturating_add(link_surcharge::<W>(3))
+}
+
+/// A settle or submit refused before its effects: the checks before the signatures at their
+/// costliest, and the `verified` signature checks it made.
+pub fn refusal<W: WeightInfo>(verified: u32) -> Weight {
+	W::refused().saturating_add(link::<W>().saturating_mul(verified.into()))
+}
