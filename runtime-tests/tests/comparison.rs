@@ -308,3 +308,45 @@ fn complete_referral_and_multisig_on_one_basis() {
 		frame_support::weights::constants::ParityDbWeight::get()
 	);
 }
+
+/// The most state a block can add and the most the chain can hold, from the charged weights and
+/// the records' MaxEncodedLen (each storage entry's key and value; trie nodes come on top).
+#[test]
+fn worst_case_state_growth() {
+	use codec::MaxEncodedLen;
+	use pallet_referral_rebate::{BlockKey, PromotionId, PromotionOf, PurchaseRecordOf};
+	type P = pallet_referral_rebate::Pallet<Runtime>;
+	type C = <Runtime as pallet_referral_rebate::Config>::PurchaseLifetime;
+	type D = <Runtime as pallet_referral_rebate::Config>::MaxRebateDelay;
+	let prefix = 32usize;
+	let record =
+		prefix + BlockKey::max_encoded_len() + 4 + PurchaseRecordOf::<Runtime>::max_encoded_len();
+	let promotion = prefix
+		+ BlockKey::max_encoded_len()
+		+ 16 + sp_runtime::AccountId32::max_encoded_len()
+		+ 16 + PromotionId::max_encoded_len()
+		+ PromotionOf::<Runtime>::max_encoded_len();
+	let weights = RuntimeBlockWeights::get();
+	let normal =
+		weights.get(DispatchClass::Normal).max_total.unwrap_or(weights.max_block).ref_time();
+	let base = weights.get(DispatchClass::Normal).base_extrinsic.ref_time();
+	let per_block = |w: Weight| normal / (w.ref_time() + base);
+	// A block full of purchases adds a record each; of settlements (each opening a promotion) a
+	// record and a promotion each.
+	let purchases = per_block(P::purchase_weight());
+	let settles = per_block(P::settle_weight(None));
+	let by_purchases = purchases as usize * record;
+	let by_settles = settles as usize * (record + promotion);
+	let growth = by_purchases.max(by_settles);
+	// Steady state: every record lives PurchaseLifetime blocks, every promotion at most
+	// MaxRebateDelay; a chain that fills every block so holds at most this many bytes.
+	let lifetime = <C as frame_support::traits::Get<u32>>::get() as usize;
+	let delay = <D as frame_support::traits::Get<u32>>::get() as usize;
+	let steady = (purchases as usize * record * lifetime)
+		.max(settles as usize * (record * lifetime + promotion * delay));
+	println!(
+		"state: a purchase record {record} B, a promotion {promotion} B; a block adds at most {growth} B ({purchases} purchases, or {settles} settlements); steady state at most {:.1} GiB over PurchaseLifetime {lifetime} blocks / MaxRebateDelay {delay} blocks",
+		steady as f64 / (1u64 << 30) as f64
+	);
+	assert!(growth > 0 && steady >= growth);
+}

@@ -306,18 +306,21 @@ mod benchmarks {
 		assert!(valid);
 	}
 
-	/// The buyer's account is the extrinsic's signer (fee payment read and wrote it).
+	/// The buyer's account is the extrinsic's signer (fee payment read and wrote it); the
+	/// merchant's account is new (the payment creates it).
 	#[benchmark]
 	fn purchase() {
-		let (merchant, buyer) = (Party::<T>::funded(0), Party::<T>::funded(1));
+		let merchant: T::AccountId = frame_benchmarking::account("merchant", 0, 0);
+		let buyer = Party::<T>::funded(1);
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		let signer = buyer.account.clone();
 		whitelist_account!(signer);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(buyer.account.clone()), merchant.account.clone(), price::<T>(100));
+		_(RawOrigin::Signed(buyer.account.clone()), merchant.clone(), price::<T>(100));
 
 		assert_eq!(Purchases::<T>::iter().count(), 1);
+		assert_eq!(T::Currency::balance(&merchant), price::<T>(100));
 	}
 
 	/// `j = 0`: the offer opens the promotion; `j = 1`: it joins the one the rebate opened. Five
@@ -383,12 +386,14 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Worst case: the refunded purchase is the referral of an open promotion.
+	/// Worst case: the refunded purchase is the referral of an open promotion, and its buyer's
+	/// account has gone since (the refund creates it again).
 	#[benchmark]
 	fn refund() -> Result<(), BenchmarkError> {
 		let s = setup::<T>(PayoutCondition::ReferralSettled)?;
 		s.settle().map_err(|e| e.error)?;
 		let referred = s.referred().ok_or(BenchmarkError::Stop("no referral"))?;
+		let _ = T::Currency::set_balance(&s.referee.account, Zero::zero());
 		let signer = s.merchant.account.clone();
 		whitelist_account!(signer);
 

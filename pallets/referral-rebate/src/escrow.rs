@@ -17,20 +17,15 @@ impl<T: Config> Pallet<T> {
 		T::PalletId::get().into_account_truncating()
 	}
 
-	/// Add the escrow account's provider reference (once per chain: at genesis, or from
-	/// [`Pallet::upgrade_storage`]).
-	pub(crate) fn provide_escrow_account() {
-		let _ = frame_system::Pallet::<T>::inc_providers(&Self::escrow_account());
-	}
-
-	/// On a chain that adds the pallet by a runtime upgrade (no genesis build ran): add the escrow
-	/// account's provider and record storage version 1.
-	pub(crate) fn upgrade_storage() -> Weight {
-		if Pallet::<T>::on_chain_storage_version() >= 1 {
+	/// Add the escrow account's provider reference, once per chain: at genesis, or at the first
+	/// runtime upgrade of a chain that adds the pallet later (FRAME records a new pallet's storage
+	/// version before its migrations run, so the version cannot tell; [`EscrowProvided`] does).
+	pub(crate) fn provide_escrow_account() -> Weight {
+		if EscrowProvided::<T>::get() {
 			return T::DbWeight::get().reads(1);
 		}
-		Self::provide_escrow_account();
-		StorageVersion::new(1).put::<Pallet<T>>();
+		let _ = frame_system::Pallet::<T>::inc_providers(&Self::escrow_account());
+		EscrowProvided::<T>::put(true);
 		T::DbWeight::get().reads_writes(2, 2)
 	}
 

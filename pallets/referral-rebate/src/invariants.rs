@@ -20,6 +20,13 @@ impl<T: Config> Pallet<T> {
 		if !one_each.all_lte(hook) {
 			return Err("MaxHookWeight must fit closing one promotion and removing one record");
 		}
+		if crate::charges::close_one::<T::WeightInfo>().is_zero()
+			|| crate::charges::removal::<T::WeightInfo>().is_zero()
+		{
+			return Err(
+				"the hook's per-item weights must not be zero (its loops are bounded by them)",
+			);
+		}
 		if !hook.all_lte(<T as frame_system::Config>::BlockWeights::get().max_block) {
 			return Err("MaxHookWeight must fit in a block");
 		}
@@ -40,6 +47,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "mock", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let escrow = Self::escrow_account();
+		ensure!(EscrowProvided::<T>::get(), "the escrow account was not provided for");
 		ensure!(
 			frame_system::Pallet::<T>::account_exists(&escrow),
 			"the escrow account does not exist"

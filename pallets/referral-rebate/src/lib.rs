@@ -236,6 +236,11 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Whether the escrow account has the pallet's provider reference
+	/// ([`Pallet::escrow_account`]).
+	#[pallet::storage]
+	pub type EscrowProvided<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -409,6 +414,11 @@ pub mod pallet {
 		MerchantCannotRefund,
 		/// No purchase with this id is recorded (never, or no longer).
 		UnknownPurchase,
+		/// The purchase's price was zero: there is nothing to refund, and a refund would undo a
+		/// referral for free.
+		NothingToRefund,
+		/// The escrow account cannot be a merchant: what it is paid would be stranded.
+		EscrowAccountNotAMerchant,
 		/// The purchase is past its `PurchaseLifetime`.
 		PurchaseExpired,
 		/// The purchase was already refunded.
@@ -426,7 +436,8 @@ pub mod pallet {
 		}
 
 		fn on_runtime_upgrade() -> Weight {
-			Self::upgrade_storage()
+			// A chain that adds the pallet by an upgrade has no genesis build for it.
+			Self::provide_escrow_account()
 		}
 
 		fn integrity_test() {
@@ -451,7 +462,7 @@ pub mod pallet {
 		///   under `(this block, its event's index)` for `PurchaseLifetime` blocks.
 		/// - Events: [`Event::PurchaseRecorded`].
 		/// - Errors: [`Error::PriceBelowMinimum`], [`Error::SelfPurchase`],
-		///   [`Error::CannotPayPrice`].
+		///   [`Error::EscrowAccountNotAMerchant`], [`Error::CannotPayPrice`].
 		///
 		/// ## Complexity
 		/// O(1): two accounts, one record; its later removal is included.
@@ -550,16 +561,16 @@ pub mod pallet {
 		/// `ReferralSettled` rebate lapse: the rebate block works as the review period.
 		///
 		/// - Origin: signed by the purchase's merchant.
-		/// - Conditions: the purchase is recorded, within its `PurchaseLifetime` and not yet
-		///   refunded; the sender is its merchant; the merchant can pay the price and keep its
-		///   account alive.
+		/// - Conditions, in this order: the purchase is recorded and within its
+		///   `PurchaseLifetime`; the sender is its merchant; it is not yet refunded and its price
+		///   is not zero; the merchant can pay the price and keep its account alive.
 		/// - Effects: the price moves from the merchant to the buyer; the purchase is marked
 		///   refunded; if it is the referral of a promotion whose rebate block has not been
 		///   reached, the promotion records the refund.
 		/// - Events: [`Event::PurchaseRefunded`].
 		/// - Errors: [`Error::UnknownPurchase`], [`Error::PurchaseExpired`],
 		///   [`Error::NotPurchaseMerchant`], [`Error::AlreadyRefunded`],
-		///   [`Error::MerchantCannotRefund`].
+		///   [`Error::NothingToRefund`], [`Error::MerchantCannotRefund`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::refund())]
 		pub fn refund(origin: OriginFor<T>, purchase_id: PurchaseIdOf<T>) -> DispatchResult {

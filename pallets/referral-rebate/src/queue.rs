@@ -8,13 +8,17 @@ use frame_support::{traits::tokens::Preservation, weights::WeightMeter};
 use sp_runtime::traits::{CheckedSub, Saturating};
 
 impl<T: Config> Pallet<T> {
-	/// The hook: close what is due, then remove what has ended, within `MaxHookWeight`. Returns
-	/// the weight used.
+	/// The hook: close what is due, then remove what has ended, within `MaxHookWeight`. Closing
+	/// may use all of it but room to remove one record, so records always make progress; removal
+	/// gets what closing left. Returns the weight used.
 	pub(crate) fn service_queues(now: BlockNumberFor<T>) -> Weight {
-		let mut meter = WeightMeter::with_limit(T::MaxHookWeight::get());
-		Self::close_due(now, &mut meter);
-		Self::remove_ended(now, &mut meter);
-		meter.consumed()
+		let limit = T::MaxHookWeight::get();
+		let mut closing =
+			WeightMeter::with_limit(limit.saturating_sub(T::WeightInfo::remove_purchases(1)));
+		Self::close_due(now, &mut closing);
+		let mut removal = WeightMeter::with_limit(limit.saturating_sub(closing.consumed()));
+		Self::remove_ended(now, &mut removal);
+		closing.consumed().saturating_add(removal.consumed())
 	}
 
 	/// The weight of closing one more promotion in the hook ([`charges::close_one`]).
@@ -36,7 +40,11 @@ impl<T: Config> Pallet<T> {
 		}
 		let per_item = Self::close_one_weight();
 		let due = BlockKey::of(now);
-		while let Some(key) = Promotions::<T>::iter_keys().next() {
+		// One iterator for the whole walk: each step asks for the key after the one just removed
+		// (`next_key` of the previous key), so the keys removed earlier in the block are never
+		// stepped over again (a fresh iterator from the prefix would, and cost O(n²)).
+		let mut queue = Promotions::<T>::iter_keys();
+		while let Some(key) = queue.next() {
 			if key.0 > due {
 				return;
 			}
@@ -47,8 +55,9 @@ impl<T: Config> Pallet<T> {
 			match Promotions::<T>::take(&key) {
 				Some(open) => Self::close(key, open),
 				None => {
-					frame_support::defensive!("the queue's head has no value");
-					return;
+					// A value that does not decode would stay at the head for good: drop it.
+					frame_support::defensive!("an undecodable promotion at the queue's head");
+					Promotions::<T>::remove(&key);
 				}
 			}
 		}
@@ -65,7 +74,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let per_item = Self::removal_weight();
 		let last = BlockKey::of(last);
-		while let Some((block, index)) = Purchases::<T>::iter_keys().next() {
+		// One iterator for the walk, as in `close_due`.
+		let mut queue = Purchases::<T>::iter_keys();
+		while let Some((block, index)) = queue.next() {
 			if block > last || meter.try_consume(per_item).is_err() {
 				return;
 			}

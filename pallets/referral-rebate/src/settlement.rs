@@ -141,8 +141,11 @@ impl<T: Config> Pallet<T> {
 	) -> PurchaseIdOf<T> {
 		let block = frame_system::Pallet::<T>::block_number();
 		// The index the event deposited below gets: unique in this block, as every recorded
-		// purchase deposits one event (events are not recorded at block zero, where no
-		// extrinsic runs).
+		// purchase deposits one event that counts (a rollback takes back the record and the
+		// event together). Events are not recorded at block zero, where no extrinsic runs.
+		if block.is_zero() {
+			frame_support::defensive!("a purchase recorded at block zero");
+		}
 		let purchase_id = PurchaseId { block, index: frame_system::Pallet::<T>::event_count() };
 		Purchases::<T>::insert(
 			BlockKey::of(block),
@@ -187,6 +190,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::PriceBelowMinimum
 		);
 		ensure!(buyer != merchant, Error::<T>::SelfPurchase);
+		ensure!(merchant != Self::escrow_account(), Error::<T>::EscrowAccountNotAMerchant);
 		Self::move_funds(&buyer, &merchant, price, Preservation::Preserve)
 			.map_err(|_| Error::<T>::CannotPayPrice)?;
 		Self::record_purchase(merchant, buyer, price, None);
@@ -357,6 +361,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 		ensure!(who == record.merchant, Error::<T>::NotPurchaseMerchant);
 		ensure!(!record.refunded, Error::<T>::AlreadyRefunded);
+		ensure!(!record.price.is_zero(), Error::<T>::NothingToRefund);
 		Self::move_funds(&record.merchant, &record.buyer, record.price, Preservation::Preserve)
 			.map_err(|_| Error::<T>::MerchantCannotRefund)?;
 		record.refunded = true;

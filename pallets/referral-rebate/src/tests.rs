@@ -7,7 +7,7 @@ use crate::{mock::*, *};
 use codec::{Decode, Encode};
 use frame_support::{
 	assert_noop, assert_ok,
-	dispatch::{GetDispatchInfo, Pays, PostDispatchInfo},
+	dispatch::GetDispatchInfo,
 	traits::{fungible::Inspect, Hooks, IntegrityTest},
 };
 use sp_core::H256;
@@ -1349,6 +1349,13 @@ fn hook_weights() -> (Weight, Weight) {
 	(<() as WeightInfo>::close_promotions(0), ReferralRebate::close_one_weight())
 }
 
+/// A `MaxHookWeight` that closes exactly `n` promotions a block (closing leaves room to remove
+/// one purchase record).
+fn hook_room_for(n: u64) -> Weight {
+	let (base, per) = hook_weights();
+	base + per * n + <() as WeightInfo>::remove_purchases(1)
+}
+
 /// The rebate blocks of the promotions closed so far (paid, lapsed or expired), in order.
 fn closed_pay_ats() -> Vec<BlockNumber> {
 	rebate_events()
@@ -1374,9 +1381,8 @@ fn squatters_cannot_refuse_an_honest_document_for_a_busy_rebate_block() {
 		builder = builder.balance(k.account(), 100_000);
 	}
 	builder.build_and_execute(|| {
-		let (base, per) = hook_weights();
 		// Room for exactly two closings per block.
-		MaxHookWeight::set(base + per * 2);
+		MaxHookWeight::set(hook_room_for(2));
 		let s = Parties {
 			merchant: squatter.clone(),
 			customer: friends[0].clone(),
@@ -1426,8 +1432,7 @@ fn squatters_cannot_refuse_an_honest_document_for_a_busy_rebate_block() {
 #[test]
 fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
-		let (base, per) = hook_weights();
-		MaxHookWeight::set(base + per * 2);
+		MaxHookWeight::set(hook_room_for(2));
 		submit_many(0..5);
 		assert_eq!(escrow(), 750);
 
@@ -1481,7 +1486,7 @@ fn a_hook_without_room_to_look_leaves_the_queue_for_the_next_block() {
 		submit_many(0..1);
 		System::set_block_number(20);
 		let limit = MaxHookWeight::get();
-		MaxHookWeight::set(base / 2);
+		MaxHookWeight::set(base / 2 + <() as WeightInfo>::remove_purchases(1));
 		assert_eq!(ReferralRebate::on_initialize(20), Weight::zero());
 		assert_eq!(escrow(), 150);
 		MaxHookWeight::set(limit);
@@ -1724,8 +1729,6 @@ fn refusals_are_charged_what_they_did() {
 		assert!(link.all_gte(<() as WeightInfo>::verify_ed25519()));
 		assert!(link.all_gte(<() as WeightInfo>::verify_ecdsa()));
 		assert!(link.all_gte(<() as WeightInfo>::verify_eth()));
-		// Fees follow: a refused call pays for what it did.
-		let _ = (PostDispatchInfo::default(), Pays::Yes);
 	});
 }
 
@@ -1785,21 +1788,65 @@ fn the_escrow_account_lives_by_itself_and_an_upgrade_provides_for_it_once() {
 	new_test_ext().execute_with(|| {
 		let escrow_account = ReferralRebate::escrow_account();
 		assert_eq!(System::providers(&escrow_account), 1, "provided for at genesis");
+		assert!(EscrowProvided::<Test>::get());
 		assert_eq!(escrow(), 0);
 		// Nothing to do on an upgrade of a chain that started with the pallet.
 		ReferralRebate::on_runtime_upgrade();
 		assert_eq!(System::providers(&escrow_account), 1);
-		// A chain that adds the pallet by an upgrade: storage version 0, no provider yet.
-		frame_support::traits::StorageVersion::new(0).put::<ReferralRebate>();
+		// A chain that adds the pallet by an upgrade: no genesis build ran, so no provider and
+		// no flag (whatever storage version FRAME recorded for the new pallet).
+		EscrowProvided::<Test>::kill();
 		System::dec_providers(&escrow_account).expect("one provider");
+		assert!(ReferralRebate::do_try_state().is_err());
 		ReferralRebate::on_runtime_upgrade();
 		assert_eq!(System::providers(&escrow_account), 1);
-		assert_eq!(
-			frame_support::traits::StorageVersion::get::<ReferralRebate>(),
-			frame_support::traits::StorageVersion::new(1)
-		);
+		assert_ok!(ReferralRebate::do_try_state());
 		ReferralRebate::on_runtime_upgrade();
 		assert_eq!(System::providers(&escrow_account), 1, "once");
+		// Emptied by its last payout, the account stays.
+		let p = Parties::default();
+		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)));
+		run_to_block(20);
+		assert_eq!(escrow(), 0);
+		assert!(System::account_exists(&escrow_account));
+	});
+}
+
+#[test]
+fn nothing_can_be_stranded_in_the_escrow_account_by_a_purchase() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			ReferralRebate::purchase(
+				RuntimeOrigin::signed(customer()),
+				ReferralRebate::escrow_account(),
+				1_000
+			),
+			Err::EscrowAccountNotAMerchant
+		);
+	});
+}
+
+#[test]
+fn a_free_referral_cannot_be_refunded_to_cancel_its_rebate() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase(&p);
+		let mut offer = offer_doc(&p, 1, origin);
+		offer.discounted_price = 0;
+		let purchase = purchase_doc(&p, &offer);
+		assert_ok!(settle(
+			&p,
+			sign_offer(&p, offer, &genesis()),
+			sign_purchase(&p, purchase, &genesis())
+		));
+		let referred = last_purchase();
+		assert_ok!(submit(&p, valid_rebate(&p, 1, PayoutCondition::ReferralSettled)));
+		assert_noop!(
+			ReferralRebate::refund(RuntimeOrigin::signed(merchant()), referred),
+			Err::NothingToRefund
+		);
+		run_to_block(20);
+		assert_eq!(free(&customer()), CUSTOMER_FUNDS - 1_000 + 150, "the rebate was paid");
 	});
 }
 
