@@ -145,18 +145,20 @@ fn documents_signed_for_another_genesis_are_refused() {
 #[test]
 fn a_fee_payer_who_cannot_pay_is_refused_before_dispatch() {
 	let (_, p, t, _) = setup();
-	// An existing account (so the nonce check passes) holding less than the fee.
+	// An existing account (so the nonce check passes) holding one planck above the existential
+	// deposit: less than any fee, which may not reap the account.
 	let pauper = Key::sr("//Pauper");
-	let mut chain = Chain::development(&[(
-		pauper.account(),
-		rebate_test_runtime::EXISTENTIAL_DEPOSIT + rebate_test_runtime::EXISTENTIAL_DEPOSIT / 10,
-	)]);
+	let mut chain =
+		Chain::development(&[(pauper.account(), rebate_test_runtime::EXISTENTIAL_DEPOSIT + 1)]);
 	let genesis = chain.genesis_hash();
 	let call = submit_call(&genesis, &Parties { customer: pauper.clone(), ..p }, &t);
 	let xt = chain.sign(&pauper, call);
 	let (_, fee) = chain.weight_and_fee(&xt);
 	let funds = chain.free(&pauper.account());
-	assert!(fee > funds, "the fee ({fee}) is more than the payer has ({funds})");
+	assert!(
+		fee > funds - rebate_test_runtime::EXISTENTIAL_DEPOSIT,
+		"the fee ({fee}) is more than the payer can spend ({funds})"
+	);
 	let block = chain.produce(vec![xt]);
 	assert_eq!(
 		block.results,
