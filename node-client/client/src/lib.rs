@@ -26,7 +26,9 @@ use chain::{state, Chain, Inclusion};
 use documents::{AnyDocument, Envelope};
 use keys::KeyPair;
 use pallet_referral_rebate::{Framing, Offer, PayoutCondition, PromotionId, Rebate, Signed};
-use rebate_test_runtime::{AccountId, Balance, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
+use rebate_test_runtime::{
+	AccountId, Balance, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
+};
 use sp_core::H256;
 
 /// A recorded purchase's id on this chain: its block and the index of its `PurchaseRecorded`
@@ -239,6 +241,22 @@ impl<C: Chain> Client<C> {
 			)));
 		}
 		let now = self.now().await?;
+		// The chain's timing rule, from the protocol's one copy of it: the documents reach the
+		// chain at the next block at the earliest.
+		let max_delay =
+			<<Runtime as pallet_referral_rebate::Config>::MaxRebateDelay as frame_support::traits::Get<u32>>::get();
+		pallet_referral_rebate::check_timing(now + 1, terms.settle_by, terms.pay_at, max_delay)
+			.map_err(|e| {
+				ClientError::Rule(match e {
+					pallet_referral_rebate::TimingError::DeadlinePassed => {
+						"the settle-by block leaves no block to settle in".to_owned()
+					}
+					pallet_referral_rebate::TimingError::PayAtTooFar => format!(
+						"the rebate block {} is more than MaxRebateDelay ({max_delay} blocks) ahead",
+						terms.pay_at
+					),
+				})
+			})?;
 		let genesis = self.genesis();
 		let offer = Offer {
 			promotion_id: terms.promotion_id,

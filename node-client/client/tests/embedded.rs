@@ -167,6 +167,16 @@ fn refusals_change_nothing() {
 			.await
 			.unwrap_err();
 		assert!(e.to_string().contains("discounted price must be below"), "{e}");
+		// A rebate block beyond MaxRebateDelay is refused before anyone signs.
+		let far = head.number + 31 * rebate_test_runtime::DAYS;
+		let e = client
+			.create_promotion(
+				&cast.merchant,
+				&PromotionTerms { origin_purchase: origin, pay_at: far, ..terms },
+			)
+			.await
+			.unwrap_err();
+		assert!(e.to_string().contains("MaxRebateDelay"), "{e}");
 		// The customer cannot sign the referee's link.
 		let (mut offer, _) = client
 			.create_promotion(&cast.merchant, &PromotionTerms { origin_purchase: origin, ..terms })
