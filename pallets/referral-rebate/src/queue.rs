@@ -43,8 +43,7 @@ impl<T: Config> Pallet<T> {
 		// One iterator for the whole walk: each step asks for the key after the one just removed
 		// (`next_key` of the previous key), so the keys removed earlier in the block are never
 		// stepped over again (a fresh iterator from the prefix would, and cost O(n²)).
-		let mut queue = Promotions::<T>::iter_keys();
-		while let Some(key) = queue.next() {
+		for key in Promotions::<T>::iter_keys() {
 			if key.0 > due {
 				return;
 			}
@@ -75,8 +74,7 @@ impl<T: Config> Pallet<T> {
 		let per_item = Self::removal_weight();
 		let last = BlockKey::of(last);
 		// One iterator for the walk, as in `close_due`.
-		let mut queue = Purchases::<T>::iter_keys();
-		while let Some((block, index)) = queue.next() {
+		for (block, index) in Purchases::<T>::iter_keys() {
 			if block > last || meter.try_consume(per_item).is_err() {
 				return;
 			}

@@ -1695,7 +1695,7 @@ fn refusals_are_charged_what_they_did() {
 		let mut bad = purchase.clone();
 		bad.links[1].signature = purchase.links[0].signature.clone();
 		let refused = settle_by(merchant(), &offer, &bad);
-		assert_eq!(post_weight(refused.clone()), Some(ReferralRebate::refusal_weight(5)));
+		assert_eq!(post_weight(refused), Some(ReferralRebate::refusal_weight(5)));
 		assert_eq!(refused.map_err(|e| e.error), Err(Err::BadPurchaseRefereeSignature.into()));
 		// Success, opening the promotion: the open path's weight.
 		let settled = settle_by(merchant(), &offer, &purchase);

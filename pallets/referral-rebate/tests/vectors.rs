@@ -71,7 +71,7 @@ fn hex(bytes: &[u8]) -> String {
 
 fn unhex(s: &str) -> Vec<u8> {
 	let s = s.strip_prefix("0x").expect("hex in the vectors is 0x-prefixed");
-	assert!(s.len() % 2 == 0, "odd hex length: {s}");
+	assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
 	(0..s.len())
 		.step_by(2)
 		.map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
@@ -146,6 +146,7 @@ impl Key {
 		}
 	}
 
+	#[allow(clippy::wrong_self_convention)] // a test key, serialised for the vector file
 	fn to_json(&self) -> Value {
 		json!({
 			"scheme": self.scheme.name(),
