@@ -289,10 +289,7 @@ pub fn rebate_events(events: &[RuntimeEvent]) -> Vec<pallet_referral_rebate::Eve
 
 /// The id of the first purchase `events` recorded.
 pub fn recorded_purchase(events: &[RuntimeEvent]) -> Option<documents::PurchaseId> {
-	rebate_events(events).iter().find_map(|e| match e {
-		pallet_referral_rebate::Event::PurchaseRecorded { purchase_id, .. } => Some(*purchase_id),
-		_ => None,
-	})
+	rebate_events(events).iter().find_map(pallet_referral_rebate::Event::recorded_purchase)
 }
 
 /// Documents of one promotion on this runtime, built and signed off chain with the pallet's own

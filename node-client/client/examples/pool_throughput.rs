@@ -163,10 +163,7 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 	let ids: Vec<rebate_client::PurchaseId> = events
 		.iter()
 		.filter_map(|e| match e {
-			RuntimeEvent::ReferralRebate(pallet_referral_rebate::Event::PurchaseRecorded {
-				purchase_id,
-				..
-			}) => Some(*purchase_id),
+			RuntimeEvent::ReferralRebate(e) => e.recorded_purchase(),
 			_ => None,
 		})
 		.collect();

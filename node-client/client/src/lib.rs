@@ -195,12 +195,7 @@ impl<C: Chain> Client<C> {
 		let id = receipt
 			.rebate_events()
 			.iter()
-			.find_map(|e| match e {
-				pallet_referral_rebate::Event::PurchaseRecorded { purchase_id, .. } => {
-					Some(*purchase_id)
-				}
-				_ => None,
-			})
+			.find_map(pallet_referral_rebate::Event::recorded_purchase)
 			.ok_or_else(|| ClientError::Backend("no PurchaseRecorded event".into()))?;
 		Ok((receipt, id))
 	}

@@ -35,9 +35,7 @@ fn main() -> Result<(), String> {
 		let origin = System::events()
 			.iter()
 			.find_map(|e| match &e.event {
-				RuntimeEvent::ReferralRebate(Event::PurchaseRecorded { purchase_id, .. }) => {
-					Some(*purchase_id)
-				}
+				RuntimeEvent::ReferralRebate(e) => e.recorded_purchase(),
 				_ => None,
 			})
 			.ok_or("no purchase recorded")?;

@@ -31,36 +31,32 @@ pub fn purchase<W: WeightInfo>() -> Weight {
 	W::purchase().saturating_add(removal::<W>())
 }
 
-/// The opening path of a promotion also pays for its closing by the hook: the promotion outlives
-/// the call that writes it.
-fn with_closing<W: WeightInfo>(open: Weight) -> Weight {
-	open.saturating_add(close_one::<W>())
+/// The benchmarked weight of the path taken (`None`: the costlier, charged up front). The
+/// opening path also pays for the promotion's closing by the hook: the promotion outlives the
+/// call that writes it.
+fn on_path<W: WeightInfo>(path: Option<Path>, open: Weight, join: Weight) -> Weight {
+	let open = open.saturating_add(close_one::<W>());
+	match path {
+		Some(Path::Open) => open,
+		Some(Path::Join) => join,
+		None => open.max(join),
+	}
 }
 
 /// `settle_referral` on `path` (`None`: the costlier path, charged up front): its five links at
 /// the costliest scheme, the later removal of the purchase record it writes, and (opening the
 /// promotion) its closing.
 pub fn settle<W: WeightInfo>(path: Option<Path>) -> Weight {
-	let (open, join) = (with_closing::<W>(W::settle_referral(0)), W::settle_referral(1));
-	match path {
-		Some(Path::Open) => open,
-		Some(Path::Join) => join,
-		None => open.max(join),
-	}
-	.saturating_add(link_surcharge::<W>(5))
-	.saturating_add(removal::<W>())
+	on_path::<W>(path, W::settle_referral(0), W::settle_referral(1))
+		.saturating_add(link_surcharge::<W>(5))
+		.saturating_add(removal::<W>())
 }
 
 /// `submit_rebate` on `path` (`None`: the costlier), its three links at the costliest scheme,
 /// and (opening the promotion) its closing.
 pub fn submit<W: WeightInfo>(path: Option<Path>) -> Weight {
-	let (open, join) = (with_closing::<W>(W::submit_rebate(0)), W::submit_rebate(1));
-	match path {
-		Some(Path::Open) => open,
-		Some(Path::Join) => join,
-		None => open.max(join),
-	}
-	.saturating_add(link_surcharge::<W>(3))
+	on_path::<W>(path, W::submit_rebate(0), W::submit_rebate(1))
+		.saturating_add(link_surcharge::<W>(3))
 }
 
 /// A settle or submit refused before its effects: the checks before the signatures at their

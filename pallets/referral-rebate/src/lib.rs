@@ -602,3 +602,14 @@ pub mod pallet {
 		}
 	}
 }
+
+impl<T: Config> Event<T> {
+	/// The id of the purchase this event recorded, if it is a [`Event::PurchaseRecorded`]: how a
+	/// client learns the id of a purchase it made.
+	pub fn recorded_purchase(&self) -> Option<PurchaseIdOf<T>> {
+		match self {
+			Event::PurchaseRecorded { purchase_id, .. } => Some(*purchase_id),
+			_ => None,
+		}
+	}
+}

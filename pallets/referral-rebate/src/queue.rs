@@ -94,18 +94,18 @@ impl<T: Config> Pallet<T> {
 		let pay_at: BlockNumberFor<T> = pay_at.block();
 		let outcome = open.outcome();
 		let Promotion { customer, referee, .. } = open;
+		let Some(outcome) = outcome else {
+			return Self::deposit_event(Event::PromotionExpired {
+				merchant,
+				promotion_id,
+				customer,
+				referee,
+				pay_at,
+			});
+		};
+		let escrow = Self::escrow_account();
 		let (amount, lapse) = match outcome {
-			None => {
-				return Self::deposit_event(Event::PromotionExpired {
-					merchant,
-					promotion_id,
-					customer,
-					referee,
-					pay_at,
-				})
-			}
-			Some(Ok(amount)) => {
-				let escrow = Self::escrow_account();
+			Ok(amount) => {
 				// The amount is at least the existential deposit, so a new account can take it.
 				match Self::move_funds(&escrow, &customer, amount, Preservation::Expendable) {
 					Ok(()) => {
@@ -124,9 +124,8 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 			}
-			Some(Err((amount, reason))) => (amount, reason),
+			Err(lapse) => lapse,
 		};
-		let escrow = Self::escrow_account();
 		if let Err(e) = Self::move_funds(&escrow, &merchant, amount, Preservation::Expendable) {
 			frame_support::defensive!(e, "returning a rebate escrow failed");
 		}

@@ -27,6 +27,39 @@ enum Side {
 	Rebate,
 }
 
+/// Which of a call's signature chains an error is in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Chain {
+	Offer,
+	Purchase,
+	Rebate,
+}
+
+impl Chain {
+	/// The error for this chain's wrong number of links or misplaced designation.
+	fn malformed<T: Config>(self) -> Error<T> {
+		match self {
+			Chain::Offer => Error::OfferChainMalformed,
+			Chain::Purchase => Error::PurchaseChainMalformed,
+			Chain::Rebate => Error::RebateChainMalformed,
+		}
+	}
+
+	/// The error for a link of this chain that is not `role`'s signature.
+	fn bad_signature<T: Config>(self, role: Role) -> Error<T> {
+		match (self, role) {
+			(Chain::Offer, Role::Merchant) => Error::BadOfferMerchantSignature,
+			(Chain::Offer, Role::Customer) => Error::BadOfferCustomerSignature,
+			(Chain::Offer, Role::Referee) => Error::BadOfferRefereeSignature,
+			(Chain::Purchase, Role::Customer) => Error::BadPurchaseCustomerSignature,
+			(Chain::Purchase, _) => Error::BadPurchaseRefereeSignature,
+			(Chain::Rebate, Role::Merchant) => Error::BadRebateMerchantSignature,
+			(Chain::Rebate, Role::Referee) => Error::BadRebateRefereeSignature,
+			(Chain::Rebate, Role::Customer) => Error::BadRebateCustomerSignature,
+		}
+	}
+}
+
 /// What the checks before the signatures found for a settle or submit: the promotion to write
 /// and the path to it.
 struct Plan<T: Config> {
@@ -93,43 +126,16 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// A signature error and how many signatures were checked to find it (`before` of them in
-	/// earlier chains of the same call).
-	fn signature_error(e: ChainError, before: u32) -> (Error<T>, u32) {
-		let ChainError::BadSignature { link, role } = e else {
-			let malformed = if before == 0 {
-				Error::OfferChainMalformed
-			} else {
-				Error::PurchaseChainMalformed
-			};
-			return (malformed, before);
-		};
-		let checked = before.saturating_add(link).saturating_add(1);
-		(Self::bad_signature(before, role), checked)
-	}
-
-	fn bad_signature(before: u32, role: Role) -> Error<T> {
-		// The offer is verified first (no signatures before it), then the referred purchase
-		// (three before it); the rebate alone.
-		match (before, role) {
-			(0, Role::Merchant) => Error::BadOfferMerchantSignature,
-			(0, Role::Customer) => Error::BadOfferCustomerSignature,
-			(0, Role::Referee) => Error::BadOfferRefereeSignature,
-			(_, Role::Customer) => Error::BadPurchaseCustomerSignature,
-			(_, _) => Error::BadPurchaseRefereeSignature,
+	/// The refusal of a chain that does not verify: its error, charged the `before` signatures
+	/// checked in earlier chains of the same call and this chain's up to the bad link.
+	fn chain_refused(chain: Chain, e: ChainError, before: u32) -> DispatchErrorWithPostInfo {
+		match e {
+			ChainError::BadSignature { link, role } => Self::refused(
+				chain.bad_signature::<T>(role),
+				before.saturating_add(link).saturating_add(1),
+			),
+			_ => Self::refused(chain.malformed::<T>(), before),
 		}
-	}
-
-	fn rebate_signature_error(e: ChainError) -> (Error<T>, u32) {
-		let ChainError::BadSignature { link, role } = e else {
-			return (Error::RebateChainMalformed, 0);
-		};
-		let error = match role {
-			Role::Merchant => Error::BadRebateMerchantSignature,
-			Role::Referee => Error::BadRebateRefereeSignature,
-			Role::Customer => Error::BadRebateCustomerSignature,
-		};
-		(error, link.saturating_add(1))
 	}
 
 	/// Record a purchase under `(now, index of its PurchaseRecorded event)`.
@@ -231,8 +237,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(T::AccountId, Plan<T>), Error<T>> {
 		let o = &offer.document;
 		ensure!(*who == o.merchant, Error::<T>::NotMerchant);
-		check_shape(offer, true).map_err(|_| Error::<T>::OfferChainMalformed)?;
-		check_shape(purchase, true).map_err(|_| Error::<T>::PurchaseChainMalformed)?;
+		check_shape(offer, true).map_err(|_| Chain::Offer.malformed::<T>())?;
+		check_shape(purchase, true).map_err(|_| Chain::Purchase.malformed::<T>())?;
 		let now = frame_system::Pallet::<T>::block_number();
 		check_timing(now, o.settle_by, o.pay_at, T::MaxRebateDelay::get()).map_err(
 			|e| match e {
@@ -271,14 +277,9 @@ impl<T: Config> Pallet<T> {
 			Self::check_settle(&who, offer, purchase).map_err(|e| Self::refused(e, 0))?;
 		let genesis = Self::genesis_hash();
 		let offer_links = offer.links.len() as u32;
-		verify_links(&genesis, offer).map_err(|e| {
-			let (error, checked) = Self::signature_error(e, 0);
-			Self::refused(error, checked)
-		})?;
-		verify_links(&genesis, purchase).map_err(|e| {
-			let (error, checked) = Self::signature_error(e, offer_links);
-			Self::refused(error, checked)
-		})?;
+		verify_links(&genesis, offer).map_err(|e| Self::chain_refused(Chain::Offer, e, 0))?;
+		verify_links(&genesis, purchase)
+			.map_err(|e| Self::chain_refused(Chain::Purchase, e, offer_links))?;
 
 		let o = &offer.document;
 		Self::move_funds(&referee, &o.merchant, o.discounted_price, Preservation::Preserve)
@@ -311,7 +312,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(T::AccountId, Plan<T>), Error<T>> {
 		let r = &rebate.document;
 		ensure!(*who == r.customer, Error::<T>::NotCustomer);
-		check_shape(rebate, true).map_err(|_| Error::<T>::RebateChainMalformed)?;
+		check_shape(rebate, true).map_err(|_| Chain::Rebate.malformed::<T>())?;
 		let now = frame_system::Pallet::<T>::block_number();
 		check_timing(now, r.pay_at, r.pay_at, T::MaxRebateDelay::get()).map_err(|e| match e {
 			TimingError::DeadlinePassed => Error::<T>::RebateDeadlinePassed,
@@ -331,10 +332,8 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResultWithPostInfo {
 		let (referee, mut plan) =
 			Self::check_submit(&who, rebate).map_err(|e| Self::refused(e, 0))?;
-		verify_links(&Self::genesis_hash(), rebate).map_err(|e| {
-			let (error, checked) = Self::rebate_signature_error(e);
-			Self::refused(error, checked)
-		})?;
+		verify_links(&Self::genesis_hash(), rebate)
+			.map_err(|e| Self::chain_refused(Chain::Rebate, e, 0))?;
 
 		let r = &rebate.document;
 		Self::move_funds(&r.merchant, &Self::escrow_account(), r.amount, Preservation::Preserve)

@@ -45,14 +45,7 @@ fn record(id: PurchaseIdOf<Test>) -> Option<PurchaseRecordOf<Test>> {
 
 /// The id of the purchase recorded last (from its event).
 fn last_purchase() -> PurchaseIdOf<Test> {
-	rebate_events()
-		.into_iter()
-		.rev()
-		.find_map(|e| match e {
-			E::PurchaseRecorded { purchase_id, .. } => Some(purchase_id),
-			_ => None,
-		})
-		.expect("a purchase was recorded")
+	rebate_events().iter().rev().find_map(E::recorded_purchase).expect("a purchase was recorded")
 }
 
 /// The id of a purchase that was never recorded.
