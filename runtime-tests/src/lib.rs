@@ -8,8 +8,8 @@ use codec::{Decode, Encode};
 use frame_support::dispatch::GetDispatchInfo;
 use pallet_referral_rebate::mock::Key;
 use rebate_test_runtime::{
-	AccountId, Balance, Block, BuildStorage, Executive, Header, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic,
+	AccountId, AssetKind, Balance, Block, BuildStorage, Executive, Header, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic,
 };
 use sp_core::H256;
 use sp_runtime::{
@@ -113,14 +113,29 @@ impl Chain {
 	}
 
 	/// A chain from the runtime's `development` preset, with `extra` accounts funded (or
-	/// re-funded) as given.
+	/// re-funded) as given in the native token.
 	pub fn development(extra: &[(AccountId, Balance)]) -> Self {
+		Self::development_with(extra, &[])
+	}
+
+	/// A chain from the runtime's `development` preset, with `native` accounts funded (or
+	/// re-funded) in the native token and `stablecoin` accounts in the stablecoin, as given.
+	pub fn development_with(
+		native: &[(AccountId, Balance)],
+		stablecoin: &[(AccountId, Balance)],
+	) -> Self {
 		let mut json = rebate_test_runtime::genesis::development();
 		let balances = json["balances"]["balances"].as_array_mut().expect("balances in preset");
-		for (who, amount) in extra {
+		for (who, amount) in native {
 			let who = serde_json::json!(who);
 			balances.retain(|entry| entry[0] != who);
 			balances.push(serde_json::json!([who, amount]));
+		}
+		let accounts = json["assets"]["accounts"].as_array_mut().expect("assets in preset");
+		for (who, amount) in stablecoin {
+			let who = serde_json::json!(who);
+			accounts.retain(|entry| entry[1] != who);
+			accounts.push(serde_json::json!([rebate_test_runtime::STABLECOIN_ID, who, amount]));
 		}
 		let config: RuntimeGenesisConfig = serde_json::from_value(json).expect("preset parses");
 		Self::new(config)
@@ -163,6 +178,19 @@ impl Chain {
 		self.sign_with(key, call, nonce, Era::Immortal)
 	}
 
+	/// Sign `call` as `key`, with its next nonce, immortal, its fee paid in the pallet-assets
+	/// asset `fee_asset`.
+	pub fn sign_paying_in(
+		&mut self,
+		key: &Key,
+		call: RuntimeCall,
+		fee_asset: u32,
+	) -> UncheckedExtrinsic {
+		let who = key.account();
+		let nonce = self.with_state(|| System::account_nonce(&who));
+		self.sign_full(key, call, nonce, Era::Immortal, Some(fee_asset))
+	}
+
 	/// Sign `call` as `key` with this nonce and era.
 	pub fn sign_with(
 		&mut self,
@@ -171,7 +199,19 @@ impl Chain {
 		nonce: u32,
 		era: Era,
 	) -> UncheckedExtrinsic {
-		let extension: TxExtension = rebate_test_runtime::authoring::tx_extension(nonce, era);
+		self.sign_full(key, call, nonce, era, None)
+	}
+
+	fn sign_full(
+		&mut self,
+		key: &Key,
+		call: RuntimeCall,
+		nonce: u32,
+		era: Era,
+		fee_asset: Option<u32>,
+	) -> UncheckedExtrinsic {
+		let extension: TxExtension =
+			rebate_test_runtime::authoring::tx_extension(nonce, era, fee_asset);
 		let payload = self.with_state(|| {
 			SignedPayload::new(call.clone(), extension.clone()).expect("implicit data available")
 		});
@@ -224,10 +264,28 @@ impl Chain {
 		self.with_state(pallet_balances::Pallet::<Runtime>::total_issuance)
 	}
 
-	/// The balance of the pallet's escrow account (every open rebate).
+	/// The balance of the pallet's escrow account in the native token (every open native rebate).
 	pub fn escrow(&mut self) -> Balance {
 		let escrow = pallet_referral_rebate::Pallet::<Runtime>::escrow_account();
 		self.free(&escrow)
+	}
+
+	/// `who`'s balance in `asset`.
+	pub fn balance(&mut self, asset: AssetKind, who: &AccountId) -> Balance {
+		use frame_support::traits::fungibles::Inspect;
+		self.with_state(|| rebate_test_runtime::NativeAndAssets::balance(asset, who))
+	}
+
+	/// `asset`'s total issuance.
+	pub fn issuance_of(&mut self, asset: AssetKind) -> Balance {
+		use frame_support::traits::fungibles::Inspect;
+		self.with_state(|| rebate_test_runtime::NativeAndAssets::total_issuance(asset))
+	}
+
+	/// The escrow account's balance in `asset`.
+	pub fn escrow_in(&mut self, asset: AssetKind) -> Balance {
+		let escrow = pallet_referral_rebate::Pallet::<Runtime>::escrow_account();
+		self.balance(asset, &escrow)
 	}
 
 	/// The weight the runtime declares for `xt` and the fee it would charge, by the
@@ -325,10 +383,12 @@ pub mod documents {
 	}
 
 	/// The terms of one promotion.
-	#[derive(Clone, Copy, Debug)]
+	#[derive(Clone, Debug)]
 	pub struct Terms {
 		pub promotion_id: PromotionId,
 		pub origin_purchase: PurchaseId,
+		/// The asset every amount is in.
+		pub asset: AssetKind,
 		pub original_price: Balance,
 		pub discounted_price: Balance,
 		pub rebate: Balance,
@@ -346,6 +406,7 @@ pub mod documents {
 			Terms {
 				promotion_id: 1,
 				origin_purchase,
+				asset: AssetKind::Native,
 				original_price: 100 * rebate_test_runtime::UNIT,
 				discounted_price: 80 * rebate_test_runtime::UNIT,
 				rebate: 15 * rebate_test_runtime::UNIT,
@@ -353,6 +414,18 @@ pub mod documents {
 				pay_at,
 				condition: PayoutCondition::ReferralSettled,
 				framing: Framing::Raw,
+			}
+		}
+
+		/// [`Terms::standard`] in the stablecoin: $100, $80 for the referee, a $15 rebate.
+		pub fn stablecoin(origin_purchase: PurchaseId, settle_by: u32, pay_at: u32) -> Self {
+			use rebate_test_runtime::DOLLARS;
+			Terms {
+				asset: rebate_test_runtime::STABLECOIN,
+				original_price: 100 * DOLLARS,
+				discounted_price: 80 * DOLLARS,
+				rebate: 15 * DOLLARS,
+				..Self::standard(origin_purchase, settle_by, pay_at)
 			}
 		}
 	}
@@ -363,6 +436,7 @@ pub mod documents {
 			merchant: p.merchant.account(),
 			customer: p.customer.account(),
 			origin_purchase: t.origin_purchase,
+			asset: t.asset.clone(),
 			original_price: t.original_price,
 			discounted_price: t.discounted_price,
 			settle_by: t.settle_by,
@@ -375,6 +449,7 @@ pub mod documents {
 			promotion_id: t.promotion_id,
 			merchant: p.merchant.account(),
 			customer: p.customer.account(),
+			asset: t.asset.clone(),
 			amount: t.rebate,
 			pay_at: t.pay_at,
 			condition: t.condition,
@@ -434,7 +509,11 @@ pub mod documents {
 	}
 
 	/// The `purchase` call.
-	pub fn purchase_call(merchant: AccountId, price: Balance) -> RuntimeCall {
-		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::purchase { merchant, price })
+	pub fn purchase_call(merchant: AccountId, asset: AssetKind, price: Balance) -> RuntimeCall {
+		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::purchase {
+			merchant,
+			asset,
+			price,
+		})
 	}
 }

@@ -122,7 +122,10 @@ fn multisig_against_settle_referral() {
 	assert_eq!(chain.free(&a), a0 + 80 * UNIT + deposit);
 
 	// The referral way: one extrinsic by the merchant carrying the three parties' signatures.
-	let xt = chain.sign(&p.customer, purchase_call(a.clone(), 100 * UNIT));
+	let xt = chain.sign(
+		&p.customer,
+		purchase_call(a.clone(), rebate_test_runtime::AssetKind::Native, 100 * UNIT),
+	);
 	let origin = recorded_purchase(&chain.produce(vec![xt]).events).expect("recorded");
 	let now = chain.best_number();
 	let t = Terms::standard(origin, now + 5, now + 10);

@@ -19,7 +19,10 @@ fn setup() -> (Chain, Parties, Terms, H256) {
 	let p = Parties::dev();
 	let mut chain = Chain::development(&[]);
 	let genesis = chain.genesis_hash();
-	let xt = chain.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
+	let xt = chain.sign(
+		&p.customer,
+		purchase_call(p.merchant.account(), rebate_test_runtime::AssetKind::Native, 100 * UNIT),
+	);
 	let block = chain.produce(vec![xt]);
 	assert!(matches!(block.results[..], [Ok(Ok(()))]));
 	let origin = recorded_purchase(&block.events).expect("recorded");
@@ -173,7 +176,7 @@ fn an_expired_mortal_transaction_is_refused() {
 	let now = chain.best_number() as u64;
 	let xt = chain.sign_with(
 		&p.customer,
-		purchase_call(p.merchant.account(), 10 * UNIT),
+		purchase_call(p.merchant.account(), rebate_test_runtime::AssetKind::Native, 10 * UNIT),
 		1,
 		Era::mortal(4, now - 1),
 	);

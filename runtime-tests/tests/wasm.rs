@@ -85,7 +85,10 @@ fn a_block_built_natively_executes_in_wasm() {
 	assert_eq!(genesis, importer.genesis_hash());
 
 	// Block 2: a purchase. Block 3: a settlement carrying five document signatures.
-	let xt = author.sign(&p.customer, purchase_call(p.merchant.account(), 100 * UNIT));
+	let xt = author.sign(
+		&p.customer,
+		purchase_call(p.merchant.account(), rebate_test_runtime::AssetKind::Native, 100 * UNIT),
+	);
 	let produced2 = author.produce(vec![xt]);
 	let (block2, author_events) = (produced2.block, produced2.events);
 	let origin = rebate_runtime_tests::recorded_purchase(&author_events).expect("recorded");

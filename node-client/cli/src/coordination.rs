@@ -188,13 +188,24 @@ pub async fn mailbox(coordinator: &Coordinator, out: &Out) -> Result<(), CliErro
 	}
 	for m in &mail {
 		let i = &m.document.inspection;
+		let amounts: Vec<String> = i["amounts"]
+			.as_array()
+			.into_iter()
+			.flatten()
+			.map(|a| {
+				let shown = a["shown"].as_str().or(a["amount"].as_str()).unwrap_or("?");
+				format!("{} {shown}", a["what"].as_str().unwrap_or("?"))
+			})
+			.collect();
 		println!(
-			"{:<6} {} {}/{}/{}",
+			"{:<6} {} {}/{}/{} in {}: {}",
 			m.action,
 			i["kind"].as_str().unwrap_or("?"),
 			i["kind"].as_str().unwrap_or("?"),
 			i["merchant"].as_str().unwrap_or("?"),
-			i["promotion_id"]
+			i["promotion_id"],
+			i["symbol"].as_str().or(i["asset"].as_str()).unwrap_or("?"),
+			amounts.join(", ")
 		);
 	}
 	Ok(())

@@ -1,31 +1,35 @@
-//! `rebate demo`: the whole story with three dev accounts, as a timeline with balances.
+//! `rebate demo`: the whole story with three dev accounts, as a timeline with balances, in the
+//! stablecoin (or, with `--native`, the native token).
 
-use crate::output::{units, Out};
+use crate::output::Out;
 use pallet_referral_rebate::PayoutCondition;
 use rebate_client::{
+	assets::{self, AmountArg, AssetArg, AssetInfo},
 	chain::{state, AnyChain, Chain},
 	keys::KeyPair,
 	Client, ClientError, PromotionTerms,
 };
-use rebate_test_runtime::UNIT;
+use rebate_test_runtime::STABLECOIN_ID;
 
 struct Cast {
 	merchant: KeyPair,
 	customer: KeyPair,
 	referee: KeyPair,
+	/// The asset the story's amounts are in.
+	asset: AssetInfo,
 }
 
 async fn balances(client: &mut Client<AnyChain>, cast: &Cast) -> Result<String, ClientError> {
 	let mut parts = Vec::new();
+	let asset = &cast.asset;
 	for (name, key) in
 		[("alice", &cast.merchant), ("bob", &cast.customer), ("charlie", &cast.referee)]
 	{
-		let who = key.account();
-		let info = state::account(&mut client.chain, &who).await?;
-		parts.push(format!("{name} {}", units(info.data.free)));
+		let free = state::balance(&mut client.chain, &asset.asset, &key.account()).await?;
+		parts.push(format!("{name} {}", asset.format(free)));
 	}
-	let escrow = state::escrow(&mut client.chain).await?;
-	parts.push(format!("escrow {}", units(escrow)));
+	let escrow = state::escrow(&mut client.chain, &asset.asset).await?;
+	parts.push(format!("escrow {}", asset.format(escrow)));
 	Ok(parts.join(" | "))
 }
 
@@ -38,7 +42,13 @@ async fn step(
 	let now = client.now().await?;
 	let balances = balances(client, cast).await?;
 	if out.json {
-		println!("{}", serde_json::json!({ "block": now, "step": line, "balances": balances }));
+		println!(
+			"{}",
+			serde_json::json!({
+				"block": now, "step": line, "balances": balances,
+				"asset": assets::kind_name(&cast.asset.asset),
+			})
+		);
 	} else {
 		println!("[block {now:>3}] {line}");
 		println!("             {balances}");
@@ -47,10 +57,11 @@ async fn step(
 }
 
 /// Run the demo on `chain` if it is a node URL, else on a fresh embedded chain (in `keep`, or a
-/// temporary directory).
+/// temporary directory); in the stablecoin, or with `native` in the native token.
 pub async fn run(
 	chain: &str,
 	keep: Option<&std::path::Path>,
+	native: bool,
 	out: &Out,
 ) -> Result<(), ClientError> {
 	let tmp;
@@ -69,27 +80,40 @@ pub async fn run(
 		tmp.path().display().to_string()
 	};
 	let mut client = Client::new(AnyChain::open(&target).await?);
+	let arg = if native { AssetArg::Native } else { AssetArg::Id(STABLECOIN_ID) };
+	let asset = assets::resolve(&mut client.chain, &arg).await?;
 	let cast = Cast {
 		merchant: KeyPair::dev("alice")?,
 		customer: KeyPair::dev("bob")?,
 		referee: KeyPair::dev("charlie")?,
+		asset,
 	};
+	let units =
+		|n: u128| cast.asset.amount(&AmountArg::Units { whole: n, fraction: String::new() });
+	let (price, discounted, rebate_amount) = (units(100)?, units(80)?, units(15)?);
+	let fmt = |b| cast.asset.format(b);
 	let genesis = client.genesis();
 	step(
 		&mut client,
 		&cast,
 		out,
-		format!("chain {genesis:?} ready: alice sells, bob refers, charlie is referred"),
+		format!(
+			"chain {genesis:?} ready: alice sells, bob refers, charlie is referred; prices in {} ({} decimals, minimum {})",
+			cast.asset.symbol,
+			cast.asset.decimals,
+			fmt(cast.asset.min_balance)
+		),
 	)
 	.await?;
 
-	let (_, purchase_id) =
-		client.purchase(&cast.customer, cast.merchant.account(), 100 * UNIT).await?;
+	let (_, purchase_id) = client
+		.purchase(&cast.customer, cast.merchant.account(), cast.asset.asset.clone(), price)
+		.await?;
 	step(
 		&mut client,
 		&cast,
 		out,
-		format!("bob bought from alice for 100 (purchase {purchase_id})"),
+		format!("bob bought from alice for {} (purchase {purchase_id})", fmt(price)),
 	)
 	.await?;
 
@@ -98,10 +122,11 @@ pub async fn run(
 		// Any id the merchant has not used for an open promotion with this rebate block.
 		promotion_id: u64::from(now),
 		origin_purchase: purchase_id,
-		discounted_price: 80 * UNIT,
+		asset: Some(cast.asset.asset.clone()),
+		discounted_price: discounted,
 		settle_by: now + 5,
 		pay_at: now + 10,
-		rebate: 15 * UNIT,
+		rebate: rebate_amount,
 		condition: PayoutCondition::ReferralSettled,
 	};
 	let (mut offer, mut rebate) = client.create_promotion(&cast.merchant, &terms).await?;
@@ -110,8 +135,12 @@ pub async fn run(
 		&cast,
 		out,
 		format!(
-			"alice signed offer {0} (80 for a friend, settle by block {1}) and rebate {0} (15 to bob at block {2})",
-			terms.promotion_id, terms.settle_by, terms.pay_at
+			"alice signed offer {0} ({3} for a friend, settle by block {1}) and rebate {0} ({4} to bob at block {2})",
+			terms.promotion_id,
+			terms.settle_by,
+			terms.pay_at,
+			fmt(discounted),
+			fmt(rebate_amount)
 		),
 	)
 	.await?;
@@ -137,14 +166,23 @@ pub async fn run(
 	.await?;
 
 	client.settle(&cast.merchant, &offer, &purchase).await?;
-	step(&mut client, &cast, out, "alice settled the referral: charlie paid 80".into()).await?;
+	step(
+		&mut client,
+		&cast,
+		out,
+		format!("alice settled the referral: charlie paid {}", fmt(discounted)),
+	)
+	.await?;
 
 	client.submit_rebate(&cast.customer, &rebate).await?;
 	step(
 		&mut client,
 		&cast,
 		out,
-		"bob submitted the rebate: 15 moved from alice into the escrow account".into(),
+		format!(
+			"bob submitted the rebate: {} moved from alice into the escrow account",
+			fmt(rebate_amount)
+		),
 	)
 	.await?;
 
@@ -159,7 +197,7 @@ pub async fn run(
 		&cast,
 		out,
 		if paid {
-			format!("rebate block {}: the chain paid bob 15", terms.pay_at)
+			format!("rebate block {}: the chain paid bob {}", terms.pay_at, fmt(rebate_amount))
 		} else {
 			format!("rebate block {}: the promotion is still open", terms.pay_at)
 		},

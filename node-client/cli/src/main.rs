@@ -14,12 +14,13 @@ use coordination::{CliError, Docs};
 use output::Out;
 use pallet_referral_rebate::{Framing, PayoutCondition};
 use rebate_client::{
+	assets::{self, AmountArg, AssetArg},
 	chain::{state, AnyChain, Chain},
 	documents::Envelope,
 	keys::{self, KeyPair, Scheme},
 	Client, ClientError, PromotionTerms, PurchaseId,
 };
-use rebate_test_runtime::{AccountId, Balance, UNIT};
+use rebate_test_runtime::AccountId;
 use std::process::ExitCode;
 
 /// The referral-rebate protocol's parties on the command line.
@@ -36,6 +37,10 @@ struct Cli {
 	/// Sign links inside `<Bytes>…</Bytes>`, as browser wallets do.
 	#[arg(long, global = true)]
 	bytes_framing: bool,
+	/// Pay transaction fees in this asset (a sufficient asset such as `TUSD`, or its id)
+	/// instead of the native token.
+	#[arg(long, global = true, value_name = "ASSET")]
+	fee_asset: Option<AssetArg>,
 	/// A coordinator (`http://host:port`) to exchange documents through instead of files: a
 	/// document argument is then `KIND/MERCHANT/PROMOTION` (e.g. `offer/alice/7`), and what a
 	/// command signs is posted to it (and also written to a file where one is given).
@@ -53,14 +58,21 @@ enum Command {
 		/// Keep the demo chain in this directory instead of a temporary one.
 		#[arg(long)]
 		keep: Option<std::path::PathBuf>,
+		/// Run the story in the native token instead of the stablecoin.
+		#[arg(long)]
+		native: bool,
 	},
 	/// Keys: generate a key file, or show a key's account.
 	#[command(subcommand)]
 	Key(KeyCommand),
-	/// Free and held balances (default: the dev accounts).
+	/// Balances in each asset (default: the dev accounts, in the native token and the chain's
+	/// known assets), and the escrow account's.
 	Balances {
 		/// Accounts (SS58, 0x-hex, or dev names).
 		accounts: Vec<String>,
+		/// Only this asset (`native`, a symbol such as `TUSD`, or an asset id).
+		#[arg(long)]
+		asset: Option<AssetArg>,
 	},
 	/// Customer: buy from a merchant (the established purchase an offer points to).
 	Purchase {
@@ -69,9 +81,12 @@ enum Command {
 		/// The merchant.
 		#[arg(long)]
 		merchant: String,
-		/// The price (planck, or with a `u` suffix in units: `100u`).
-		#[arg(long, value_parser = parse_amount)]
-		price: Balance,
+		/// The asset the price is in (`native`, a symbol such as `TUSD`, or an asset id).
+		#[arg(long, default_value = "native")]
+		asset: AssetArg,
+		/// The price (the asset's smallest units, or whole units with a `u` suffix: `100u`).
+		#[arg(long)]
+		price: AmountArg,
 	},
 	/// Merchant: create a promotion's offer and rebate from a customer's purchase, signed by
 	/// the merchant.
@@ -295,12 +310,15 @@ struct OfferArgs {
 	/// The merchant's id for this promotion.
 	#[arg(long)]
 	promotion: u64,
-	/// The referee's price (planck, or `80u` in units).
-	#[arg(long, value_parser = parse_amount)]
-	discounted: Balance,
-	/// The customer's rebate (planck, or `15u` in units).
-	#[arg(long, value_parser = parse_amount)]
-	rebate: Balance,
+	/// The asset the amounts are in: the purchase's (the default); naming another is refused.
+	#[arg(long)]
+	asset: Option<AssetArg>,
+	/// The referee's price (the asset's smallest units, or `80u` in whole units).
+	#[arg(long)]
+	discounted: AmountArg,
+	/// The customer's rebate (the asset's smallest units, or `15u` in whole units).
+	#[arg(long)]
+	rebate: AmountArg,
 	/// The referred purchase must be settled this many blocks from now at the latest.
 	#[arg(long, default_value_t = 10)]
 	settle_in: u32,
@@ -318,35 +336,13 @@ struct OfferArgs {
 	rebate_out: Option<String>,
 }
 
-/// Parse an amount: planck, or units with a `u` suffix (`1.5u`).
-fn parse_amount(s: &str) -> Result<Balance, String> {
-	let s = s.trim();
-	if let Some(units) = s.strip_suffix('u') {
-		let (whole, frac) = units.split_once('.').unwrap_or((units, ""));
-		if frac.len() > 12 {
-			return Err(format!("`{s}`: at most 12 decimals"));
-		}
-		let whole: Balance = whole.parse().map_err(|_| format!("`{s}` is not an amount"))?;
-		let frac: Balance = if frac.is_empty() {
-			0
-		} else {
-			format!("{frac:0<12}").parse().map_err(|_| format!("`{s}` is not an amount"))?
-		};
-		return whole
-			.checked_mul(UNIT)
-			.and_then(|w| w.checked_add(frac))
-			.ok_or_else(|| format!("`{s}` is too large"));
-	}
-	s.parse().map_err(|_| format!("`{s}` is not an amount (planck, or units like `15u`)"))
-}
-
 fn account(s: &str) -> Result<AccountId, ClientError> {
 	keys::parse_account(s)
 }
 
 fn main() -> ExitCode {
 	let cli = Cli::parse();
-	let out = Out { json: cli.json };
+	let out = Out::new(cli.json);
 	let runtime = match tokio::runtime::Runtime::new() {
 		Ok(r) => r,
 		Err(e) => {
@@ -368,6 +364,10 @@ async fn open(cli: &Cli) -> Result<Client<AnyChain>, ClientError> {
 	if cli.bytes_framing {
 		client.framing = Framing::Bytes;
 	}
+	client.fee_asset = match &cli.fee_asset {
+		None => None,
+		Some(arg) => assets::resolve(&mut client.chain, arg).await?.asset_id(),
+	};
 	Ok(client)
 }
 
@@ -380,7 +380,9 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 		Ok(rebate_coordinator::Coordinator::new(url, KeyPair::parse(&signer.key)?))
 	};
 	match &cli.command {
-		Command::Demo { keep } => return Ok(demo::run(&cli.chain, keep.as_deref(), out).await?),
+		Command::Demo { keep, native } => {
+			return Ok(demo::run(&cli.chain, keep.as_deref(), *native, out).await?)
+		}
 		Command::Coordinator(CoordinatorCommand::Serve {
 			listen,
 			database,
@@ -451,6 +453,7 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 		_ => {}
 	}
 	let mut client = open(&cli).await?;
+	out.set_assets(assets::on_chain(&mut client.chain).await?);
 	match cli.command {
 		Command::Demo { .. }
 		| Command::Key(_)
@@ -458,46 +461,79 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 		| Command::Coordinator(_)
 		| Command::Mailbox { .. }
 		| Command::Agent { .. } => unreachable!("handled above"),
-		Command::Balances { accounts } => {
+		Command::Balances { accounts, asset } => {
 			let accounts = if accounts.is_empty() {
 				keys::DEV_NAMES.iter().map(|n| n.to_string()).collect()
 			} else {
 				accounts
 			};
+			let shown = match &asset {
+				Some(arg) => vec![assets::resolve(&mut client.chain, arg).await?],
+				None => assets::on_chain(&mut client.chain).await?,
+			};
 			let mut rows = Vec::new();
 			for a in &accounts {
 				let who = account(a)?;
 				let info = state::account(&mut client.chain, &who).await?;
+				let mut held = Vec::new();
+				for asset in &shown {
+					held.push(state::balance(&mut client.chain, &asset.asset, &who).await?);
+				}
 				rows.push(output::BalanceRow {
 					account: keys::display_name(&who),
 					address: keys::ss58(&who),
-					free: info.data.free,
+					free: held[0],
 					held: info.data.reserved,
+					assets: held,
 				});
 			}
-			let escrow = state::escrow(&mut client.chain).await?;
+			let mut escrow = Vec::new();
+			for asset in &shown {
+				escrow.push(state::escrow(&mut client.chain, &asset.asset).await?);
+			}
 			let now = client.now().await?;
-			out.balances(now, &rows, escrow);
+			out.balances(now, &shown, &rows, &escrow);
 		}
-		Command::Purchase { signer, merchant, price } => {
+		Command::Purchase { signer, merchant, asset, price } => {
 			let key = KeyPair::parse(&signer.key)?;
-			let (receipt, id) = client.purchase(&key, account(&merchant)?, price).await?;
+			let asset = assets::resolve(&mut client.chain, &asset).await?;
+			let price = asset.amount(&price)?;
+			let (receipt, id) =
+				client.purchase(&key, account(&merchant)?, asset.asset.clone(), price).await?;
 			out.receipt(
-				&format!("purchase {id} recorded"),
+				&format!("purchase {id} recorded: {} to {merchant}", asset.format(price)),
 				&receipt,
-				serde_json::json!({ "purchase_id": id.to_string() }),
+				serde_json::json!({
+					"purchase_id": id.to_string(),
+					"asset": assets::kind_name(&asset.asset),
+					"price": price,
+				}),
 			);
 		}
 		Command::Offer(a) => {
 			let key = KeyPair::parse(&a.signer.key)?;
 			let now = client.now().await?;
+			// The amounts are in the purchase's asset, read in its decimals.
+			let origin =
+				state::purchase(&mut client.chain, a.purchase).await?.ok_or_else(|| {
+					ClientError::Rule(format!(
+						"purchase {} is not recorded on this chain",
+						a.purchase
+					))
+				})?;
+			let named = match &a.asset {
+				Some(arg) => Some(assets::resolve(&mut client.chain, arg).await?.asset),
+				None => None,
+			};
+			let asset = assets::info(&mut client.chain, &origin.asset).await?;
 			let terms = PromotionTerms {
 				promotion_id: a.promotion,
 				origin_purchase: a.purchase,
-				discounted_price: a.discounted,
+				asset: named,
+				discounted_price: asset.amount(&a.discounted)?,
 				settle_by: now.saturating_add(a.settle_in),
 				pay_at: now.saturating_add(a.pay_in),
-				rebate: a.rebate,
+				rebate: asset.amount(&a.rebate)?,
 				condition: if a.unconditional {
 					PayoutCondition::Unconditional
 				} else {
@@ -510,12 +546,17 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			let rebate_to = docs.save(&rebate, a.rebate_out.as_deref()).await?;
 			out.value(
 				&format!(
-					"promotion {}: offer → {offer_to}, rebate → {rebate_to} (settle by block {}, pay at block {})",
-					a.promotion, terms.settle_by, terms.pay_at
+					"promotion {}: offer → {offer_to} ({} for a friend), rebate → {rebate_to} ({} to the customer); settle by block {}, pay at block {}",
+					a.promotion,
+					asset.format(terms.discounted_price),
+					asset.format(terms.rebate),
+					terms.settle_by,
+					terms.pay_at
 				),
 				serde_json::json!({
 					"promotion_id": a.promotion, "offer": a.offer_out, "rebate": a.rebate_out,
 					"settle_by": terms.settle_by, "pay_at": terms.pay_at,
+					"asset": assets::kind_name(&asset.asset),
 				}),
 			);
 		}
@@ -585,7 +626,11 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			let now = client.now().await?;
 			let open =
 				state::promotion(&mut client.chain, p.pay_at, &merchant, p.promotion).await?;
-			out.status(now, &merchant, p.pay_at, p.promotion, open.as_ref());
+			let asset = match &open {
+				Some(o) => Some(assets::info(&mut client.chain, &o.asset).await?),
+				None => None,
+			};
+			out.status(now, &merchant, p.pay_at, p.promotion, open.as_ref(), asset.as_ref());
 		}
 		Command::Inspect { document } => {
 			let envelope = Envelope::read(&document)?;
@@ -670,18 +715,4 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<(), ClientError> 
 		.map_err(|e| ClientError::Key(format!("cannot create {}: {e}", path.display())))?;
 	file.write_all(text.as_bytes())
 		.map_err(|e| ClientError::Key(format!("cannot write {}: {e}", path.display())))
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn amounts() {
-		assert_eq!(parse_amount("15"), Ok(15));
-		assert_eq!(parse_amount("15u"), Ok(15 * UNIT));
-		assert_eq!(parse_amount("1.5u"), Ok(UNIT + UNIT / 2));
-		assert!(parse_amount("1.5").is_err());
-		assert!(parse_amount("x").is_err());
-	}
 }

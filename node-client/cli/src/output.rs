@@ -1,30 +1,109 @@
 //! What the CLI prints: a line for people, or JSON for scripts (`--json`).
 
-use pallet_referral_rebate::PromotionOf;
-use rebate_client::{chain::embedded::BlockRecord, documents::Inspection, keys, Receipt};
-use rebate_test_runtime::{AccountId, Balance, Runtime, UNIT};
-use serde::Serialize;
+use pallet_referral_rebate::{Event, PromotionOf};
+use rebate_client::{
+	assets::{kind_name, AssetInfo},
+	chain::embedded::BlockRecord,
+	documents::Inspection,
+	keys, Receipt,
+};
+use rebate_test_runtime::{AccountId, AssetKind, Balance, Runtime};
+use std::sync::OnceLock;
 
 /// The output mode.
 pub struct Out {
 	/// JSON on stdout instead of lines for people.
 	pub json: bool,
+	/// The chain's assets, to show amounts with their symbol and decimals.
+	pub assets: OnceLock<Vec<AssetInfo>>,
 }
 
 /// One account's balances.
-#[derive(Serialize)]
 pub struct BalanceRow {
 	pub account: String,
 	pub address: String,
+	/// Free balance in the first asset shown.
 	pub free: Balance,
+	/// Held (reserved) native balance.
 	pub held: Balance,
+	/// Free balance in each asset shown, in order.
+	pub assets: Vec<Balance>,
 }
 
-/// An amount in units with 4 decimals, for people.
-pub fn units(b: Balance) -> String {
-	let whole = b / UNIT;
-	let frac = (b % UNIT) / (UNIT / 10_000);
-	format!("{whole}.{frac:04}")
+impl Out {
+	/// Output in this mode.
+	pub fn new(json: bool) -> Self {
+		Out { json, assets: OnceLock::new() }
+	}
+
+	/// The chain's assets, read once it is open.
+	pub fn set_assets(&self, assets: Vec<AssetInfo>) {
+		let _ = self.assets.set(assets);
+	}
+
+	/// `amount` of `asset` for people: with its symbol and decimals where the asset is known,
+	/// else in its smallest units and the asset's id.
+	pub fn amount(&self, asset: &AssetKind, amount: Balance) -> String {
+		match self.assets.get().and_then(|all| all.iter().find(|a| a.asset == *asset)) {
+			Some(info) => info.format(amount),
+			None => format!("{amount} of asset {}", kind_name(asset)),
+		}
+	}
+
+	/// A referral-rebate event for people: its amounts with their symbol.
+	pub fn event(&self, e: &Event<Runtime>) -> String {
+		let who = keys::display_name;
+		match e {
+			Event::PurchaseRecorded {
+				purchase_id,
+				merchant,
+				buyer,
+				asset,
+				price,
+				promotion_id,
+			} => {
+				format!(
+					"PurchaseRecorded {purchase_id}: {} paid {} to {}{}",
+					who(buyer),
+					self.amount(asset, *price),
+					who(merchant),
+					promotion_id.map(|p| format!(" (promotion {p})")).unwrap_or_default()
+				)
+			}
+			Event::ReferralSettled { promotion_id, referee, asset, price, pay_at, .. } => format!(
+				"ReferralSettled promotion {promotion_id}: {} bought at {}; rebate block {pay_at}",
+				who(referee),
+				self.amount(asset, *price)
+			),
+			Event::RebateScheduled { promotion_id, customer, asset, amount, pay_at, .. } => {
+				format!(
+				"RebateScheduled promotion {promotion_id}: {} escrowed for {} until block {pay_at}",
+				self.amount(asset, *amount),
+				who(customer)
+			)
+			}
+			Event::RebatePaid { promotion_id, customer, asset, amount, .. } => format!(
+				"RebatePaid promotion {promotion_id}: {} to {}",
+				self.amount(asset, *amount),
+				who(customer)
+			),
+			Event::RebateLapsed { promotion_id, merchant, asset, amount, reason, .. } => format!(
+				"RebateLapsed promotion {promotion_id}: {} back to {} ({reason:?})",
+				self.amount(asset, *amount),
+				who(merchant)
+			),
+			Event::PurchaseRefunded { purchase_id, buyer, asset, amount, .. } => format!(
+				"PurchaseRefunded {purchase_id}: {} back to {}",
+				self.amount(asset, *amount),
+				who(buyer)
+			),
+			Event::PayoutHeld { promotion_id, asset, amount, .. } => format!(
+				"PayoutHeld promotion {promotion_id}: {} held (its asset cannot move)",
+				self.amount(asset, *amount)
+			),
+			other => format!("{other:?}"),
+		}
+	}
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
@@ -79,22 +158,62 @@ impl Out {
 		} else {
 			println!("{what} in block {} (extrinsic {})", i.block_number, i.index);
 			for e in receipt.rebate_events() {
-				println!("  event {e:?}");
+				println!("  event {}", self.event(&e));
 			}
 		}
 	}
 
-	/// Balances at block `now`, and the pallet's escrow account (every open rebate).
-	pub fn balances(&self, now: u32, rows: &[BalanceRow], escrow: Balance) {
+	/// Balances in `assets` at block `now`, and the pallet's escrow account in each (every open
+	/// rebate). JSON: `free` and `escrow` are in the first asset shown (the native token unless
+	/// `--asset` named another); `assets` and `escrow_by_asset` map each symbol to its amount.
+	pub fn balances(
+		&self,
+		now: u32,
+		assets: &[AssetInfo],
+		rows: &[BalanceRow],
+		escrow: &[Balance],
+	) {
+		let by_symbol = |amounts: &[Balance]| -> serde_json::Map<String, serde_json::Value> {
+			assets
+				.iter()
+				.zip(amounts)
+				.map(|(a, b)| (a.symbol.clone(), b.to_string().into()))
+				.collect()
+		};
 		if self.json {
-			println!("{}", serde_json::json!({ "block": now, "balances": rows, "escrow": escrow }));
+			let rows: Vec<_> = rows
+				.iter()
+				.map(|r| {
+					serde_json::json!({
+						"account": r.account, "address": r.address, "free": r.free, "held": r.held,
+						"assets": by_symbol(&r.assets),
+					})
+				})
+				.collect();
+			println!(
+				"{}",
+				serde_json::json!({
+					"block": now,
+					"asset": assets.first(),
+					"assets": assets,
+					"balances": rows,
+					"escrow": escrow.first().copied().unwrap_or_default(),
+					"escrow_by_asset": by_symbol(escrow),
+				})
+			);
 			return;
 		}
 		println!("at block {now}:");
 		for r in rows {
-			println!("  {:<8} free {:>14}  held {:>10}", r.account, units(r.free), units(r.held));
+			let amounts: Vec<String> = assets
+				.iter()
+				.zip(&r.assets)
+				.map(|(a, b)| format!("{:>22}", a.format(*b)))
+				.collect();
+			println!("  {:<8} {}", r.account, amounts.join("  "));
 		}
-		println!("  escrow account (open rebates) {:>14}", units(escrow));
+		let escrow: Vec<String> = assets.iter().zip(escrow).map(|(a, b)| a.format(*b)).collect();
+		println!("  escrow account (open rebates): {}", escrow.join(", "));
 	}
 
 	/// A promotion's on-chain state.
@@ -105,6 +224,7 @@ impl Out {
 		pay_at: u32,
 		id: u64,
 		open: Option<&PromotionOf<Runtime>>,
+		asset: Option<&AssetInfo>,
 	) {
 		let Some(p) = open else {
 			self.value(
@@ -124,6 +244,7 @@ impl Out {
 				serde_json::json!({
 					"block": now, "open": true, "customer": keys::ss58(&p.customer),
 					"referee": keys::ss58(&p.referee), "pay_at": pay_at,
+					"asset": asset,
 					"referral": settled.map(|(id, refunded)| serde_json::json!({"purchase_id": id.to_string(), "refunded": refunded})),
 					"rebate": rebate.as_ref().map(|(a, c)| serde_json::json!({"amount": a, "condition": c})),
 				})
@@ -145,7 +266,10 @@ impl Out {
 		}
 		match rebate {
 			Some((amount, condition)) => {
-				println!("  rebate {} escrowed, condition {condition}", units(amount))
+				println!(
+					"  rebate {} escrowed, condition {condition}",
+					self.amount(&p.asset, amount)
+				)
 			}
 			None => println!("  rebate not submitted"),
 		}
@@ -164,7 +288,14 @@ impl Out {
 	/// Block history.
 	pub fn history(&self, blocks: &[BlockRecord]) {
 		for b in blocks {
-			let events: Vec<String> = b.events.iter().map(|e| format!("{:?}", e.event)).collect();
+			let events: Vec<String> = b
+				.events
+				.iter()
+				.map(|e| match &e.event {
+					rebate_test_runtime::RuntimeEvent::ReferralRebate(r) => self.event(r),
+					other => format!("{other:?}"),
+				})
+				.collect();
 			if self.json {
 				println!(
 					"{}",

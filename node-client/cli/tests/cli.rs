@@ -61,6 +61,158 @@ fn the_whole_flow_in_separate_processes() {
 }
 
 #[test]
+fn the_whole_flow_in_the_stablecoin_in_separate_processes() {
+	let chain = Chain::new();
+	let (alice, bob, charlie) = (
+		chain.free_in("alice", "TUSD"),
+		chain.free_in("bob", "TUSD"),
+		chain.free_in("charlie", "TUSD"),
+	);
+	let natives = (chain.free("charlie"), chain.escrow());
+	let p = open_promotion_in(&chain, "TUSD", 10, 20);
+	assert_eq!(chain.free_in("bob", "TUSD"), bob - 100 * DOLLAR);
+	// The documents name the asset; amounts in its 6 decimals.
+	let text = std::fs::read_to_string(&p.offer).unwrap();
+	assert!(text.contains("\"with_id\"") || text.contains("WithId"), "{text}");
+	assert!(text.contains(&(80 * DOLLAR).to_string()), "{text}");
+	sign_all(&chain, &p);
+	chain.ok(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert_eq!(chain.free_in("charlie", "TUSD"), charlie - 80 * DOLLAR);
+	assert_eq!(chain.free("charlie"), natives.0, "charlie paid nothing in the native token");
+	chain.ok(&["submit-rebate", "--as", "bob", &p.rebate]);
+	assert_eq!(chain.escrow_in("TUSD"), 15 * DOLLAR);
+	assert_eq!(chain.escrow(), natives.1, "nothing escrowed in the native token");
+	assert_eq!(chain.free_in("alice", "TUSD"), alice + 100 * DOLLAR + 80 * DOLLAR - 15 * DOLLAR);
+	let status = chain.status(&p);
+	assert_eq!(status["asset"]["symbol"], "TUSD", "{status}");
+	// People see amounts with the symbol.
+	let out = chain.run(&[
+		"status",
+		"--merchant",
+		"alice",
+		"--promotion",
+		&p.id.to_string(),
+		"--pay-at",
+		&p.pay_at.to_string(),
+	]);
+	assert!(String::from_utf8_lossy(&out.stdout).contains("15.00 TUSD escrowed"), "{out:?}");
+	let now = chain.best();
+	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
+	assert_eq!(chain.free_in("bob", "TUSD"), bob - 100 * DOLLAR + 15 * DOLLAR);
+	assert_eq!(chain.escrow_in("TUSD"), 0);
+	// Asking for another asset than the purchase's is refused before anything is signed.
+	let bought = chain.ok(&[
+		"purchase",
+		"--as",
+		"bob",
+		"--merchant",
+		"alice",
+		"--asset",
+		"TUSD",
+		"--price",
+		"50u",
+	]);
+	let id = bought["purchase_id"].as_str().unwrap().to_owned();
+	let e = chain.refused(&[
+		"offer",
+		"--as",
+		"alice",
+		"--purchase",
+		&id,
+		"--promotion",
+		"99",
+		"--asset",
+		"native",
+		"--discounted",
+		"40u",
+		"--rebate",
+		"5u",
+		"--offer-out",
+		&chain.file("x.json"),
+		"--rebate-out",
+		&chain.file("y.json"),
+	]);
+	assert!(e.contains("was paid in TUSD, not in UNIT"), "{e}");
+	// An unknown asset, and amounts below the stablecoin's minimum (0.01).
+	let e = chain.refused(&[
+		"purchase",
+		"--as",
+		"bob",
+		"--merchant",
+		"alice",
+		"--asset",
+		"XYZ",
+		"--price",
+		"1u",
+	]);
+	assert!(e.contains("no asset with symbol XYZ"), "{e}");
+	let e = chain.refused(&[
+		"purchase",
+		"--as",
+		"bob",
+		"--merchant",
+		"alice",
+		"--asset",
+		"4242",
+		"--price",
+		"1u",
+	]);
+	assert!(e.contains("asset 4242 does not exist"), "{e}");
+	let e = chain.refused(&[
+		"purchase",
+		"--as",
+		"bob",
+		"--merchant",
+		"alice",
+		"--asset",
+		"TUSD",
+		"--price",
+		"0.001u",
+	]);
+	assert!(e.contains("PriceBelowMinimum"), "{e}");
+	let e = chain.refused(&[
+		"offer",
+		"--as",
+		"alice",
+		"--purchase",
+		&id,
+		"--promotion",
+		"99",
+		"--discounted",
+		"40u",
+		"--rebate",
+		"0.005u",
+		"--offer-out",
+		&chain.file("x.json"),
+		"--rebate-out",
+		&chain.file("y.json"),
+	]);
+	assert!(e.contains("at least the minimum balance (0.01 TUSD)"), "{e}");
+}
+
+#[test]
+fn a_customer_pays_its_fees_in_the_stablecoin() {
+	let chain = Chain::new();
+	let bob = (chain.free("bob"), chain.free_in("bob", "TUSD"));
+	chain.ok(&[
+		"--fee-asset",
+		"TUSD",
+		"purchase",
+		"--as",
+		"bob",
+		"--merchant",
+		"alice",
+		"--asset",
+		"TUSD",
+		"--price",
+		"10u",
+	]);
+	assert_eq!(chain.free("bob"), bob.0, "no native fee");
+	let paid = bob.1 - chain.free_in("bob", "TUSD");
+	assert!(paid > 10 * DOLLAR && paid < 11 * DOLLAR, "the price and a fee in TUSD: {paid}");
+}
+
+#[test]
 fn bad_input_is_refused_with_one_line_and_submits_nothing() {
 	let chain = Chain::new();
 	let p = open_promotion(&chain, 10, 20);

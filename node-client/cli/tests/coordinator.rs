@@ -136,6 +136,7 @@ fn offer(genesis: sp_core::H256, id: u64) -> Envelope {
 		merchant: m.account(),
 		customer: c.account(),
 		origin_purchase: rebate_client::PurchaseId { block: 1, index: id as u32 },
+		asset: rebate_test_runtime::AssetKind::Native,
 		original_price: 100 * UNIT,
 		discounted_price: 80 * UNIT,
 		settle_by: 1_000_000,

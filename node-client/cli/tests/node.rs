@@ -42,6 +42,25 @@ fn the_whole_flow_against_a_node() {
 
 #[test]
 #[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
+fn the_whole_flow_in_the_stablecoin_against_a_node() {
+	let chain = node();
+	let p = open_promotion_in(&chain, "TUSD", 6, 10);
+	sign_all(&chain, &p);
+	let charlie = chain.free_in("charlie", "TUSD");
+	chain.ok(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
+	assert_eq!(chain.free_in("charlie", "TUSD"), charlie - 80 * DOLLAR);
+	let escrow = chain.escrow_in("TUSD");
+	chain.ok(&["--fee-asset", "TUSD", "submit-rebate", "--as", "bob", &p.rebate]);
+	assert_eq!(chain.escrow_in("TUSD"), escrow + 15 * DOLLAR, "the rebate is escrowed");
+	let bob = chain.free_in("bob", "TUSD");
+	let now = chain.best();
+	chain.ok(&["advance", &(p.pay_at - now).to_string()]);
+	assert_eq!(chain.free_in("bob", "TUSD"), bob + 15 * DOLLAR, "paid at its block, in TUSD");
+	assert_eq!(chain.escrow_in("TUSD"), escrow);
+}
+
+#[test]
+#[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
 fn late_and_foreign_documents_are_refused_by_a_node() {
 	let chain = node();
 	let p = open_promotion(&chain, 3, 10);

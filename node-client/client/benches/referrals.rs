@@ -123,9 +123,10 @@ fn run(referrals: u32, batch: u32) -> Run {
 		for _ in 0..count {
 			let c = call(pallet_referral_rebate::Call::purchase {
 				merchant: p.merchant.account(),
+				asset: rebate_test_runtime::AssetKind::Native,
 				price: 100 * UNIT,
 			});
-			xts.push(extrinsic::sign(&info, &p.customer, c, customer_nonce, birth));
+			xts.push(extrinsic::sign(&info, &p.customer, c, customer_nonce, birth, None));
 			customer_nonce += 1;
 		}
 		// The nonces of the next block's settlements and rebates, in block order.
@@ -155,8 +156,8 @@ fn run(referrals: u32, batch: u32) -> Run {
 					let submit = call(pallet_referral_rebate::Call::submit_rebate {
 						rebate: Box::new(rebate),
 					});
-					out.push(extrinsic::sign(info, &p.merchant, settle, mn, birth));
-					out.push(extrinsic::sign(info, &p.customer, submit, cn, birth));
+					out.push(extrinsic::sign(info, &p.merchant, settle, mn, birth, None));
+					out.push(extrinsic::sign(info, &p.customer, submit, cn, birth, None));
 				}
 				out
 			});

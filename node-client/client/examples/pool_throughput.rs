@@ -153,9 +153,10 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 		.map(|i| {
 			let c = rebate(pallet_referral_rebate::Call::purchase {
 				merchant: p.merchant.account(),
+				asset: rebate_test_runtime::AssetKind::Native,
 				price: 100 * UNIT,
 			});
-			extrinsic::sign(&info, &p.customer, c, nonce + i, at)
+			extrinsic::sign(&info, &p.customer, c, nonce + i, at, None)
 		})
 		.collect();
 	let (made, events) = phase(&mut node, purchases, None).await?;
@@ -185,7 +186,7 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 				offer: Box::new(offer),
 				purchase: Box::new(purchase),
 			});
-			extrinsic::sign(&info, &p.merchant, c, nonce + i as u32, at)
+			extrinsic::sign(&info, &p.merchant, c, nonce + i as u32, at, None)
 		})
 		.collect();
 	let nonce = node.next_nonce(&sender.account()).await?;
@@ -195,7 +196,7 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 				dest: receiver.account().into(),
 				value: UNIT,
 			});
-			extrinsic::sign(&info, &sender, c, nonce + i, at)
+			extrinsic::sign(&info, &sender, c, nonce + i, at, None)
 		})
 		.collect();
 

@@ -12,7 +12,7 @@ use pallet_referral_rebate::{
 	ChainError, Document, Framing, Offer, Rebate, Role, RuleError, Signed, SignedOfferOf,
 	SignedPurchaseOf, SignedRebateOf,
 };
-use rebate_test_runtime::{AccountId, Runtime, Signature, EXISTENTIAL_DEPOSIT};
+use rebate_test_runtime::{AccountId, AssetKind, Balance, Runtime, Signature};
 use serde::{Deserialize, Serialize};
 use sp_core::H256;
 
@@ -134,6 +134,10 @@ pub trait Kind: Document<AccountId> + Clone {
 	/// The rules a document must satisfy before anyone signs it (the protocol's own, from
 	/// `pallet_referral_rebate::types`), as far as `referee` (once a link designated it) tells.
 	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError>;
+	/// The asset its amounts are in.
+	fn asset(&self) -> &AssetKind;
+	/// Its amounts, named.
+	fn amounts(&self) -> Vec<(&'static str, Balance)>;
 }
 
 /// A protocol rule's refusal, named for the document it is about.
@@ -147,8 +151,14 @@ impl Kind for pallet_referral_rebate::OfferOf<Runtime> {
 		("the offer's settle-by block", self.settle_by)
 	}
 	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError> {
-		Offer::check_rules(self, referee, &EXISTENTIAL_DEPOSIT)
+		Offer::check_rules(self, referee, &crate::assets::known_minimum(&self.asset))
 			.map_err(|e| rule_error(Self::NAME, e))
+	}
+	fn asset(&self) -> &AssetKind {
+		&self.asset
+	}
+	fn amounts(&self) -> Vec<(&'static str, Balance)> {
+		vec![("original price", self.original_price), ("discounted price", self.discounted_price)]
 	}
 }
 
@@ -158,8 +168,14 @@ impl Kind for pallet_referral_rebate::RebateOf<Runtime> {
 		("the rebate's pay-at block", self.pay_at)
 	}
 	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError> {
-		Rebate::check_rules(self, referee, &EXISTENTIAL_DEPOSIT)
+		Rebate::check_rules(self, referee, &crate::assets::known_minimum(&self.asset))
 			.map_err(|e| rule_error(Self::NAME, e))
+	}
+	fn asset(&self) -> &AssetKind {
+		&self.asset
+	}
+	fn amounts(&self) -> Vec<(&'static str, Balance)> {
+		vec![("rebate", self.amount)]
 	}
 }
 
@@ -172,6 +188,12 @@ impl Kind for pallet_referral_rebate::ReferredPurchaseOf<Runtime> {
 		distinct(&self.merchant, &self.referrer, &self.buyer)
 			.then_some(())
 			.ok_or_else(|| rule_error(Self::NAME, RuleError::PartiesNotDistinct))
+	}
+	fn asset(&self) -> &AssetKind {
+		&self.asset
+	}
+	fn amounts(&self) -> Vec<(&'static str, Balance)> {
+		vec![("price", self.price)]
 	}
 }
 
@@ -387,6 +409,12 @@ pub struct Inspection {
 	pub customer: String,
 	/// The referee, where known.
 	pub referee: Option<String>,
+	/// The asset the amounts are in: `native` or its pallet-assets id.
+	pub asset: String,
+	/// The asset's symbol, where this client knows it.
+	pub symbol: Option<&'static str>,
+	/// The document's amounts, in the asset's smallest units.
+	pub amounts: Vec<AmountStatus>,
 	/// Every link of the kind's order, signed or not.
 	pub links: Vec<LinkStatus>,
 	/// Whose turn it is (`None`: complete or broken).
@@ -397,6 +425,22 @@ pub struct Inspection {
 	pub problem: Option<String>,
 	/// The deadlines.
 	pub deadlines: Vec<DeadlineStatus>,
+}
+
+/// One amount of a document.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AmountStatus {
+	/// What it is (`discounted price`, `rebate`).
+	pub what: &'static str,
+	/// The amount, in the asset's smallest units.
+	#[serde(serialize_with = "as_string")]
+	pub amount: Balance,
+	/// The amount with the asset's symbol, where this client knows the asset.
+	pub shown: Option<String>,
+}
+
+fn as_string<S: serde::Serializer>(b: &Balance, s: S) -> Result<S::Ok, S::Error> {
+	s.serialize_str(&b.to_string())
 }
 
 fn deadline_status(what: &'static str, block: u32, now: u32) -> DeadlineStatus {
@@ -465,6 +509,20 @@ fn inspect_signed<D: Kind>(
 		merchant: keys::ss58(signed.document.merchant()),
 		customer: keys::ss58(signed.document.customer()),
 		referee: referee_of(&signed.document, &signed.links).map(keys::ss58),
+		asset: crate::assets::kind_name(signed.document.asset()),
+		symbol: crate::assets::known(signed.document.asset()).map(|a| a.0),
+		amounts: signed
+			.document
+			.amounts()
+			.into_iter()
+			.map(|(what, amount)| AmountStatus {
+				what,
+				amount,
+				shown: crate::assets::known(signed.document.asset()).map(|(symbol, decimals)| {
+					format!("{} {symbol}", crate::assets::format_units(amount, decimals))
+				}),
+			})
+			.collect(),
 		links,
 		next,
 		complete,
@@ -495,6 +553,11 @@ impl std::fmt::Display for Inspection {
 		writeln!(f, "  merchant {}", self.merchant)?;
 		writeln!(f, "  customer {}", self.customer)?;
 		writeln!(f, "  referee  {}", self.referee.as_deref().unwrap_or("(not yet named)"))?;
+		writeln!(f, "  asset    {}", self.symbol.unwrap_or(&self.asset))?;
+		for a in &self.amounts {
+			let shown = a.shown.clone().unwrap_or_else(|| a.amount.to_string());
+			writeln!(f, "  {} {shown}", a.what)?;
+		}
 		for l in &self.links {
 			writeln!(
 				f,

@@ -19,16 +19,18 @@ pub struct Birth {
 	pub hash: H256,
 }
 
-/// Sign `call` as `key` with `nonce`, valid for [`MORTALITY`] blocks from `birth`, no tip.
+/// Sign `call` as `key` with `nonce`, valid for [`MORTALITY`] blocks from `birth`, no tip, its
+/// fee paid in the native token or (`fee_asset`) in a sufficient pallet-assets asset.
 pub fn sign(
 	info: &RuntimeInfo,
 	key: &KeyPair,
 	call: RuntimeCall,
 	nonce: u32,
 	birth: Birth,
+	fee_asset: Option<u32>,
 ) -> UncheckedExtrinsic {
 	let era = Era::mortal(MORTALITY, birth.number as u64);
-	let extension = rebate_test_runtime::authoring::tx_extension(nonce, era);
+	let extension = rebate_test_runtime::authoring::tx_extension(nonce, era, fee_asset);
 	// What each extension signs without carrying it: versions, genesis and the era's block.
 	let implicit =
 		((), info.spec_version, info.transaction_version, info.genesis, birth.hash, (), (), (), ());

@@ -3,6 +3,8 @@
 //! The client side of the referral-rebate protocol (CN113177820B): what the merchant's server,
 //! the customer's device and the referee's device do.
 //!
+//! - [`assets`]: assets by name, symbol or id; their symbol, decimals and minimum from the
+//!   chain; amounts in their units.
 //! - [`keys`]: dev accounts by name, secret URIs and mnemonics, key files; sr25519 by default,
 //!   ed25519 and ecdsa accepted.
 //! - [`documents`]: the JSON envelope the parties exchange, the protocol's rules checked before
@@ -13,6 +15,7 @@
 //! - [`Client`]: each party's steps against a chain: read the state a document needs, build and
 //!   check it, sign, dry-run and submit calls, and report the events they caused.
 
+pub mod assets;
 pub mod chain;
 pub mod chain_spec;
 pub mod documents;
@@ -27,7 +30,7 @@ use documents::{AnyDocument, Envelope};
 use keys::KeyPair;
 use pallet_referral_rebate::{Framing, Offer, PayoutCondition, PromotionId, Rebate, Signed};
 use rebate_test_runtime::{
-	AccountId, Balance, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
+	AccountId, AssetKind, Balance, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
 };
 use sp_core::H256;
 
@@ -58,13 +61,17 @@ impl Receipt {
 	}
 }
 
-/// The terms a merchant offers for one promotion.
-#[derive(Clone, Copy, Debug)]
+/// The terms a merchant offers for one promotion. Every amount is in the origin purchase's
+/// asset.
+#[derive(Clone, Debug)]
 pub struct PromotionTerms {
 	/// The merchant's id for the promotion (unique per merchant).
 	pub promotion_id: PromotionId,
 	/// The customer's recorded purchase the offer is based on.
 	pub origin_purchase: PurchaseId,
+	/// The asset the merchant means the amounts in; `None`: the origin purchase's. A merchant
+	/// that names one is refused if the purchase was in another.
+	pub asset: Option<AssetKind>,
 	/// The referee's price.
 	pub discounted_price: Balance,
 	/// The referred purchase must be settled before this block.
@@ -88,12 +95,15 @@ pub struct Client<C> {
 	pub chain: C,
 	/// How this client frames its links (`Bytes`: as a browser wallet signs).
 	pub framing: Framing,
+	/// The sufficient pallet-assets asset this client pays its fees in (`None`: the native
+	/// token).
+	pub fee_asset: Option<u32>,
 }
 
 impl<C: Chain> Client<C> {
 	/// A client of `chain`.
 	pub fn new(chain: C) -> Self {
-		Client { chain, framing: Framing::Raw }
+		Client { chain, framing: Framing::Raw, fee_asset: None }
 	}
 
 	/// The chain's genesis hash.
@@ -141,7 +151,7 @@ impl<C: Chain> Client<C> {
 			None => extrinsic::Birth { number: best, hash: best_hash },
 		};
 		let info = self.chain.info();
-		Ok((extrinsic::sign(&info, key, call, nonce, birth), best))
+		Ok((extrinsic::sign(&info, key, call, nonce, birth, self.fee_asset), best))
 	}
 
 	/// Sign, dry-run and submit `call` as `key`; wait until it is in a block. A call the chain
@@ -182,15 +192,20 @@ impl<C: Chain> Client<C> {
 		Ok(Receipt { inclusion })
 	}
 
-	/// The customer buys from `merchant` at `price`: returns the receipt and the purchase id.
+	/// The customer buys from `merchant` at `price` in `asset`: returns the receipt and the
+	/// purchase id.
 	pub async fn purchase(
 		&mut self,
 		customer: &KeyPair,
 		merchant: AccountId,
+		asset: AssetKind,
 		price: Balance,
 	) -> Result<(Receipt, PurchaseId), ClientError> {
-		let call =
-			RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::purchase { merchant, price });
+		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::purchase {
+			merchant,
+			asset,
+			price,
+		});
 		let receipt = self.transact(customer, call).await?;
 		let id = receipt
 			.rebate_events()
@@ -228,6 +243,16 @@ impl<C: Chain> Client<C> {
 				terms.origin_purchase
 			)));
 		}
+		if let Some(asset) = terms.asset.as_ref().filter(|a| **a != origin.asset) {
+			return Err(ClientError::Rule(format!(
+				"purchase {} was paid in {}, not in {}: a promotion's amounts are in its origin purchase's asset",
+				terms.origin_purchase,
+				assets::info(&mut self.chain, &origin.asset).await?.symbol,
+				assets::info(&mut self.chain, asset).await?.symbol,
+			)));
+		}
+		// The asset's minimum, from the chain: what the rules below are checked against.
+		let asset = assets::info(&mut self.chain, &origin.asset).await?;
 		if state::promotion(&mut self.chain, terms.pay_at, &me, terms.promotion_id).await?.is_some()
 		{
 			return Err(ClientError::Rule(format!(
@@ -258,6 +283,7 @@ impl<C: Chain> Client<C> {
 			merchant: me.clone(),
 			customer: origin.buyer.clone(),
 			origin_purchase: terms.origin_purchase,
+			asset: origin.asset.clone(),
 			original_price: origin.price,
 			discounted_price: terms.discounted_price,
 			settle_by: terms.settle_by,
@@ -267,10 +293,14 @@ impl<C: Chain> Client<C> {
 			promotion_id: terms.promotion_id,
 			merchant: me,
 			customer: origin.buyer,
+			asset: origin.asset,
 			amount: terms.rebate,
 			pay_at: terms.pay_at,
 			condition: terms.condition,
 		};
+		let minimum = |e| ClientError::Rule(format!("{e} ({})", asset.format(asset.min_balance)));
+		offer.check_rules(None, &asset.min_balance).map_err(minimum)?;
+		rebate.check_rules(None, &asset.min_balance).map_err(minimum)?;
 		let mut offer = Signed::unsigned(offer);
 		documents::sign(&genesis, now, &mut offer, merchant, None, self.framing)?;
 		let mut rebate = Signed::unsigned(rebate);

@@ -11,7 +11,7 @@ use rebate_client::{
 	keys::KeyPair,
 	Client, ClientError, PromotionTerms,
 };
-use rebate_test_runtime::UNIT;
+use rebate_test_runtime::{AssetKind, UNIT};
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
 	tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(f)
@@ -49,12 +49,15 @@ fn mixed_schemes_and_bytes_framing_through_the_whole_flow() {
 		let mut client = Client::new(Embedded::open(dir.path(), &funded(&cast)).unwrap());
 		client.framing = Framing::Bytes;
 
-		let (_, origin) =
-			client.purchase(&cast.customer, cast.merchant.account(), 100 * UNIT).await.unwrap();
+		let (_, origin) = client
+			.purchase(&cast.customer, cast.merchant.account(), AssetKind::Native, 100 * UNIT)
+			.await
+			.unwrap();
 		let now = client.now().await.unwrap();
 		let terms = PromotionTerms {
 			promotion_id: 9,
 			origin_purchase: origin,
+			asset: None,
 			discounted_price: 80 * UNIT,
 			settle_by: now + 5,
 			pay_at: now + 8,
@@ -80,7 +83,7 @@ fn mixed_schemes_and_bytes_framing_through_the_whole_flow() {
 		assert_eq!(referee_before.data.free - referee_after.data.free, 80 * UNIT);
 
 		client.submit_rebate(&cast.customer, &rebate).await.unwrap();
-		assert_eq!(state::escrow(&mut client.chain).await.unwrap(), 15 * UNIT);
+		assert_eq!(state::escrow(&mut client.chain, &AssetKind::Native).await.unwrap(), 15 * UNIT);
 		let customer_before =
 			state::account(&mut client.chain, &cast.customer.account()).await.unwrap().data.free;
 		let now = client.now().await.unwrap();
@@ -88,7 +91,7 @@ fn mixed_schemes_and_bytes_framing_through_the_whole_flow() {
 		let customer_after =
 			state::account(&mut client.chain, &cast.customer.account()).await.unwrap().data.free;
 		assert_eq!(customer_after - customer_before, 15 * UNIT);
-		assert_eq!(state::escrow(&mut client.chain).await.unwrap(), 0);
+		assert_eq!(state::escrow(&mut client.chain, &AssetKind::Native).await.unwrap(), 0);
 		assert!(state::promotion(&mut client.chain, terms.pay_at, &cast.merchant.account(), 9)
 			.await
 			.unwrap()
@@ -103,8 +106,10 @@ fn state_and_history_survive_a_reopen() {
 		let cast = mixed_cast();
 		let (head, balance, origin) = {
 			let mut client = Client::new(Embedded::open(dir.path(), &funded(&cast)).unwrap());
-			let (_, origin) =
-				client.purchase(&cast.customer, cast.merchant.account(), 100 * UNIT).await.unwrap();
+			let (_, origin) = client
+				.purchase(&cast.customer, cast.merchant.account(), AssetKind::Native, 100 * UNIT)
+				.await
+				.unwrap();
 			// Past a snapshot, then a few blocks only in the log.
 			let n = rebate_client::chain::embedded::SNAPSHOT_EVERY + 3;
 			client.chain.advance(n, &mut |_, _| {}).await.unwrap();
@@ -140,14 +145,17 @@ fn refusals_change_nothing() {
 		let mut client = Client::new(Embedded::open(dir.path(), &funded(&cast)).unwrap());
 		let head = client.chain.head();
 		// The chain refuses a purchase from oneself: not submitted, no block, no fee.
-		let e =
-			client.purchase(&cast.customer, cast.customer.account(), 10 * UNIT).await.unwrap_err();
+		let e = client
+			.purchase(&cast.customer, cast.customer.account(), AssetKind::Native, 10 * UNIT)
+			.await
+			.unwrap_err();
 		assert!(matches!(&e, ClientError::Rejected { name, .. } if name == "SelfPurchase"), "{e}");
 		assert_eq!(client.chain.head(), head);
 		// A promotion on a purchase that does not exist is refused before anyone signs.
 		let terms = PromotionTerms {
 			promotion_id: 1,
 			origin_purchase: rebate_client::PurchaseId { block: 1, index: 42 },
+			asset: None,
 			discounted_price: 80 * UNIT,
 			settle_by: head.number + 5,
 			pay_at: head.number + 8,
@@ -157,12 +165,18 @@ fn refusals_change_nothing() {
 		let e = client.create_promotion(&cast.merchant, &terms).await.unwrap_err();
 		assert!(e.to_string().contains("purchase 1-42 is not recorded"), "{e}");
 		// Rules checked before signing: the discount must be a discount.
-		let (_, origin) =
-			client.purchase(&cast.customer, cast.merchant.account(), 100 * UNIT).await.unwrap();
+		let (_, origin) = client
+			.purchase(&cast.customer, cast.merchant.account(), AssetKind::Native, 100 * UNIT)
+			.await
+			.unwrap();
 		let e = client
 			.create_promotion(
 				&cast.merchant,
-				&PromotionTerms { origin_purchase: origin, discounted_price: 100 * UNIT, ..terms },
+				&PromotionTerms {
+					origin_purchase: origin,
+					discounted_price: 100 * UNIT,
+					..terms.clone()
+				},
 			)
 			.await
 			.unwrap_err();
@@ -172,14 +186,17 @@ fn refusals_change_nothing() {
 		let e = client
 			.create_promotion(
 				&cast.merchant,
-				&PromotionTerms { origin_purchase: origin, pay_at: far, ..terms },
+				&PromotionTerms { origin_purchase: origin, pay_at: far, ..terms.clone() },
 			)
 			.await
 			.unwrap_err();
 		assert!(e.to_string().contains("MaxRebateDelay"), "{e}");
 		// The customer cannot sign the referee's link.
 		let (mut offer, _) = client
-			.create_promotion(&cast.merchant, &PromotionTerms { origin_purchase: origin, ..terms })
+			.create_promotion(
+				&cast.merchant,
+				&PromotionTerms { origin_purchase: origin, ..terms.clone() },
+			)
 			.await
 			.unwrap();
 		client.sign(&mut offer, &cast.customer, Some(cast.referee.account())).await.unwrap();

@@ -80,12 +80,16 @@ impl Service {
 	/// alice.
 	async fn promotion(&mut self, id: u64) -> (Envelope, Envelope) {
 		let (alice, bob) = (KeyPair::dev("alice").unwrap(), KeyPair::dev("bob").unwrap());
-		let (_, purchase) =
-			self.client.purchase(&bob, alice.account(), 100 * UNIT).await.expect("purchase");
+		let (_, purchase) = self
+			.client
+			.purchase(&bob, alice.account(), rebate_test_runtime::AssetKind::Native, 100 * UNIT)
+			.await
+			.expect("purchase");
 		let now = self.client.now().await.expect("best block");
 		let terms = PromotionTerms {
 			promotion_id: id,
 			origin_purchase: purchase,
+			asset: None,
 			discounted_price: 80 * UNIT,
 			settle_by: now + 10,
 			pay_at: now + 20,

@@ -30,7 +30,7 @@ fn main() -> Result<(), String> {
 		let genesis = ReferralRebate::genesis_hash();
 		line("genesis: merchant Alice, customer Bob, referee Charlie");
 
-		ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), 1_000)
+		ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), NATIVE, 1_000)
 			.map_err(fail)?;
 		let origin = System::events()
 			.iter()

@@ -2,15 +2,19 @@
 //! promotion, a refusal before the signatures, the hook per due promotion and per ended purchase
 //! record, and one bare signature verification per scheme to compare them against.
 //!
+//! Every call that moves money is benchmarked in the native token (`a = 0`) and in another asset
+//! (`a = 1`), and charged the costlier; the hook's per-promotion cost is measured in the other
+//! asset.
+//!
 //! Also the benchmark helper a runtime names in [`Config::BenchmarkHelper`]: how to make keys and
-//! signatures of its [`Config::Signature`] type.
+//! signatures of its [`Config::Signature`] type, and which assets to measure.
 
 use super::*;
 use crate::Pallet as ReferralRebate;
 use alloc::boxed::Box;
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{fungible::Mutate as _, Get},
+	traits::{fungibles::Mutate as _, Get},
 	weights::WeightMeter,
 };
 use frame_system::RawOrigin;
@@ -27,21 +31,50 @@ pub enum BenchmarkScheme {
 	Eth,
 }
 
-/// Signs benchmark documents: the runtime tells the benchmarks how to make keys and signatures of
-/// its [`Config::Signature`] type. A signature type with fewer schemes may answer every scheme
-/// with its own.
-pub trait BenchmarkHelper<AccountId, Signature> {
+/// An asset the benchmarks measure a call in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BenchmarkAsset {
+	/// The chain's native token.
+	Native,
+	/// Another asset of the runtime (a pallet-assets asset, say): the path that may cost more.
+	Other,
+}
+
+impl BenchmarkAsset {
+	/// The asset of component value `a` (0: native, 1: other).
+	pub fn of(a: u32) -> Self {
+		if a == 0 {
+			BenchmarkAsset::Native
+		} else {
+			BenchmarkAsset::Other
+		}
+	}
+}
+
+/// Signs benchmark documents and names their assets: the runtime tells the benchmarks how to make
+/// keys and signatures of its [`Config::Signature`] type (a signature type with fewer schemes may
+/// answer every scheme with its own), and which asset kinds to measure.
+pub trait BenchmarkHelper<AccountId, Signature, AssetKind> {
 	/// The account of the key `seed` of `scheme`.
 	fn account(scheme: BenchmarkScheme, seed: u32) -> AccountId;
 	/// The signature of the key `seed` of `scheme` over `message`.
 	fn sign(scheme: BenchmarkScheme, seed: u32, message: &[u8]) -> Signature;
+	/// The asset kind of `kind`, created (sufficient, with a nonzero minimum balance) if it does
+	/// not exist yet. A runtime with only its native token answers it for both.
+	fn asset(kind: BenchmarkAsset) -> AssetKind;
+}
+
+/// The assets half of a [`BenchmarkHelper`], for [`MultiSignatureBenchmarkHelper`].
+pub trait BenchmarkAssets<AssetKind> {
+	/// See [`BenchmarkHelper::asset`].
+	fn asset(kind: BenchmarkAsset) -> AssetKind;
 }
 
 /// Benchmark keys for `MultiSignature` chains (sr25519, ed25519, ecdsa and eth) in the keystore
-/// extension.
-pub struct MultiSignatureBenchmarkHelper;
+/// extension, with the runtime's assets from `Assets`.
+pub struct MultiSignatureBenchmarkHelper<Assets>(core::marker::PhantomData<Assets>);
 
-impl MultiSignatureBenchmarkHelper {
+impl<Assets> MultiSignatureBenchmarkHelper<Assets> {
 	const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"rbte");
 
 	/// A raw hex seed: the keystore derives the key directly, without the BIP-39 key stretching
@@ -55,9 +88,14 @@ impl MultiSignatureBenchmarkHelper {
 	}
 }
 
-impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature>
-	for MultiSignatureBenchmarkHelper
+impl<AssetKind, Assets: BenchmarkAssets<AssetKind>>
+	BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature, AssetKind>
+	for MultiSignatureBenchmarkHelper<Assets>
 {
+	fn asset(kind: BenchmarkAsset) -> AssetKind {
+		Assets::asset(kind)
+	}
+
 	fn account(scheme: BenchmarkScheme, seed: u32) -> sp_runtime::AccountId32 {
 		use sp_io::crypto::*;
 		let seed = Some(Self::seed(seed));
@@ -115,15 +153,17 @@ impl<T: Config> Party<T> {
 	}
 }
 
-/// Give `who` a million existential deposits.
+/// Give `who` a million minimum balances of both benchmark assets.
 fn fund<T: Config>(who: &T::AccountId) {
-	let ed = T::Currency::minimum_balance();
-	let _ = T::Currency::set_balance(who, ed.saturating_mul(1_000_000u32.into()));
+	for kind in [BenchmarkAsset::Native, BenchmarkAsset::Other] {
+		let asset = T::BenchmarkHelper::asset(kind);
+		let _ = T::Assets::set_balance(asset.clone(), who, price::<T>(&asset, 1_000_000));
+	}
 }
 
-/// A price many existential deposits large.
-fn price<T: Config>(eds: u32) -> BalanceOf<T> {
-	T::Currency::minimum_balance().saturating_mul(eds.into())
+/// A price in `asset` of many minimum balances.
+fn price<T: Config>(asset: &AssetKindOf<T>, minimums: u32) -> BalanceOf<T> {
+	T::Assets::minimum_balance(asset.clone()).saturating_mul(minimums.into())
 }
 
 /// The genesis hash is read by every signed extrinsic's `CheckGenesis` before the call: the
@@ -168,16 +208,22 @@ impl<T: Config> Setup<T> {
 	}
 }
 
-/// Three funded parties, the customer's origin purchase, and all three documents fully signed for
-/// promotion 0, settle-by block 10 and rebate block 20, with `<Bytes>` framing (the heavier).
-fn setup<T: Config>(condition: PayoutCondition) -> Result<Setup<T>, BenchmarkError> {
+/// Three funded parties, the customer's origin purchase in `asset`, and all three documents fully
+/// signed for promotion 0 in `asset`, settle-by block 10 and rebate block 20, with `<Bytes>`
+/// framing (the heavier).
+fn setup<T: Config>(
+	condition: PayoutCondition,
+	asset: BenchmarkAsset,
+) -> Result<Setup<T>, BenchmarkError> {
 	frame_system::Pallet::<T>::set_block_number(1u32.into());
 	let (merchant, customer, referee) =
 		(Party::<T>::funded(0), Party::<T>::funded(1), Party::<T>::funded(2));
+	let asset = T::BenchmarkHelper::asset(asset);
 	ReferralRebate::<T>::purchase(
 		RawOrigin::Signed(customer.account.clone()).into(),
 		merchant.account.clone(),
-		price::<T>(100),
+		asset.clone(),
+		price::<T>(&asset, 100),
 	)?;
 	let origin_purchase = Purchases::<T>::iter_keys()
 		.next()
@@ -190,8 +236,9 @@ fn setup<T: Config>(condition: PayoutCondition) -> Result<Setup<T>, BenchmarkErr
 		merchant: merchant.account.clone(),
 		customer: customer.account.clone(),
 		origin_purchase,
-		original_price: price::<T>(100),
-		discounted_price: price::<T>(80),
+		asset: asset.clone(),
+		original_price: price::<T>(&asset, 100),
+		discounted_price: price::<T>(&asset, 80),
 		settle_by,
 		pay_at,
 	};
@@ -200,7 +247,8 @@ fn setup<T: Config>(condition: PayoutCondition) -> Result<Setup<T>, BenchmarkErr
 		promotion_id: 0,
 		merchant: merchant.account.clone(),
 		customer: customer.account.clone(),
-		amount: price::<T>(15),
+		asset: asset.clone(),
+		amount: price::<T>(&asset, 15),
 		pay_at,
 		condition,
 	};
@@ -221,10 +269,12 @@ fn setup<T: Config>(condition: PayoutCondition) -> Result<Setup<T>, BenchmarkErr
 	Ok(Setup { merchant, customer, referee, offer, purchase, rebate })
 }
 
-/// `n` open promotions due at `at`, each with its own merchant, a customer without an account
-/// (the payout creates it) and an escrowed, payable rebate; the escrow account holds them.
+/// `n` open promotions due at `at` in the other asset, each with its own merchant, a customer
+/// without an account (the payout creates it) and an escrowed, payable rebate; the escrow account
+/// holds them.
 fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32) {
-	let amount = price::<T>(15);
+	let asset = T::BenchmarkHelper::asset(BenchmarkAsset::Other);
+	let amount = price::<T>(&asset, 15);
 	for i in 0..n {
 		// Parties that sign nothing need no keys.
 		let merchant: T::AccountId = frame_benchmarking::account("merchant", i, 0);
@@ -236,6 +286,7 @@ fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32) {
 			Promotion {
 				customer,
 				referee,
+				asset: asset.clone(),
 				referral: Some(SettledReferral { purchase_id: referral, refunded: false }),
 				rebate: Some(EscrowedRebate {
 					amount,
@@ -245,7 +296,7 @@ fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32) {
 		);
 	}
 	let escrow = ReferralRebate::<T>::escrow_account();
-	let _ = T::Currency::set_balance(&escrow, amount.saturating_mul(n.into()));
+	let _ = T::Assets::set_balance(asset, &escrow, amount.saturating_mul(n.into()));
 }
 
 /// An account of `scheme`, its signature over a 32-byte payload, and the payload.
@@ -306,28 +357,36 @@ mod benchmarks {
 		assert!(valid);
 	}
 
-	/// The buyer's account is the extrinsic's signer (fee payment read and wrote it); the
-	/// merchant's account is new (the payment creates it).
+	/// In the native token (`a = 0`) or another asset (`a = 1`). The buyer's account is the
+	/// extrinsic's signer (fee payment read and wrote it); the merchant's account is new (the
+	/// payment creates it).
 	#[benchmark]
-	fn purchase() {
+	fn purchase(a: Linear<0, 1>) {
 		let merchant: T::AccountId = frame_benchmarking::account("merchant", 0, 0);
 		let buyer = Party::<T>::funded(1);
+		let asset = T::BenchmarkHelper::asset(BenchmarkAsset::of(a));
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		let signer = buyer.account.clone();
 		whitelist_account!(signer);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(buyer.account.clone()), merchant.clone(), price::<T>(100));
+		_(
+			RawOrigin::Signed(buyer.account.clone()),
+			merchant.clone(),
+			asset.clone(),
+			price::<T>(&asset, 100),
+		);
 
 		assert_eq!(Purchases::<T>::iter().count(), 1);
-		assert_eq!(T::Currency::balance(&merchant), price::<T>(100));
+		assert_eq!(T::Assets::balance(asset.clone(), &merchant), price::<T>(&asset, 100));
 	}
 
-	/// `j = 0`: the offer opens the promotion; `j = 1`: it joins the one the rebate opened. Five
-	/// wrapped signatures; the referee pays; a purchase record.
+	/// `j = 0`: the offer opens the promotion; `j = 1`: it joins the one the rebate opened; in the
+	/// native token (`a = 0`) or another asset (`a = 1`). Five wrapped signatures; the referee
+	/// pays; a purchase record.
 	#[benchmark]
-	fn settle_referral(j: Linear<0, 1>) -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled)?;
+	fn settle_referral(j: Linear<0, 1>, a: Linear<0, 1>) -> Result<(), BenchmarkError> {
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
 		if j == 1 {
 			s.submit().map_err(|e| e.error)?;
 		}
@@ -346,11 +405,12 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `j = 0`: the rebate opens the promotion; `j = 1`: it joins the settled one. Three wrapped
-	/// signatures; the amount moves into the escrow account.
+	/// `j = 0`: the rebate opens the promotion; `j = 1`: it joins the settled one; in the native
+	/// token (`a = 0`) or another asset (`a = 1`). Three wrapped signatures; the amount moves into
+	/// the escrow account.
 	#[benchmark]
-	fn submit_rebate(j: Linear<0, 1>) -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled)?;
+	fn submit_rebate(j: Linear<0, 1>, a: Linear<0, 1>) -> Result<(), BenchmarkError> {
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
 		if j == 1 {
 			s.settle().map_err(|e| e.error)?;
 		}
@@ -361,7 +421,9 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.customer.account.clone()), Box::new(s.rebate.clone()));
 
-		assert_eq!(T::Currency::balance(&ReferralRebate::<T>::escrow_account()), price::<T>(15));
+		let asset = s.rebate.document.asset.clone();
+		let escrow = ReferralRebate::<T>::escrow_account();
+		assert_eq!(T::Assets::balance(asset.clone(), &escrow), price::<T>(&asset, 15));
 		Ok(())
 	}
 
@@ -370,7 +432,7 @@ mod benchmarks {
 	/// promotion.
 	#[benchmark]
 	fn refused() -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled)?;
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::Other)?;
 		s.settle().map_err(|e| e.error)?;
 		let signer = s.merchant.account.clone();
 		whitelist_account!(signer);
@@ -387,13 +449,15 @@ mod benchmarks {
 	}
 
 	/// Worst case: the refunded purchase is the referral of an open promotion, and its buyer's
-	/// account has gone since (the refund creates it again).
+	/// account in the asset has gone since (the refund creates it again); in the native token
+	/// (`a = 0`) or another asset (`a = 1`).
 	#[benchmark]
-	fn refund() -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled)?;
+	fn refund(a: Linear<0, 1>) -> Result<(), BenchmarkError> {
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
 		s.settle().map_err(|e| e.error)?;
 		let referred = s.referred().ok_or(BenchmarkError::Stop("no referral"))?;
-		let _ = T::Currency::set_balance(&s.referee.account, Zero::zero());
+		let asset = s.offer.document.asset.clone();
+		let _ = T::Assets::set_balance(asset, &s.referee.account, Zero::zero());
 		let signer = s.merchant.account.clone();
 		whitelist_account!(signer);
 
@@ -405,15 +469,19 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Worst case: a settled promotion whose escrowed rebate is paid out to a customer whose
-	/// account has gone since (the payout creates it again).
+	/// Worst case: a settled promotion that closing held ([`Held`], read after the queue misses)
+	/// whose escrowed rebate is paid out to a customer whose account in the asset has gone since
+	/// (the payout creates it again); in the native token (`a = 0`) or another asset (`a = 1`).
 	#[benchmark]
-	fn close_overdue() -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled)?;
+	fn close_overdue(a: Linear<0, 1>) -> Result<(), BenchmarkError> {
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
 		let pay_at = s.rebate.document.pay_at;
 		s.settle().map_err(|e| e.error)?;
 		s.submit().map_err(|e| e.error)?;
-		let _ = T::Currency::set_balance(&s.customer.account, Zero::zero());
+		let open = Promotions::<T>::take(s.key()).ok_or(BenchmarkError::Stop("not open"))?;
+		Held::<T>::insert(s.key(), open);
+		let asset = s.rebate.document.asset.clone();
+		let _ = T::Assets::set_balance(asset.clone(), &s.customer.account, Zero::zero());
 		frame_system::Pallet::<T>::set_block_number(pay_at);
 		let caller = Party::<T>::funded(3).account;
 		whitelist_account!(caller);
@@ -421,8 +489,8 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), pay_at, s.merchant.account.clone(), 0);
 
-		assert!(!Promotions::<T>::contains_key(s.key()));
-		assert_eq!(T::Currency::balance(&s.customer.account), price::<T>(15));
+		assert!(!Held::<T>::contains_key(s.key()));
+		assert_eq!(T::Assets::balance(asset.clone(), &s.customer.account), price::<T>(&asset, 15));
 		Ok(())
 	}
 
@@ -448,11 +516,13 @@ mod benchmarks {
 		let merchant: T::AccountId = frame_benchmarking::account("merchant", 0, 0);
 		let buyer: T::AccountId = frame_benchmarking::account("buyer", 0, 0);
 		let block: BlockNumberFor<T> = 1u32.into();
+		let asset = T::BenchmarkHelper::asset(BenchmarkAsset::Other);
 		for index in 0..n {
 			let record = PurchaseRecord {
 				merchant: merchant.clone(),
 				buyer: buyer.clone(),
-				price: price::<T>(100),
+				asset: asset.clone(),
+				price: price::<T>(&asset, 100),
 				promotion: Some(PromotionRef { promotion_id: 0, pay_at: 20u32.into() }),
 				refunded: false,
 			};

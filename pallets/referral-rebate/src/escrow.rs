@@ -1,7 +1,9 @@
 //! The escrow account and the one place the pallet moves money.
 
 use crate::*;
-use frame_support::traits::tokens::Preservation;
+use frame_support::traits::tokens::{
+	DepositConsequence, Preservation, Provenance, WithdrawConsequence,
+};
 use sp_runtime::traits::{AccountIdConversion, Zero};
 
 impl<T: Config> Pallet<T> {
@@ -10,9 +12,10 @@ impl<T: Config> Pallet<T> {
 	///
 	/// It is kept alive by a provider reference the pallet adds once (at genesis, or by
 	/// `on_runtime_upgrade` on a chain that adds the pallet later), so its balance may fall to
-	/// zero without the account being reaped. Its balance is exactly the sum of the open
-	/// promotions' escrowed rebates (each at least the existential deposit, so the balance is
-	/// never left as dust), plus whatever anyone transferred to it unasked.
+	/// zero without the account being reaped. Its balance in each asset is exactly the sum of
+	/// the open and held promotions' escrowed rebates in that asset (each at least the asset's
+	/// minimum balance, so the balance is never left as dust), plus whatever anyone transferred
+	/// to it unasked.
 	pub fn escrow_account() -> T::AccountId {
 		T::PalletId::get().into_account_truncating()
 	}
@@ -29,17 +32,55 @@ impl<T: Config> Pallet<T> {
 		T::DbWeight::get().reads_writes(2, 2)
 	}
 
-	/// Move `amount` from `from` to `to`; nothing for a zero amount. Every transfer the pallet
-	/// makes goes through here.
+	/// Move `amount` of `asset` from `from` to `to`; nothing for a zero amount. Every transfer
+	/// the pallet makes goes through here. A refused transfer is named by what the asset says
+	/// stops it ([`Pallet::transfer_refused`]), `short` when the payer has too little.
 	pub(crate) fn move_funds(
+		asset: &AssetKindOf<T>,
 		from: &T::AccountId,
 		to: &T::AccountId,
 		amount: BalanceOf<T>,
 		preservation: Preservation,
-	) -> DispatchResult {
+		short: Error<T>,
+	) -> Result<(), Error<T>> {
 		if amount.is_zero() {
 			return Ok(());
 		}
-		T::Currency::transfer(from, to, amount, preservation).map(|_| ())
+		T::Assets::transfer(asset.clone(), from, to, amount, preservation)
+			.map(|_| ())
+			.map_err(|_| Self::transfer_refused(asset, from, to, amount, short))
+	}
+
+	/// Why a transfer of `amount` of `asset` from `from` to `to` was refused, asked of the asset
+	/// only once it was (so a transfer that succeeds costs no extra reads): the asset is unknown,
+	/// the payer's balance is frozen (its account frozen or blocked, or the asset frozen), the
+	/// recipient cannot receive it (blocked, or its account cannot be created), or else the payer
+	/// has too little (`short`).
+	fn transfer_refused(
+		asset: &AssetKindOf<T>,
+		from: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+		short: Error<T>,
+	) -> Error<T> {
+		match T::Assets::can_withdraw(asset.clone(), from, amount) {
+			WithdrawConsequence::UnknownAsset => return Error::UnknownAsset,
+			WithdrawConsequence::Frozen => return Error::FundsFrozen,
+			_ => {}
+		}
+		match T::Assets::can_deposit(asset.clone(), to, amount, Provenance::Extant) {
+			DepositConsequence::UnknownAsset => Error::UnknownAsset,
+			DepositConsequence::Blocked
+			| DepositConsequence::CannotCreate
+			| DepositConsequence::BelowMinimum => Error::RecipientCannotReceive,
+			_ => short,
+		}
+	}
+
+	/// That `asset` exists and its minimum balance: what a document's amounts are measured
+	/// against.
+	pub(crate) fn minimum_of(asset: &AssetKindOf<T>) -> Result<BalanceOf<T>, Error<T>> {
+		ensure!(T::Assets::asset_exists(asset.clone()), Error::<T>::UnknownAsset);
+		Ok(T::Assets::minimum_balance(asset.clone()))
 	}
 }

@@ -1,6 +1,7 @@
 //! The pallet's checks of itself: its constants (`integrity_test`) and its storage (`try_state`).
 
 use crate::*;
+use alloc::vec::Vec;
 use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
@@ -33,17 +34,33 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The sum of the open promotions' escrowed rebates.
-	pub fn open_escrow() -> BalanceOf<T> {
-		Promotions::<T>::iter_values()
-			.filter_map(|p| p.rebate.map(|r| r.amount))
-			.fold(Zero::zero(), |sum: BalanceOf<T>, amount| sum.saturating_add(amount))
+	/// The escrowed rebates of the open and held promotions, summed per asset (in the order
+	/// each asset is first met).
+	pub fn open_escrow() -> Vec<(AssetKindOf<T>, BalanceOf<T>)> {
+		let mut sums: Vec<(AssetKindOf<T>, BalanceOf<T>)> = Vec::new();
+		for p in Promotions::<T>::iter_values().chain(Held::<T>::iter_values()) {
+			let Some(rebate) = p.rebate else { continue };
+			match sums.iter_mut().find(|(asset, _)| *asset == p.asset) {
+				Some((_, sum)) => *sum = sum.saturating_add(rebate.amount),
+				None => sums.push((p.asset, rebate.amount)),
+			}
+		}
+		sums
 	}
 
-	/// The pallet's invariants: the escrow account exists and its balance covers every open
-	/// rebate (it equals their sum but for what anyone transferred to it unasked); every open
-	/// promotion's parties are distinct and its escrowed rebate at least the minimum balance; no
-	/// promotion is due later than `MaxRebateDelay` from now.
+	/// The open and held promotions' escrow in `asset`.
+	pub fn open_escrow_in(asset: &AssetKindOf<T>) -> BalanceOf<T> {
+		Self::open_escrow()
+			.into_iter()
+			.find(|(a, _)| a == asset)
+			.map_or_else(Zero::zero, |(_, sum)| sum)
+	}
+
+	/// The pallet's invariants: the escrow account exists and its balance in each asset covers
+	/// every open and held rebate in that asset (it equals their sum but for what anyone
+	/// transferred to it unasked); every open promotion's parties are distinct and its escrowed
+	/// rebate at least its asset's minimum balance; no promotion is due later than
+	/// `MaxRebateDelay` from now, and none is held before its rebate block.
 	#[cfg(any(feature = "try-runtime", feature = "mock", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let escrow = Self::escrow_account();
@@ -52,14 +69,19 @@ impl<T: Config> Pallet<T> {
 			frame_system::Pallet::<T>::account_exists(&escrow),
 			"the escrow account does not exist"
 		);
-		ensure!(
-			T::Currency::balance(&escrow) >= Self::open_escrow(),
-			"the escrow account holds less than the open rebates"
-		);
+		for (asset, sum) in Self::open_escrow() {
+			ensure!(
+				T::Assets::balance(asset, &escrow) >= sum,
+				"the escrow account holds less than the open rebates"
+			);
+		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let latest = BlockKey::of(now.saturating_add(T::MaxRebateDelay::get()));
-		let minimum = T::Currency::minimum_balance();
+		for (pay_at, _, _) in Held::<T>::iter_keys() {
+			ensure!(pay_at <= BlockKey::of(now), "a promotion is held before its rebate block");
+		}
 		for ((pay_at, merchant, _), open) in Promotions::<T>::iter() {
+			let minimum = T::Assets::minimum_balance(open.asset.clone());
 			ensure!(pay_at <= latest, "a promotion is due beyond MaxRebateDelay");
 			ensure!(
 				types::distinct(&merchant, &open.customer, &open.referee),

@@ -108,7 +108,10 @@ pub mod types;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
-pub use benchmarking::{BenchmarkHelper, BenchmarkScheme, MultiSignatureBenchmarkHelper};
+pub use benchmarking::{
+	BenchmarkAsset, BenchmarkAssets, BenchmarkHelper, BenchmarkScheme,
+	MultiSignatureBenchmarkHelper,
+};
 pub use records::*;
 pub use settlement::Path;
 pub use types::*;
@@ -116,26 +119,33 @@ pub use weights::WeightInfo;
 
 use frame_support::{
 	pallet_prelude::*,
-	traits::fungible::{Inspect, Mutate},
+	traits::fungibles::{Inspect, Mutate},
 	PalletId,
 };
 use frame_system::pallet_prelude::*;
 use sp_runtime::traits::{IdentifyAccount, Verify};
 
-/// The balance type of the pallet's currency.
+/// The balance type of the pallet's assets.
 pub type BalanceOf<T> =
-	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	<<T as Config>::Assets as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// The kind of asset amounts are in: the native token or one of the runtime's assets.
+pub type AssetKindOf<T> =
+	<<T as Config>::Assets as Inspect<<T as frame_system::Config>::AccountId>>::AssetId;
 /// A [`PurchaseId`] on this chain.
 pub type PurchaseIdOf<T> = PurchaseId<BlockNumberFor<T>>;
 /// An [`Offer`] on this chain.
 pub type OfferOf<T> =
-	Offer<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+	Offer<<T as frame_system::Config>::AccountId, AssetKindOf<T>, BalanceOf<T>, BlockNumberFor<T>>;
 /// A [`Rebate`] on this chain.
 pub type RebateOf<T> =
-	Rebate<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+	Rebate<<T as frame_system::Config>::AccountId, AssetKindOf<T>, BalanceOf<T>, BlockNumberFor<T>>;
 /// A [`ReferredPurchase`] on this chain.
-pub type ReferredPurchaseOf<T> =
-	ReferredPurchase<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+pub type ReferredPurchaseOf<T> = ReferredPurchase<
+	<T as frame_system::Config>::AccountId,
+	AssetKindOf<T>,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
 /// A [`Link`] on this chain.
 pub type LinkOf<T> = Link<<T as frame_system::Config>::AccountId, <T as Config>::Signature>;
 /// An offer with its signature chain.
@@ -148,11 +158,19 @@ pub type SignedRebateOf<T> =
 pub type SignedPurchaseOf<T> =
 	Signed<ReferredPurchaseOf<T>, <T as frame_system::Config>::AccountId, <T as Config>::Signature>;
 /// A recorded purchase on this chain.
-pub type PurchaseRecordOf<T> =
-	PurchaseRecord<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+pub type PurchaseRecordOf<T> = PurchaseRecord<
+	<T as frame_system::Config>::AccountId,
+	AssetKindOf<T>,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
 /// An open promotion on this chain.
-pub type PromotionOf<T> =
-	Promotion<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+pub type PromotionOf<T> = Promotion<
+	<T as frame_system::Config>::AccountId,
+	AssetKindOf<T>,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
 /// The key of an open promotion: its rebate block, merchant and promotion id.
 pub type PromotionKeyOf<T> = (BlockKey, <T as frame_system::Config>::AccountId, PromotionId);
 
@@ -171,8 +189,12 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
-		/// The currency prices are paid in and rebates are escrowed in.
-		type Currency: Mutate<Self::AccountId>;
+		/// The assets prices are paid in and rebates escrowed in: the native token and the
+		/// runtime's other assets behind one `fungibles` implementation (for example
+		/// `fungible::UnionOf` over pallet-balances and pallet-assets, with `NativeOrWithId`
+		/// as the asset kind). Every amount a document names is in the asset it names, and
+		/// measured against that asset's minimum balance.
+		type Assets: Mutate<Self::AccountId>;
 
 		/// The signature parties sign document links with (off chain).
 		type Signature: Verify<Signer = Self::Signer>
@@ -209,9 +231,9 @@ pub mod pallet {
 		/// Weights of this pallet's calls and hook, from its benchmarks.
 		type WeightInfo: WeightInfo;
 
-		/// Keys and signatures for the benchmarks.
+		/// Keys, signatures and assets for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Signature>;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Signature, AssetKindOf<Self>>;
 	}
 
 	/// Recorded purchases, by block (big-endian, so the map iterates in block order) and the
@@ -226,6 +248,22 @@ pub mod pallet {
 	/// each promotion as it closes it.
 	#[pallet::storage]
 	pub type Promotions<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Identity, BlockKey>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+			NMapKey<Blake2_128Concat, PromotionId>,
+		),
+		PromotionOf<T>,
+		OptionQuery,
+	>;
+
+	/// Promotions past their rebate block whose escrow could not be moved when they closed
+	/// ([`Event::PayoutHeld`]), by the same key as [`Promotions`]. [`Pallet::close_overdue`]
+	/// closes one once its asset moves again; each entry is a promotion the opening call paid
+	/// for, and its escrow stays counted in the escrow account.
+	#[pallet::storage]
+	pub type Held<T: Config> = StorageNMap<
 		_,
 		(
 			NMapKey<Identity, BlockKey>,
@@ -263,6 +301,7 @@ pub mod pallet {
 			purchase_id: PurchaseIdOf<T>,
 			merchant: T::AccountId,
 			buyer: T::AccountId,
+			asset: AssetKindOf<T>,
 			price: BalanceOf<T>,
 			promotion_id: Option<PromotionId>,
 		},
@@ -273,6 +312,7 @@ pub mod pallet {
 			customer: T::AccountId,
 			referee: T::AccountId,
 			purchase_id: PurchaseIdOf<T>,
+			asset: AssetKindOf<T>,
 			price: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
 		},
@@ -283,6 +323,7 @@ pub mod pallet {
 			promotion_id: PromotionId,
 			customer: T::AccountId,
 			referee: T::AccountId,
+			asset: AssetKindOf<T>,
 			amount: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
 			condition: PayoutCondition,
@@ -293,6 +334,7 @@ pub mod pallet {
 			promotion_id: PromotionId,
 			customer: T::AccountId,
 			referee: T::AccountId,
+			asset: AssetKindOf<T>,
 			amount: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
 		},
@@ -302,6 +344,7 @@ pub mod pallet {
 			promotion_id: PromotionId,
 			customer: T::AccountId,
 			referee: T::AccountId,
+			asset: AssetKindOf<T>,
 			amount: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
 			reason: LapseReason,
@@ -320,8 +363,20 @@ pub mod pallet {
 			purchase_id: PurchaseIdOf<T>,
 			merchant: T::AccountId,
 			buyer: T::AccountId,
+			asset: AssetKindOf<T>,
 			amount: BalanceOf<T>,
 			promotion_id: Option<PromotionId>,
+		},
+		/// Closing the promotion could move its escrow neither to the customer nor back to the
+		/// merchant (the asset is frozen, say): the promotion waits in [`Held`] with its escrow
+		/// until [`Pallet::close_overdue`] closes it.
+		PayoutHeld {
+			merchant: T::AccountId,
+			promotion_id: PromotionId,
+			customer: T::AccountId,
+			asset: AssetKindOf<T>,
+			amount: BalanceOf<T>,
+			pay_at: BlockNumberFor<T>,
 		},
 		/// The hook ran out of weight with promotions still due; the earliest left, due at
 		/// `pay_at`, is closed first in the next block.
@@ -330,8 +385,19 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// A purchase's price is below the existential deposit.
+		/// A purchase's price is below its asset's minimum balance.
 		PriceBelowMinimum,
+		/// The document or purchase names an asset the chain does not have.
+		UnknownAsset,
+		/// The payer's balance in the asset is frozen: its account is frozen or blocked in the
+		/// asset, or the whole asset is frozen.
+		FundsFrozen,
+		/// The recipient's account cannot receive the asset: it is blocked in it, or cannot be
+		/// created for it.
+		RecipientCannotReceive,
+		/// The promotion is open in another asset than this document's (the offer and its rebate
+		/// must be in one asset).
+		AssetMismatch,
 		/// A buyer cannot buy from itself.
 		SelfPurchase,
 		/// The buyer cannot pay the price and keep its account alive.
@@ -350,13 +416,13 @@ pub mod pallet {
 		PayAtTooFar,
 		/// The discounted price is not below the original price.
 		DiscountNotBelowPrice,
-		/// The discounted price is neither zero nor at least the existential deposit.
+		/// The discounted price is neither zero nor at least the asset's minimum balance.
 		DiscountBelowMinimum,
 		/// The settle-by block is not before the rebate block.
 		SettleByNotBeforePayAt,
 		/// Merchant, customer and referee are not three different accounts.
 		PartiesNotDistinct,
-		/// The rebate amount is below the existential deposit.
+		/// The rebate amount is below the asset's minimum balance.
 		RebateBelowMinimum,
 		/// The referred purchase names another promotion or merchant than the offer.
 		PurchasePromotionMismatch,
@@ -364,6 +430,8 @@ pub mod pallet {
 		PurchaseBuyerNotReferee,
 		/// The referred purchase's referrer is not the offer's customer.
 		PurchaseReferrerNotCustomer,
+		/// The referred purchase is in another asset than the offer.
+		PurchaseAssetMismatch,
 		/// The referred purchase's price is not the offer's discounted price.
 		PurchasePriceNotDiscounted,
 		/// The referred purchase's settle-by block is not the offer's.
@@ -394,7 +462,7 @@ pub mod pallet {
 		UnknownOriginPurchase,
 		/// The offer's origin purchase is past its `PurchaseLifetime`.
 		OriginPurchaseExpired,
-		/// The origin purchase has another merchant, buyer or price than the offer says.
+		/// The origin purchase has another merchant, buyer, asset or price than the offer says.
 		OriginPurchaseMismatch,
 		/// The origin purchase was refunded.
 		OriginPurchaseRefunded,
@@ -427,6 +495,9 @@ pub mod pallet {
 		UnknownPromotion,
 		/// The promotion's rebate block has not been reached.
 		NotYetDue,
+		/// The held promotion's escrow still cannot move (to the customer, nor back to the
+		/// merchant); it stays held.
+		PayoutStillBlocked,
 	}
 
 	#[pallet::hooks]
@@ -452,17 +523,20 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Buy from `merchant` at `price`: the established first-type transaction offers point
-		/// to.
+		/// Buy from `merchant` at `price` in `asset`: the established first-type transaction
+		/// offers point to.
 		///
 		/// - Origin: signed by the buyer.
-		/// - Conditions: `price` is at least the existential deposit; the buyer is not the
-		///   merchant; the buyer can pay `price` and keep its account alive.
+		/// - Conditions: `asset` exists; `price` is at least its minimum balance; the buyer is
+		///   not the merchant; the buyer can pay `price` (its balance not frozen) and keep its
+		///   account alive, and the merchant can receive it.
 		/// - Effects: `price` moves from the buyer to the merchant; the purchase is recorded
 		///   under `(this block, its event's index)` for `PurchaseLifetime` blocks.
 		/// - Events: [`Event::PurchaseRecorded`].
-		/// - Errors: [`Error::PriceBelowMinimum`], [`Error::SelfPurchase`],
-		///   [`Error::EscrowAccountNotAMerchant`], [`Error::CannotPayPrice`].
+		/// - Errors: [`Error::UnknownAsset`], [`Error::PriceBelowMinimum`],
+		///   [`Error::SelfPurchase`], [`Error::EscrowAccountNotAMerchant`],
+		///   [`Error::FundsFrozen`], [`Error::RecipientCannotReceive`],
+		///   [`Error::CannotPayPrice`].
 		///
 		/// ## Complexity
 		/// O(1): two accounts, one record; its later removal is included.
@@ -471,10 +545,11 @@ pub mod pallet {
 		pub fn purchase(
 			origin: OriginFor<T>,
 			merchant: T::AccountId,
+			asset: AssetKindOf<T>,
 			price: BalanceOf<T>,
 		) -> DispatchResult {
 			let buyer = ensure_signed(origin)?;
-			Self::do_purchase(buyer, merchant, price)
+			Self::do_purchase(buyer, merchant, asset, price)
 		}
 
 		/// Settle a referred purchase: the merchant signs (by this extrinsic) and broadcasts the
@@ -485,26 +560,30 @@ pub mod pallet {
 		///   three links (merchant, customer designating the referee, referee) and the referred
 		///   purchase both of its links (customer, referee); the current block is before
 		///   `offer.settle_by` and `offer.pay_at` is at most `MaxRebateDelay` blocks ahead; the
-		///   offer obeys the protocol's rules ([`Offer::check_rules`]); the referred purchase is
-		///   the offer's ([`ReferredPurchase::check_against`]); the origin purchase is recorded,
-		///   live, with the offer's merchant, customer and original price and not refunded; the
+		///   offer's asset exists; the offer obeys the protocol's rules ([`Offer::check_rules`],
+		///   against the asset's minimum balance); the referred purchase is the offer's
+		///   ([`ReferredPurchase::check_against`]); the origin purchase is recorded, live, with the
+		///   offer's merchant, customer, asset and original price and not refunded; the
 		///   promotion's referral is not settled yet, and if its rebate was submitted first, it
-		///   agrees on customer and referee; then every link's signature, on this chain.
+		///   agrees on customer, referee and asset; then every link's signature, on this chain;
+		///   the referee can pay and the merchant receive the discounted price.
 		/// - Effects: the referee pays the discounted price to the merchant; the referred
 		///   purchase is recorded; the promotion `(pay_at, merchant, promotion id)` is opened or
 		///   joined and marked settled.
 		/// - Events: [`Event::PurchaseRecorded`], [`Event::ReferralSettled`].
 		/// - Errors: [`Error::NotMerchant`], [`Error::OfferChainMalformed`],
 		///   [`Error::PurchaseChainMalformed`], [`Error::SettleDeadlinePassed`],
-		///   [`Error::PayAtTooFar`], [`Error::DiscountNotBelowPrice`],
+		///   [`Error::PayAtTooFar`], [`Error::UnknownAsset`], [`Error::DiscountNotBelowPrice`],
 		///   [`Error::DiscountBelowMinimum`], [`Error::SettleByNotBeforePayAt`],
 		///   [`Error::PartiesNotDistinct`], [`Error::PurchasePromotionMismatch`],
 		///   [`Error::PurchaseBuyerNotReferee`], [`Error::PurchaseReferrerNotCustomer`],
-		///   [`Error::PurchasePriceNotDiscounted`], [`Error::PurchaseDeadlineMismatch`],
-		///   [`Error::UnknownOriginPurchase`], [`Error::OriginPurchaseExpired`],
-		///   [`Error::OriginPurchaseMismatch`], [`Error::OriginPurchaseRefunded`],
-		///   [`Error::AlreadySettled`], [`Error::PromotionMismatch`], [`Error::RefereeMismatch`],
+		///   [`Error::PurchaseAssetMismatch`], [`Error::PurchasePriceNotDiscounted`],
+		///   [`Error::PurchaseDeadlineMismatch`], [`Error::UnknownOriginPurchase`],
+		///   [`Error::OriginPurchaseExpired`], [`Error::OriginPurchaseMismatch`],
+		///   [`Error::OriginPurchaseRefunded`], [`Error::AlreadySettled`],
+		///   [`Error::PromotionMismatch`], [`Error::RefereeMismatch`], [`Error::AssetMismatch`],
 		///   the five `Bad…Signature` errors of the offer and the purchase,
+		///   [`Error::FundsFrozen`], [`Error::RecipientCannotReceive`],
 		///   [`Error::RefereeCannotPay`].
 		///
 		/// ## Weight
@@ -528,19 +607,21 @@ pub mod pallet {
 		/// - Origin: signed by the rebate's customer.
 		/// - Conditions, checked in this order: the sender is the customer; the rebate has all
 		///   three links (merchant, referee designating itself, customer); the current block is
-		///   before `rebate.pay_at`, which is at most `MaxRebateDelay` blocks ahead; the rebate
-		///   obeys the protocol's rules ([`Rebate::check_rules`]); the promotion's rebate is not
-		///   submitted yet, and if its referral was settled first, it agrees on customer and
-		///   referee; every link's signature, on this chain; the merchant can spend the amount
-		///   (free, not frozen, keeping its account alive).
+		///   before `rebate.pay_at`, which is at most `MaxRebateDelay` blocks ahead; the rebate's
+		///   asset exists; the rebate obeys the protocol's rules ([`Rebate::check_rules`], against
+		///   the asset's minimum balance); the promotion's rebate is not submitted yet, and if its
+		///   referral was settled first, it agrees on customer, referee and asset; every link's
+		///   signature, on this chain; the merchant can spend the amount in the asset (free, not
+		///   frozen, keeping its account alive).
 		/// - Effects: the amount moves from the merchant into the escrow account; the promotion
 		///   `(pay_at, merchant, promotion id)` is opened or joined with the escrowed rebate.
 		/// - Events: [`Event::RebateScheduled`].
 		/// - Errors: [`Error::NotCustomer`], [`Error::RebateChainMalformed`],
-		///   [`Error::RebateDeadlinePassed`], [`Error::PayAtTooFar`],
+		///   [`Error::RebateDeadlinePassed`], [`Error::PayAtTooFar`], [`Error::UnknownAsset`],
 		///   [`Error::RebateBelowMinimum`], [`Error::PartiesNotDistinct`],
 		///   [`Error::RebateAlreadySubmitted`], [`Error::PromotionMismatch`],
-		///   [`Error::RefereeMismatch`], the three `BadRebate…Signature` errors,
+		///   [`Error::RefereeMismatch`], [`Error::AssetMismatch`], the three
+		///   `BadRebate…Signature` errors, [`Error::FundsFrozen`],
 		///   [`Error::MerchantCannotEscrow`].
 		///
 		/// ## Weight
@@ -563,34 +644,39 @@ pub mod pallet {
 		/// - Origin: signed by the purchase's merchant.
 		/// - Conditions, in this order: the purchase is recorded and within its
 		///   `PurchaseLifetime`; the sender is its merchant; it is not yet refunded and its price
-		///   is not zero; the merchant can pay the price and keep its account alive.
+		///   is not zero; the merchant can pay the price in its asset (not frozen) and keep its
+		///   account alive, and the buyer can receive it.
 		/// - Effects: the price moves from the merchant to the buyer; the purchase is marked
 		///   refunded; if it is the referral of a promotion whose rebate block has not been
 		///   reached, the promotion records the refund.
 		/// - Events: [`Event::PurchaseRefunded`].
 		/// - Errors: [`Error::UnknownPurchase`], [`Error::PurchaseExpired`],
 		///   [`Error::NotPurchaseMerchant`], [`Error::AlreadyRefunded`],
-		///   [`Error::NothingToRefund`], [`Error::MerchantCannotRefund`].
+		///   [`Error::NothingToRefund`], [`Error::FundsFrozen`],
+		///   [`Error::RecipientCannotReceive`], [`Error::MerchantCannotRefund`].
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::refund())]
+		#[pallet::weight(charges::refund::<T::WeightInfo>())]
 		pub fn refund(origin: OriginFor<T>, purchase_id: PurchaseIdOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_refund(who, purchase_id)
 		}
 
 		/// Close a promotion whose rebate block has been reached but which the hook has not
-		/// closed yet (it ran out of weight): a last resort anyone may use.
+		/// closed yet (it ran out of weight), or which closing had to hold because its escrow
+		/// could not move ([`Event::PayoutHeld`]): a last resort anyone may use.
 		///
 		/// - Origin: any signed account.
-		/// - Conditions: the promotion `(pay_at, merchant, promotion_id)` is open and `pay_at` is
-		///   at or before the current block.
+		/// - Conditions: the promotion `(pay_at, merchant, promotion_id)` is open or held and
+		///   `pay_at` is at or before the current block; a held one's escrow can move now.
 		/// - Effects: as the hook: the escrowed rebate is paid or returned; the promotion is
 		///   removed.
-		/// - Events: [`Event::RebatePaid`], [`Event::RebateLapsed`] or
-		///   [`Event::PromotionExpired`].
-		/// - Errors: [`Error::NotYetDue`], [`Error::UnknownPromotion`].
+		/// - Events: [`Event::RebatePaid`], [`Event::RebateLapsed`],
+		///   [`Event::PromotionExpired`] or (an open one whose escrow cannot move)
+		///   [`Event::PayoutHeld`].
+		/// - Errors: [`Error::NotYetDue`], [`Error::UnknownPromotion`],
+		///   [`Error::PayoutStillBlocked`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::close_overdue())]
+		#[pallet::weight(charges::close_overdue::<T::WeightInfo>())]
 		pub fn close_overdue(
 			origin: OriginFor<T>,
 			pay_at: BlockNumberFor<T>,

@@ -5,7 +5,10 @@ use crate as pallet_referral_rebate;
 use crate::*;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, VariantCountOf},
+	traits::{
+		fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
+		AsEnsureOriginWithArg, ConstU128, VariantCountOf,
+	},
 	weights::constants::WEIGHT_REF_TIME_PER_MILLIS,
 };
 use sp_core::{crypto::Pair as _, ecdsa, ed25519, sr25519, H256};
@@ -40,6 +43,8 @@ mod runtime {
 	pub type Balances = pallet_balances;
 	#[runtime::pallet_index(2)]
 	pub type ReferralRebate = pallet_referral_rebate;
+	#[runtime::pallet_index(3)]
+	pub type Assets = pallet_assets;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
@@ -62,6 +67,40 @@ impl pallet_balances::Config for Test {
 	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
 }
 
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
+impl pallet_assets::Config for Test {
+	type Balance = Balance;
+	type Currency = Balances;
+	type CreateOrigin = AsEnsureOriginWithArg<frame_system::EnsureSigned<AccountId>>;
+	type ForceOrigin = frame_system::EnsureRoot<AccountId>;
+	type Freezer = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
+}
+
+/// The kind of asset amounts are in on the mock chain.
+pub type AssetKind = NativeOrWithId<u32>;
+/// The native token.
+pub const NATIVE: AssetKind = NativeOrWithId::Native;
+/// The id of the mock chain's stablecoin in pallet-assets.
+pub const USD_ID: u32 = 1984;
+/// The mock chain's stablecoin: a sufficient asset whose minimum balance differs from the
+/// native existential deposit.
+pub const USD: AssetKind = NativeOrWithId::WithId(USD_ID);
+/// The stablecoin's minimum balance.
+pub const USD_MIN: Balance = 4;
+/// The id of an asset that is not sufficient (an account must exist to hold it).
+pub const PLAIN_ID: u32 = 7;
+/// The owner, admin and freezer of the mock chain's assets.
+pub fn asset_admin() -> AccountId {
+	AccountId::new([0xad; 32])
+}
+/// An asset nobody created.
+pub const UNKNOWN: AssetKind = NativeOrWithId::WithId(404);
+
+/// The native token and pallet-assets' assets, as one `fungibles`.
+pub type NativeAndAssets = UnionOf<Balances, Assets, NativeFromLeft, AssetKind, AccountId>;
+
 parameter_types! {
 	pub const RebatePalletId: frame_support::PalletId = frame_support::PalletId(*b"rbt/escr");
 	pub static MaxRebateDelay: BlockNumber = 50;
@@ -70,7 +109,7 @@ parameter_types! {
 }
 
 impl Config for Test {
-	type Currency = Balances;
+	type Assets = NativeAndAssets;
 	type Signature = MultiSignature;
 	type Signer = MultiSigner;
 	type PalletId = RebatePalletId;
@@ -79,7 +118,28 @@ impl Config for Test {
 	type MaxHookWeight = MaxHookWeight;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = MultiSignatureBenchmarkHelper;
+	type BenchmarkHelper = MultiSignatureBenchmarkHelper<MockBenchmarkAssets>;
+}
+
+/// The mock's benchmark assets: the stablecoin is the other asset.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkAssets;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkAssets<AssetKind> for MockBenchmarkAssets {
+	fn asset(kind: BenchmarkAsset) -> AssetKind {
+		match kind {
+			BenchmarkAsset::Native => NATIVE,
+			BenchmarkAsset::Other => {
+				if !pallet_assets::Asset::<Test>::contains_key(USD_ID) {
+					let owner = ReferralRebate::escrow_account();
+					Assets::force_create(RuntimeOrigin::root(), USD_ID, owner, true, USD_MIN)
+						.expect("the benchmark asset is created");
+				}
+				USD
+			}
+		}
+	}
 }
 
 /// A key of any of the three schemes `MultiSignature` covers.
@@ -182,6 +242,7 @@ pub fn offer_doc(
 		merchant: p.merchant.account(),
 		customer: p.customer.account(),
 		origin_purchase: origin,
+		asset: NATIVE,
 		original_price: 1_000,
 		discounted_price: 800,
 		settle_by: 10,
@@ -198,6 +259,7 @@ pub fn rebate_doc(
 		promotion_id,
 		merchant: p.merchant.account(),
 		customer: p.customer.account(),
+		asset: NATIVE,
 		amount: 150,
 		pay_at: 20,
 		condition,
@@ -282,7 +344,18 @@ impl ExtBuilder {
 
 	/// The genesis storage of the mock chain with these balances.
 	pub fn genesis(self) -> sp_runtime::Storage {
+		let owner = asset_admin();
 		RuntimeGenesisConfig {
+			assets: pallet_assets::GenesisConfig {
+				assets: vec![(USD_ID, owner.clone(), true, USD_MIN), (PLAIN_ID, owner, false, 1)],
+				metadata: vec![(USD_ID, b"Mock Dollar".to_vec(), b"MUSD".to_vec(), 2)],
+				accounts: self
+					.balances
+					.iter()
+					.map(|(who, amount)| (USD_ID, who.clone(), *amount))
+					.collect(),
+				..Default::default()
+			},
 			balances: pallet_balances::GenesisConfig {
 				balances: self.balances,
 				..Default::default()
@@ -315,14 +388,26 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 }
 
 /// The pallet's `try_state`, and, since nobody in these tests transfers to the escrow account
-/// unasked, that it holds exactly the open rebates.
+/// unasked, that it holds exactly the open and held rebates, in each asset.
 pub fn check_invariants() {
 	ReferralRebate::do_try_state().expect("invariants hold");
-	assert_eq!(
-		Balances::free_balance(ReferralRebate::escrow_account()),
-		ReferralRebate::open_escrow(),
-		"the escrow account holds exactly the open rebates"
-	);
+	for asset in [NATIVE, USD] {
+		assert_eq!(
+			balance(asset.clone(), &ReferralRebate::escrow_account()),
+			ReferralRebate::open_escrow_in(&asset),
+			"the escrow account holds exactly the open rebates in {asset:?}"
+		);
+	}
+}
+
+/// `who`'s balance in `asset`.
+pub fn balance(asset: AssetKind, who: &AccountId) -> Balance {
+	<NativeAndAssets as frame_support::traits::fungibles::Inspect<_>>::balance(asset, who)
+}
+
+/// `asset`'s total issuance.
+pub fn issuance(asset: AssetKind) -> Balance {
+	<NativeAndAssets as frame_support::traits::fungibles::Inspect<_>>::total_issuance(asset)
 }
 
 /// Run blocks until `n` (its `on_initialize` included), checking invariants after each.

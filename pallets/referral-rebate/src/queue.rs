@@ -88,55 +88,79 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Close one promotion that has just been removed from the queue: pay its escrowed rebate to
-	/// the customer or return it to the merchant, as its condition says.
+	/// the customer or return it to the merchant, as its condition says. If the escrow can move
+	/// to neither (its asset frozen, say), the promotion is held in [`Held`] with its escrow
+	/// ([`Event::PayoutHeld`]) for [`Pallet::close_overdue`] to close later: nothing is stranded.
 	pub(crate) fn close(key: PromotionKeyOf<T>, open: PromotionOf<T>) {
-		let (pay_at, merchant, promotion_id) = key;
+		if Self::try_close(&key, &open).is_err() {
+			let (pay_at, merchant, promotion_id) = key.clone();
+			if let Some(rebate) = open.rebate {
+				Self::deposit_event(Event::PayoutHeld {
+					merchant,
+					promotion_id,
+					customer: open.customer.clone(),
+					asset: open.asset.clone(),
+					amount: rebate.amount,
+					pay_at: pay_at.block(),
+				});
+			}
+			Held::<T>::insert(&key, open);
+		}
+	}
+
+	/// Close `open` (removed from its queue or from [`Held`]), or, if its escrow can move to
+	/// neither the customer nor the merchant, change nothing and fail. A payout the customer
+	/// cannot receive (blocked in the asset) goes back to the merchant
+	/// ([`LapseReason::PayoutFailed`]).
+	pub(crate) fn try_close(key: &PromotionKeyOf<T>, open: &PromotionOf<T>) -> Result<(), ()> {
+		let (pay_at, merchant, promotion_id) = key.clone();
 		let pay_at: BlockNumberFor<T> = pay_at.block();
-		let outcome = open.outcome();
-		let Promotion { customer, referee, .. } = open;
-		let Some(outcome) = outcome else {
-			return Self::deposit_event(Event::PromotionExpired {
+		let Promotion { customer, referee, asset, .. } = open.clone();
+		let Some(outcome) = open.outcome() else {
+			Self::deposit_event(Event::PromotionExpired {
 				merchant,
 				promotion_id,
 				customer,
 				referee,
 				pay_at,
 			});
+			return Ok(());
 		};
 		let escrow = Self::escrow_account();
-		let (amount, lapse) = match outcome {
-			Ok(amount) => {
-				// The amount is at least the existential deposit, so a new account can take it.
-				match Self::move_funds(&escrow, &customer, amount, Preservation::Expendable) {
-					Ok(()) => {
-						return Self::deposit_event(Event::RebatePaid {
-							merchant,
-							promotion_id,
-							customer,
-							referee,
-							amount,
-							pay_at,
-						})
-					}
-					Err(e) => {
-						frame_support::defensive!(e, "a rebate payout failed; returning it");
-						(amount, LapseReason::PayoutFailed)
-					}
+		// The amount is at least the asset's minimum balance, so a new account can take it.
+		let pay = |to: &T::AccountId, amount| {
+			let short = Error::<T>::PayoutStillBlocked;
+			Self::move_funds(&asset, &escrow, to, amount, Preservation::Expendable, short)
+		};
+		let (amount, reason) = match outcome {
+			Ok(amount) => match pay(&customer, amount) {
+				Ok(()) => {
+					Self::deposit_event(Event::RebatePaid {
+						merchant,
+						promotion_id,
+						customer,
+						referee,
+						asset,
+						amount,
+						pay_at,
+					});
+					return Ok(());
 				}
-			}
+				Err(_) => (amount, LapseReason::PayoutFailed),
+			},
 			Err(lapse) => lapse,
 		};
-		if let Err(e) = Self::move_funds(&escrow, &merchant, amount, Preservation::Expendable) {
-			frame_support::defensive!(e, "returning a rebate escrow failed");
-		}
+		pay(&merchant, amount).map_err(|_| ())?;
 		Self::deposit_event(Event::RebateLapsed {
 			merchant,
 			promotion_id,
 			customer,
 			referee,
+			asset,
 			amount,
 			pay_at,
-			reason: lapse,
-		})
+			reason,
+		});
+		Ok(())
 	}
 }

@@ -30,11 +30,13 @@ pub struct PromotionRef<BlockNumber> {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct PurchaseRecord<AccountId, Balance, BlockNumber> {
+pub struct PurchaseRecord<AccountId, AssetKind, Balance, BlockNumber> {
 	/// The seller.
 	pub merchant: AccountId,
 	/// The buyer (the customer of a later offer, or the referee of a referred purchase).
 	pub buyer: AccountId,
+	/// The asset the price was paid in.
+	pub asset: AssetKind,
 	/// The price paid.
 	pub price: Balance,
 	/// The promotion this purchase was referred by, if any.
@@ -88,18 +90,23 @@ pub struct EscrowedRebate<Balance> {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct Promotion<AccountId, Balance, BlockNumber> {
+pub struct Promotion<AccountId, AssetKind, Balance, BlockNumber> {
 	/// The customer (referrer).
 	pub customer: AccountId,
 	/// The referee the chains designated.
 	pub referee: AccountId,
+	/// The asset of the promotion's documents: the referred purchase's price and the escrowed
+	/// rebate are in it.
+	pub asset: AssetKind,
 	/// The settled referred purchase, once `settle_referral` ran.
 	pub referral: Option<SettledReferral<BlockNumber>>,
 	/// The escrowed rebate, once `submit_rebate` ran.
 	pub rebate: Option<EscrowedRebate<Balance>>,
 }
 
-impl<AccountId, Balance: Copy, BlockNumber> Promotion<AccountId, Balance, BlockNumber> {
+impl<AccountId, AssetKind, Balance: Copy, BlockNumber>
+	Promotion<AccountId, AssetKind, Balance, BlockNumber>
+{
 	/// What closing this promotion does with its escrow, the rebate's payout condition read
 	/// against what reached the chain: `Ok(amount)` pays the customer, `Err((amount, reason))`
 	/// returns it to the merchant; `None` if no rebate was submitted.
@@ -138,7 +145,7 @@ pub enum LapseReason {
 	/// The condition was `ReferralSettled` and the merchant refunded the referred purchase before
 	/// the rebate block.
 	Refunded,
-	/// The transfer to the customer failed; the escrow went back to the merchant rather than
-	/// staying stranded.
+	/// The customer's account could not receive the payout (blocked in the asset, say); the escrow
+	/// went back to the merchant rather than staying stranded.
 	PayoutFailed,
 }

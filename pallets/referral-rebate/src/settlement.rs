@@ -121,8 +121,11 @@ impl<T: Config> Pallet<T> {
 			RuleError::PurchasePromotionMismatch => Error::PurchasePromotionMismatch,
 			RuleError::PurchaseBuyerNotReferee => Error::PurchaseBuyerNotReferee,
 			RuleError::PurchaseReferrerNotCustomer => Error::PurchaseReferrerNotCustomer,
+			RuleError::PurchaseAssetMismatch => Error::PurchaseAssetMismatch,
 			RuleError::PurchasePriceNotDiscounted => Error::PurchasePriceNotDiscounted,
 			RuleError::PurchaseDeadlineMismatch => Error::PurchaseDeadlineMismatch,
+			// Checked off chain only: the chain compares what a promotion stores.
+			RuleError::RebateOfferMismatch => Error::PromotionMismatch,
 		}
 	}
 
@@ -142,6 +145,7 @@ impl<T: Config> Pallet<T> {
 	fn record_purchase(
 		merchant: T::AccountId,
 		buyer: T::AccountId,
+		asset: AssetKindOf<T>,
 		price: BalanceOf<T>,
 		promotion: Option<PromotionRef<BlockNumberFor<T>>>,
 	) -> PurchaseIdOf<T> {
@@ -159,6 +163,7 @@ impl<T: Config> Pallet<T> {
 			PurchaseRecord {
 				merchant: merchant.clone(),
 				buyer: buyer.clone(),
+				asset: asset.clone(),
 				price,
 				promotion,
 				refunded: false,
@@ -168,6 +173,7 @@ impl<T: Config> Pallet<T> {
 			purchase_id,
 			merchant,
 			buyer,
+			asset,
 			price,
 			promotion_id: promotion.map(|p| p.promotion_id),
 		});
@@ -189,32 +195,33 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_purchase(
 		buyer: T::AccountId,
 		merchant: T::AccountId,
+		asset: AssetKindOf<T>,
 		price: BalanceOf<T>,
 	) -> DispatchResult {
-		ensure!(
-			!price.is_zero() && price >= T::Currency::minimum_balance(),
-			Error::<T>::PriceBelowMinimum
-		);
+		let minimum = Self::minimum_of(&asset)?;
+		ensure!(!price.is_zero() && price >= minimum, Error::<T>::PriceBelowMinimum);
 		ensure!(buyer != merchant, Error::<T>::SelfPurchase);
 		ensure!(merchant != Self::escrow_account(), Error::<T>::EscrowAccountNotAMerchant);
-		Self::move_funds(&buyer, &merchant, price, Preservation::Preserve)
-			.map_err(|_| Error::<T>::CannotPayPrice)?;
-		Self::record_purchase(merchant, buyer, price, None);
+		let short = Error::<T>::CannotPayPrice;
+		Self::move_funds(&asset, &buyer, &merchant, price, Preservation::Preserve, short)?;
+		Self::record_purchase(merchant, buyer, asset, price, None);
 		Ok(())
 	}
 
 	/// The open-or-join step settle and submit share: the promotion at `key` if open (its `side`
-	/// still empty, the same customer and referee), or a new one.
+	/// still empty, the same customer, referee and asset), or a new one.
 	fn open_or_join(
 		key: PromotionKeyOf<T>,
 		customer: &T::AccountId,
 		referee: &T::AccountId,
+		asset: &AssetKindOf<T>,
 		side: Side,
 	) -> Result<Plan<T>, Error<T>> {
 		let Some(open) = Promotions::<T>::get(&key) else {
 			let promotion = Promotion {
 				customer: customer.clone(),
 				referee: referee.clone(),
+				asset: asset.clone(),
 				referral: None,
 				rebate: None,
 			};
@@ -226,6 +233,7 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(open.customer == *customer, Error::<T>::PromotionMismatch);
 		ensure!(open.referee == *referee, Error::<T>::RefereeMismatch);
+		ensure!(open.asset == *asset, Error::<T>::AssetMismatch);
 		Ok(Plan { key, promotion: open, path: Path::Join })
 	}
 
@@ -248,7 +256,8 @@ impl<T: Config> Pallet<T> {
 		)?;
 		let referee =
 			types::referee_of(o, &offer.links).cloned().ok_or(Error::<T>::OfferChainMalformed)?;
-		o.check_rules(Some(&referee), &T::Currency::minimum_balance()).map_err(Self::rule_error)?;
+		let minimum = Self::minimum_of(&o.asset)?;
+		o.check_rules(Some(&referee), &minimum).map_err(Self::rule_error)?;
 		purchase.document.check_against(o, &referee).map_err(Self::rule_error)?;
 
 		let origin = Self::live_purchase(
@@ -259,12 +268,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			origin.merchant == o.merchant
 				&& origin.buyer == o.customer
+				&& origin.asset == o.asset
 				&& origin.price == o.original_price,
 			Error::<T>::OriginPurchaseMismatch
 		);
 		ensure!(!origin.refunded, Error::<T>::OriginPurchaseRefunded);
 		let key = (BlockKey::of(o.pay_at), o.merchant.clone(), o.promotion_id);
-		let plan = Self::open_or_join(key, &o.customer, &referee, Side::Referral)?;
+		let plan = Self::open_or_join(key, &o.customer, &referee, &o.asset, Side::Referral)?;
 		Ok((referee, plan))
 	}
 
@@ -282,13 +292,14 @@ impl<T: Config> Pallet<T> {
 			.map_err(|e| Self::chain_refused(Chain::Purchase, e, offer_links))?;
 
 		let o = &offer.document;
-		Self::move_funds(&referee, &o.merchant, o.discounted_price, Preservation::Preserve)
-			.map_err(|_| Error::<T>::RefereeCannotPay)?;
+		let (price, short) = (o.discounted_price, Error::<T>::RefereeCannotPay);
+		Self::move_funds(&o.asset, &referee, &o.merchant, price, Preservation::Preserve, short)?;
 		let promotion = PromotionRef { promotion_id: o.promotion_id, pay_at: o.pay_at };
 		let purchase_id = Self::record_purchase(
 			o.merchant.clone(),
 			referee.clone(),
-			o.discounted_price,
+			o.asset.clone(),
+			price,
 			Some(promotion),
 		);
 		plan.promotion.referral = Some(SettledReferral { purchase_id, refunded: false });
@@ -299,7 +310,8 @@ impl<T: Config> Pallet<T> {
 			customer: o.customer.clone(),
 			referee,
 			purchase_id,
-			price: o.discounted_price,
+			asset: o.asset.clone(),
+			price,
 			pay_at: o.pay_at,
 		});
 		Ok(Some(Self::settle_weight(Some(plan.path))).into())
@@ -320,9 +332,10 @@ impl<T: Config> Pallet<T> {
 		})?;
 		let referee =
 			types::referee_of(r, &rebate.links).cloned().ok_or(Error::<T>::RebateChainMalformed)?;
-		r.check_rules(Some(&referee), &T::Currency::minimum_balance()).map_err(Self::rule_error)?;
+		let minimum = Self::minimum_of(&r.asset)?;
+		r.check_rules(Some(&referee), &minimum).map_err(Self::rule_error)?;
 		let key = (BlockKey::of(r.pay_at), r.merchant.clone(), r.promotion_id);
-		let plan = Self::open_or_join(key, &r.customer, &referee, Side::Rebate)?;
+		let plan = Self::open_or_join(key, &r.customer, &referee, &r.asset, Side::Rebate)?;
 		Ok((referee, plan))
 	}
 
@@ -336,8 +349,8 @@ impl<T: Config> Pallet<T> {
 			.map_err(|e| Self::chain_refused(Chain::Rebate, e, 0))?;
 
 		let r = &rebate.document;
-		Self::move_funds(&r.merchant, &Self::escrow_account(), r.amount, Preservation::Preserve)
-			.map_err(|_| Error::<T>::MerchantCannotEscrow)?;
+		let (escrow, short) = (Self::escrow_account(), Error::<T>::MerchantCannotEscrow);
+		Self::move_funds(&r.asset, &r.merchant, &escrow, r.amount, Preservation::Preserve, short)?;
 		plan.promotion.rebate = Some(EscrowedRebate { amount: r.amount, condition: r.condition });
 		Promotions::<T>::insert(&plan.key, plan.promotion);
 		Self::deposit_event(Event::RebateScheduled {
@@ -345,6 +358,7 @@ impl<T: Config> Pallet<T> {
 			promotion_id: r.promotion_id,
 			customer: r.customer.clone(),
 			referee,
+			asset: r.asset.clone(),
 			amount: r.amount,
 			pay_at: r.pay_at,
 			condition: r.condition,
@@ -361,8 +375,16 @@ impl<T: Config> Pallet<T> {
 		ensure!(who == record.merchant, Error::<T>::NotPurchaseMerchant);
 		ensure!(!record.refunded, Error::<T>::AlreadyRefunded);
 		ensure!(!record.price.is_zero(), Error::<T>::NothingToRefund);
-		Self::move_funds(&record.merchant, &record.buyer, record.price, Preservation::Preserve)
-			.map_err(|_| Error::<T>::MerchantCannotRefund)?;
+		let (merchant, buyer) = (&record.merchant, &record.buyer);
+		let short = Error::<T>::MerchantCannotRefund;
+		Self::move_funds(
+			&record.asset,
+			merchant,
+			buyer,
+			record.price,
+			Preservation::Preserve,
+			short,
+		)?;
 		record.refunded = true;
 
 		let now = frame_system::Pallet::<T>::block_number();
@@ -383,6 +405,7 @@ impl<T: Config> Pallet<T> {
 			purchase_id,
 			merchant: record.merchant.clone(),
 			buyer: record.buyer.clone(),
+			asset: record.asset.clone(),
 			amount: record.price,
 			promotion_id: undone,
 		});
@@ -398,8 +421,12 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(pay_at <= now, Error::<T>::NotYetDue);
 		let key = (BlockKey::of(pay_at), merchant, promotion_id);
-		let open = Promotions::<T>::take(&key).ok_or(Error::<T>::UnknownPromotion)?;
-		Self::close(key, open);
-		Ok(())
+		if let Some(open) = Promotions::<T>::take(&key) {
+			Self::close(key, open);
+			return Ok(());
+		}
+		let held = Held::<T>::take(&key).ok_or(Error::<T>::UnknownPromotion)?;
+		// A held promotion's escrow still stuck stays held: the call fails, changing nothing.
+		Self::try_close(&key, &held).map_err(|()| Error::<T>::PayoutStillBlocked.into())
 	}
 }

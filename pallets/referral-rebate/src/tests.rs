@@ -63,12 +63,7 @@ fn total(who: &AccountId) -> Balance {
 
 /// Record the customer's origin purchase (1 000 from the customer to the merchant); its id.
 fn origin_purchase(p: &Parties) -> PurchaseIdOf<Test> {
-	assert_ok!(ReferralRebate::purchase(
-		RuntimeOrigin::signed(p.customer.account()),
-		p.merchant.account(),
-		1_000
-	));
-	last_purchase()
+	origin_purchase_in(p, NATIVE)
 }
 
 /// A complete, valid offer and referred purchase for promotion `id`.
@@ -138,6 +133,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 			Some(PurchaseRecord {
 				merchant: m.clone(),
 				buyer: c.clone(),
+				asset: NATIVE,
 				price: 1_000,
 				promotion: None,
 				refunded: false
@@ -148,6 +144,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				purchase_id: origin,
 				merchant: m.clone(),
 				buyer: c.clone(),
+				asset: NATIVE,
 				price: 1_000,
 				promotion_id: None,
 			}
@@ -168,6 +165,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 			Some(PurchaseRecord {
 				merchant: m.clone(),
 				buyer: r.clone(),
+				asset: NATIVE,
 				price: 800,
 				promotion: Some(PromotionRef { promotion_id: 7, pay_at: 20 }),
 				refunded: false
@@ -178,6 +176,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 			Some(Promotion {
 				customer: c.clone(),
 				referee: r.clone(),
+				asset: NATIVE,
 				referral: Some(SettledReferral { purchase_id: referred, refunded: false }),
 				rebate: None,
 			})
@@ -189,6 +188,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 					purchase_id: referred,
 					merchant: m.clone(),
 					buyer: r.clone(),
+					asset: NATIVE,
 					price: 800,
 					promotion_id: Some(7)
 				},
@@ -198,6 +198,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 					customer: c.clone(),
 					referee: r.clone(),
 					purchase_id: referred,
+					asset: NATIVE,
 					price: 800,
 					pay_at: 20,
 				},
@@ -221,6 +222,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				promotion_id: 7,
 				customer: c.clone(),
 				referee: r.clone(),
+				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
 				condition: PayoutCondition::ReferralSettled,
@@ -246,6 +248,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				promotion_id: 7,
 				customer: c.clone(),
 				referee: r.clone(),
+				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
 			}
@@ -290,6 +293,7 @@ fn referral_settled_rebate_lapses_without_a_referral() {
 				promotion_id: 1,
 				customer: customer(),
 				referee: referee(),
+				asset: NATIVE,
 				amount: 150,
 				reason: LapseReason::NotSettled,
 				pay_at: 20,
@@ -315,6 +319,7 @@ fn unconditional_rebate_pays_without_a_referral() {
 				promotion_id: 1,
 				customer: customer(),
 				referee: referee(),
+				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
 			}
@@ -346,6 +351,7 @@ fn refund_in_the_review_period_makes_a_referral_settled_rebate_lapse() {
 				purchase_id: referred,
 				merchant: merchant(),
 				buyer: referee(),
+				asset: NATIVE,
 				amount: 800,
 				promotion_id: Some(1),
 			}
@@ -358,6 +364,7 @@ fn refund_in_the_review_period_makes_a_referral_settled_rebate_lapse() {
 				promotion_id: 1,
 				customer: customer(),
 				referee: referee(),
+				asset: NATIVE,
 				amount: 150,
 				reason: LapseReason::Refunded,
 				pay_at: 20,
@@ -404,6 +411,7 @@ fn refund_after_the_rebate_block_does_not_touch_the_closed_promotion() {
 				purchase_id: referred,
 				merchant: merchant(),
 				buyer: referee(),
+				asset: NATIVE,
 				amount: 800,
 				promotion_id: None,
 			}
@@ -458,22 +466,28 @@ fn promotion_ids_are_per_merchant() {
 fn purchase_errors() {
 	ExtBuilder::default().build_and_execute(|| {
 		let c = RuntimeOrigin::signed(customer());
-		assert_noop!(ReferralRebate::purchase(c.clone(), merchant(), 0), Err::PriceBelowMinimum);
 		assert_noop!(
-			ReferralRebate::purchase(c.clone(), merchant(), ED - 1),
+			ReferralRebate::purchase(c.clone(), merchant(), NATIVE, 0),
 			Err::PriceBelowMinimum
 		);
-		assert_noop!(ReferralRebate::purchase(c.clone(), customer(), 50), Err::SelfPurchase);
+		assert_noop!(
+			ReferralRebate::purchase(c.clone(), merchant(), NATIVE, ED - 1),
+			Err::PriceBelowMinimum
+		);
+		assert_noop!(
+			ReferralRebate::purchase(c.clone(), customer(), NATIVE, 50),
+			Err::SelfPurchase
+		);
 		// Paying everything would kill the buyer's account.
 		assert_noop!(
-			ReferralRebate::purchase(c.clone(), merchant(), CUSTOMER_FUNDS),
+			ReferralRebate::purchase(c.clone(), merchant(), NATIVE, CUSTOMER_FUNDS),
 			Err::CannotPayPrice
 		);
 		assert_noop!(
-			ReferralRebate::purchase(RuntimeOrigin::none(), merchant(), 50),
+			ReferralRebate::purchase(RuntimeOrigin::none(), merchant(), NATIVE, 50),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(ReferralRebate::purchase(c, merchant(), CUSTOMER_FUNDS - ED));
+		assert_ok!(ReferralRebate::purchase(c, merchant(), NATIVE, CUSTOMER_FUNDS - ED));
 	});
 }
 
@@ -670,7 +684,12 @@ fn settle_rejects_a_bad_origin_purchase() {
 	// Someone else's purchase from the same merchant.
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		assert_ok!(ReferralRebate::purchase(RuntimeOrigin::signed(stranger()), merchant(), 1_000));
+		assert_ok!(ReferralRebate::purchase(
+			RuntimeOrigin::signed(stranger()),
+			merchant(),
+			NATIVE,
+			1_000
+		));
 		let (offer, purchase) = signed_referral(&p, 1, last_purchase());
 		assert_noop!(settle(&p, offer, purchase), Err::OriginPurchaseMismatch);
 	});
@@ -1209,6 +1228,7 @@ fn flow_with(p: Parties) {
 				promotion_id: 1,
 				customer: p.customer.account(),
 				referee: p.referee.account(),
+				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
 			}
@@ -1446,6 +1466,7 @@ fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 				promotion_id: last,
 				customer: customer(),
 				referee: referee(),
+				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
 			}
@@ -1607,10 +1628,12 @@ fn purchase_records_are_removed_at_the_end_of_their_lifetime_within_what_was_cha
 		run_to_block(2);
 		let third = origin_purchase(&p);
 		// Each purchase was charged its record's removal.
-		let call = crate::Call::<Test>::purchase { merchant: merchant(), price: 1_000 };
+		let call =
+			crate::Call::<Test>::purchase { merchant: merchant(), asset: NATIVE, price: 1_000 };
+		let costlier = <() as WeightInfo>::purchase(0).max(<() as WeightInfo>::purchase(1));
 		assert_eq!(
 			call.get_dispatch_info().call_weight,
-			<() as WeightInfo>::purchase() + ReferralRebate::removal_weight()
+			costlier + ReferralRebate::removal_weight()
 		);
 		run_to_block(1 + lifetime - 1);
 		assert_eq!(Purchases::<Test>::iter().count(), 3, "all live");
@@ -1812,6 +1835,7 @@ fn nothing_can_be_stranded_in_the_escrow_account_by_a_purchase() {
 			ReferralRebate::purchase(
 				RuntimeOrigin::signed(customer()),
 				ReferralRebate::escrow_account(),
+				NATIVE,
 				1_000
 			),
 			Err::EscrowAccountNotAMerchant
@@ -1853,7 +1877,7 @@ fn frozen_funds_cannot_be_escrowed_and_a_later_lock_cannot_hold_back_the_payout(
 		Balances::set_lock(LOCK, &merchant(), MERCHANT_FUNDS - 100, WithdrawReasons::all());
 		assert_noop!(
 			submit(&p, valid_rebate(&p, 1, PayoutCondition::Unconditional)),
-			Err::MerchantCannotEscrow
+			Err::FundsFrozen
 		);
 	});
 	// A lock over everything, escrow included, placed after the rebate was submitted.
@@ -1870,6 +1894,7 @@ fn frozen_funds_cannot_be_escrowed_and_a_later_lock_cannot_hold_back_the_payout(
 				promotion_id: 1,
 				customer: customer(),
 				referee: referee(),
+				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
 			}
@@ -1929,6 +1954,327 @@ fn verifying_from_a_trusted_prefix_still_checks_every_later_link() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Any asset: the stablecoin path, and every way an asset can refuse.
+// ---------------------------------------------------------------------------------------------
+
+/// `who`'s stablecoin balance.
+fn usd(who: &AccountId) -> Balance {
+	balance(USD, who)
+}
+
+/// The customer's origin purchase of 1 000 in `asset`.
+fn origin_purchase_in(p: &Parties, asset: AssetKind) -> PurchaseIdOf<Test> {
+	assert_ok!(ReferralRebate::purchase(
+		RuntimeOrigin::signed(p.customer.account()),
+		p.merchant.account(),
+		asset,
+		1_000
+	));
+	last_purchase()
+}
+
+/// The mock offer, its referred purchase and the rebate for promotion `id`, all in `asset`,
+/// signed.
+fn signed_in(
+	p: &Parties,
+	id: PromotionId,
+	origin: PurchaseIdOf<Test>,
+	asset: AssetKind,
+) -> (SignedOfferOf<Test>, SignedPurchaseOf<Test>, SignedRebateOf<Test>) {
+	let mut offer = offer_doc(p, id, origin);
+	offer.asset = asset.clone();
+	let purchase = purchase_doc(p, &offer);
+	let mut rebate = rebate_doc(p, id, PayoutCondition::ReferralSettled);
+	rebate.asset = asset;
+	(
+		sign_offer(p, offer, &genesis()),
+		sign_purchase(p, purchase, &genesis()),
+		sign_rebate(p, rebate, &genesis()),
+	)
+}
+
+fn admin() -> RuntimeOrigin {
+	RuntimeOrigin::signed(asset_admin())
+}
+
+#[test]
+fn whole_claim_flow_in_the_stablecoin_leaves_the_native_token_alone() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let (m, c, r) = (merchant(), customer(), referee());
+		let natives = [&m, &c, &r].map(free);
+		let issued = (issuance(NATIVE), issuance(USD));
+
+		let origin = origin_purchase_in(&p, USD);
+		assert_eq!(record(origin).map(|r| r.asset), Some(USD));
+		System::assert_last_event(
+			E::PurchaseRecorded {
+				purchase_id: origin,
+				merchant: m.clone(),
+				buyer: c.clone(),
+				asset: USD,
+				price: 1_000,
+				promotion_id: None,
+			}
+			.into(),
+		);
+		let (offer, purchase, rebate) = signed_in(&p, 7, origin, USD);
+		run_to_block(5);
+		assert_ok!(settle(&p, offer, purchase));
+		let referred = last_purchase();
+		System::assert_last_event(
+			E::ReferralSettled {
+				merchant: m.clone(),
+				promotion_id: 7,
+				customer: c.clone(),
+				referee: r.clone(),
+				purchase_id: referred,
+				asset: USD,
+				price: 800,
+				pay_at: 20,
+			}
+			.into(),
+		);
+		assert_eq!(promotion(&m, 7).map(|o| o.asset), Some(USD));
+		assert_ok!(submit(&p, rebate));
+		assert_eq!(usd(&ReferralRebate::escrow_account()), 150);
+		assert_eq!(escrow(), 0, "no native escrow");
+		assert_eq!(usd(&m), MERCHANT_FUNDS + 1_800 - 150);
+		run_to_block(20);
+		System::assert_last_event(
+			E::RebatePaid {
+				merchant: m.clone(),
+				promotion_id: 7,
+				customer: c.clone(),
+				referee: r.clone(),
+				asset: USD,
+				amount: 150,
+				pay_at: 20,
+			}
+			.into(),
+		);
+		assert_eq!(usd(&c), CUSTOMER_FUNDS - 1_000 + 150);
+		assert_eq!(usd(&r), REFEREE_FUNDS - 800);
+		assert_eq!(usd(&ReferralRebate::escrow_account()), 0);
+		assert_eq!([&m, &c, &r].map(free), natives, "the native token did not move");
+		assert_eq!((issuance(NATIVE), issuance(USD)), issued);
+	});
+}
+
+#[test]
+fn amounts_are_measured_against_their_own_assets_minimum() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let c = RuntimeOrigin::signed(customer());
+		// USD_MIN (4) is below the native ED (10): 5 is a price in the one, not in the other.
+		assert_noop!(
+			ReferralRebate::purchase(c.clone(), merchant(), NATIVE, 5),
+			Err::PriceBelowMinimum
+		);
+		assert_noop!(
+			ReferralRebate::purchase(c.clone(), merchant(), USD, USD_MIN - 1),
+			Err::PriceBelowMinimum
+		);
+		assert_ok!(ReferralRebate::purchase(c, merchant(), USD, USD_MIN));
+		let origin = origin_purchase_in(&p, USD);
+		let (offer, _, _) = signed_in(&p, 1, origin, USD);
+		let mut doc = offer.document.clone();
+		doc.discounted_price = USD_MIN - 1;
+		let purchase = sign_purchase(&p, purchase_doc(&p, &doc), &genesis());
+		assert_noop!(
+			settle(&p, sign_offer(&p, doc.clone(), &genesis()), purchase),
+			Err::DiscountBelowMinimum
+		);
+		doc.discounted_price = USD_MIN;
+		let purchase = sign_purchase(&p, purchase_doc(&p, &doc), &genesis());
+		assert_ok!(settle(&p, sign_offer(&p, doc, &genesis()), purchase));
+		let mut rebate = rebate_doc(&p, 1, PayoutCondition::ReferralSettled);
+		rebate.asset = USD;
+		rebate.amount = USD_MIN - 1;
+		assert_noop!(
+			submit(&p, sign_rebate(&p, rebate.clone(), &genesis())),
+			Err::RebateBelowMinimum
+		);
+		rebate.amount = USD_MIN;
+		assert_ok!(submit(&p, sign_rebate(&p, rebate, &genesis())));
+		// A native rebate of USD_MIN is below the native minimum.
+		let mut native = rebate_doc(&p, 2, PayoutCondition::Unconditional);
+		native.amount = USD_MIN;
+		assert_noop!(submit(&p, sign_rebate(&p, native, &genesis())), Err::RebateBelowMinimum);
+	});
+}
+
+#[test]
+fn an_unknown_asset_is_refused_by_every_call() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_noop!(
+			ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), UNKNOWN, 1_000),
+			Err::UnknownAsset
+		);
+		let origin = origin_purchase(&p);
+		let (offer, purchase, rebate) = signed_in(&p, 1, origin, UNKNOWN);
+		assert_noop!(settle(&p, offer, purchase), Err::UnknownAsset);
+		assert_noop!(submit(&p, rebate), Err::UnknownAsset);
+	});
+}
+
+#[test]
+fn documents_in_another_asset_than_their_promotion_or_purchase_are_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let native_origin = origin_purchase(&p);
+		let usd_origin = origin_purchase_in(&p, USD);
+		// The offer in USD on a native purchase (same price, merchant and customer).
+		let (offer, purchase, _) = signed_in(&p, 1, native_origin, USD);
+		assert_noop!(settle(&p, offer, purchase), Err::OriginPurchaseMismatch);
+		// The referred purchase in another asset than its offer.
+		let (offer, _, _) = signed_in(&p, 1, usd_origin, USD);
+		let mut purchase = purchase_doc(&p, &offer.document);
+		purchase.asset = NATIVE;
+		assert_noop!(
+			settle(&p, offer.clone(), sign_purchase(&p, purchase, &genesis())),
+			Err::PurchaseAssetMismatch
+		);
+		// The offer settled in USD; its rebate in the native token cannot join it.
+		let (_, purchase, usd_rebate) = signed_in(&p, 1, usd_origin, USD);
+		assert_ok!(settle(&p, offer, purchase));
+		let native_rebate = valid_rebate(&p, 1, PayoutCondition::ReferralSettled);
+		assert_noop!(submit(&p, native_rebate), Err::AssetMismatch);
+		assert_ok!(submit(&p, usd_rebate));
+		// The other order: a native rebate first, then a USD offer for the same promotion.
+		let (offer, purchase, _) = signed_in(&p, 2, usd_origin, USD);
+		assert_ok!(submit(&p, valid_rebate(&p, 2, PayoutCondition::ReferralSettled)));
+		assert_noop!(settle(&p, offer, purchase), Err::AssetMismatch);
+	});
+}
+
+#[test]
+fn frozen_or_blocked_assets_and_accounts_are_refused_by_name() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let buy = |asset| {
+			ReferralRebate::purchase(RuntimeOrigin::signed(customer()), merchant(), asset, 1_000)
+		};
+		// The whole asset frozen: nobody can pay in it; the native token still works.
+		assert_ok!(Assets::freeze_asset(admin(), USD_ID));
+		assert_noop!(buy(USD), Err::FundsFrozen);
+		assert_ok!(buy(NATIVE));
+		assert_ok!(Assets::thaw_asset(admin(), USD_ID));
+		// The payer's account frozen in the asset.
+		assert_ok!(Assets::freeze(admin(), USD_ID, customer()));
+		assert_noop!(buy(USD), Err::FundsFrozen);
+		assert_ok!(Assets::thaw(admin(), USD_ID, customer()));
+		// The recipient blocked: it cannot receive.
+		assert_ok!(Assets::block(admin(), USD_ID, merchant()));
+		assert_noop!(buy(USD), Err::RecipientCannotReceive);
+		assert_ok!(Assets::thaw(admin(), USD_ID, merchant()));
+		// The referee frozen: the referral cannot be settled.
+		let origin = origin_purchase_in(&p, USD);
+		let (offer, purchase, rebate) = signed_in(&p, 1, origin, USD);
+		assert_ok!(Assets::freeze(admin(), USD_ID, referee()));
+		assert_noop!(settle(&p, offer.clone(), purchase.clone()), Err::FundsFrozen);
+		assert_ok!(Assets::thaw(admin(), USD_ID, referee()));
+		// The merchant frozen: the rebate cannot be escrowed; the escrow account blocked: it
+		// cannot receive it.
+		assert_ok!(Assets::freeze(admin(), USD_ID, merchant()));
+		assert_noop!(submit(&p, rebate.clone()), Err::FundsFrozen);
+		assert_ok!(Assets::thaw(admin(), USD_ID, merchant()));
+		// (An account must hold the asset to be blocked in it: another rebate's escrow.)
+		let mut other = rebate_doc(&p, 5, PayoutCondition::Unconditional);
+		other.asset = USD;
+		assert_ok!(submit(&p, sign_rebate(&p, other, &genesis())));
+		assert_ok!(Assets::block(admin(), USD_ID, ReferralRebate::escrow_account()));
+		assert_noop!(submit(&p, rebate.clone()), Err::RecipientCannotReceive);
+		assert_ok!(Assets::thaw(admin(), USD_ID, ReferralRebate::escrow_account()));
+		// A refund by a frozen merchant.
+		assert_ok!(settle(&p, offer, purchase));
+		let referred = last_purchase();
+		assert_ok!(Assets::freeze(admin(), USD_ID, merchant()));
+		assert_noop!(
+			ReferralRebate::refund(RuntimeOrigin::signed(merchant()), referred),
+			Err::FundsFrozen
+		);
+		assert_ok!(Assets::thaw(admin(), USD_ID, merchant()));
+		assert_ok!(submit(&p, rebate));
+	});
+}
+
+#[test]
+fn a_payout_the_customer_cannot_receive_goes_back_to_the_merchant() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase_in(&p, USD);
+		let (offer, purchase, rebate) = signed_in(&p, 1, origin, USD);
+		assert_ok!(settle(&p, offer, purchase));
+		assert_ok!(submit(&p, rebate));
+		let merchant_before = usd(&merchant());
+		// The asset's admin blocks the customer before the rebate block.
+		assert_ok!(Assets::block(admin(), USD_ID, customer()));
+		run_to_block(20);
+		System::assert_last_event(
+			E::RebateLapsed {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				asset: USD,
+				amount: 150,
+				pay_at: 20,
+				reason: LapseReason::PayoutFailed,
+			}
+			.into(),
+		);
+		assert_eq!(usd(&merchant()), merchant_before + 150);
+		assert_eq!(usd(&ReferralRebate::escrow_account()), 0, "nothing stranded");
+	});
+}
+
+#[test]
+fn an_escrow_that_cannot_move_is_held_and_closed_once_the_asset_thaws() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase_in(&p, USD);
+		let (offer, purchase, rebate) = signed_in(&p, 1, origin, USD);
+		assert_ok!(settle(&p, offer, purchase));
+		assert_ok!(submit(&p, rebate));
+		// The whole asset frozen at the rebate block: neither the customer nor the merchant can
+		// be paid. The promotion is held with its escrow, not dropped.
+		assert_ok!(Assets::freeze_asset(admin(), USD_ID));
+		run_to_block(20);
+		let key = (BlockKey::of(20u64), merchant(), 1);
+		System::assert_last_event(
+			E::PayoutHeld {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				asset: USD,
+				amount: 150,
+				pay_at: 20,
+			}
+			.into(),
+		);
+		assert_eq!(Promotions::<Test>::get(&key), None, "out of the queue");
+		assert!(Held::<Test>::get(&key).is_some());
+		assert_eq!(usd(&ReferralRebate::escrow_account()), 150);
+		// Still frozen: closing it is refused and changes nothing.
+		let close =
+			|| ReferralRebate::close_overdue(RuntimeOrigin::signed(stranger()), 20, merchant(), 1);
+		assert_noop!(close(), Err::PayoutStillBlocked);
+		run_to_block(25);
+		assert!(Held::<Test>::get(&key).is_some(), "the hook does not retry held promotions");
+		// Thawed: anyone closes it, and the customer is paid as its condition says.
+		assert_ok!(Assets::thaw_asset(admin(), USD_ID));
+		let before = usd(&customer());
+		assert_ok!(close());
+		assert_eq!(usd(&customer()), before + 150);
+		assert_eq!(Held::<Test>::get(&key), None);
+		assert_eq!(usd(&ReferralRebate::escrow_account()), 0);
+		assert_noop!(close(), Err::UnknownPromotion);
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
 // Property tests: money is never created, lost or stranded.
 // ---------------------------------------------------------------------------------------------
 
@@ -1939,17 +2285,19 @@ mod properties {
 
 	#[derive(Clone, Debug)]
 	enum Op {
-		/// Customer `c` buys from merchant `m` at `price`.
-		Purchase { m: usize, c: usize, price: Balance },
+		/// Customer `c` buys from merchant `m` at `price` in asset `asset` (0: native, 1: USD).
+		Purchase { m: usize, c: usize, asset: usize, price: Balance },
 		/// Merchant `m` settles a referral of promotion `id` (customer `c`, referee `r`) on the
 		/// most recent purchase of `c` from `m`.
 		Settle { m: usize, c: usize, r: usize, id: PromotionId, pay_in: u64 },
-		/// Customer `c` submits a rebate of `amount` for promotion `id` of merchant `m`.
+		/// Customer `c` submits a rebate of `amount` in asset `asset` for promotion `id` of
+		/// merchant `m`.
 		Submit {
 			m: usize,
 			c: usize,
 			r: usize,
 			id: PromotionId,
+			asset: usize,
 			amount: Balance,
 			pay_in: u64,
 			unconditional: bool,
@@ -1964,22 +2312,16 @@ mod properties {
 
 	fn op() -> impl Strategy<Value = Op> {
 		prop_oneof![
-			(0..2usize, 0..4usize, 1..5_000u128).prop_map(|(m, c, price)| Op::Purchase {
-				m,
-				c,
-				price
-			}),
+			(0..2usize, 0..4usize, 0..2usize, 1..5_000u128)
+				.prop_map(|(m, c, asset, price)| Op::Purchase { m, c, asset, price }),
 			(0..2usize, 0..4usize, 0..4usize, 0..4u64, 2..12u64)
 				.prop_map(|(m, c, r, id, pay_in)| Op::Settle { m, c, r, id, pay_in }),
-			(0..2usize, 0..4usize, 0..4usize, 0..4u64, 1..3_000u128, 2..12u64, any::<bool>())
-				.prop_map(|(m, c, r, id, amount, pay_in, unconditional)| Op::Submit {
-					m,
-					c,
-					r,
-					id,
-					amount,
-					pay_in,
-					unconditional
+			(
+				(0..2usize, 0..4usize, 0..4usize, 0..4u64),
+				(0..2usize, 1..3_000u128, 2..12u64, any::<bool>())
+			)
+				.prop_map(|((m, c, r, id), (asset, amount, pay_in, unconditional))| {
+					Op::Submit { m, c, r, id, asset, amount, pay_in, unconditional }
 				}),
 			(0..16usize).prop_map(|nth| Op::Refund { nth }),
 			(0..16usize).prop_map(|nth| Op::Close { nth }),
@@ -1994,9 +2336,21 @@ mod properties {
 		);
 	}
 
+	/// The two assets of the property tests, by index.
+	const ASSETS: [AssetKind; 2] = [NATIVE, USD];
+
+	/// The model's balances: (account, asset index) → total balance.
+	type Ledger = BTreeMap<(AccountId, usize), Balance>;
+
+	/// The index of `asset` in [`ASSETS`].
+	fn index_of(asset: &AssetKind) -> usize {
+		ASSETS.iter().position(|a| a == asset).expect("a test asset")
+	}
+
 	/// The model's view of an open promotion.
 	#[derive(Clone, Debug, Default)]
 	struct ModelPromotion {
+		asset: usize,
 		customer: Option<AccountId>,
 		settled: bool,
 		refunded: bool,
@@ -2038,22 +2392,24 @@ mod properties {
 			builder.build().execute_with(|| {
 				let accounts: Vec<AccountId> =
 					merchants.iter().chain(people.iter()).map(Key::account).collect();
-				let issuance = Balances::total_issuance();
-				let mut model: BTreeMap<AccountId, Balance> =
-					accounts.iter().map(|a| (a.clone(), total(a))).collect();
+				let issuances = ASSETS.map(issuance);
+				let mut model: Ledger = accounts
+					.iter()
+					.flat_map(|a| (0..ASSETS.len()).map(move |i| ((a.clone(), i), balance(ASSETS[i].clone(), a))))
+					.collect();
 				let mut promotions: BTreeMap<ModelKey, ModelPromotion> = BTreeMap::new();
 				let mut last_pay_at = 0u64;
 				let g = genesis();
 
-				let apply = |op: &Op, model: &mut BTreeMap<AccountId, Balance>,
+				let apply = |op: &Op, model: &mut Ledger,
 								 promotions: &mut BTreeMap<ModelKey, ModelPromotion>| {
 					let now = System::block_number();
 					match op.clone() {
-						Op::Purchase { m, c, price } => {
+						Op::Purchase { m, c, asset, price } => {
 							let (m, c) = (merchants[m].account(), people[c].account());
-							if ReferralRebate::purchase(RuntimeOrigin::signed(c.clone()), m.clone(), price).is_ok() {
-								*model.get_mut(&c).expect("known") -= price;
-								*model.get_mut(&m).expect("known") += price;
+							if ReferralRebate::purchase(RuntimeOrigin::signed(c.clone()), m.clone(), ASSETS[asset].clone(), price).is_ok() {
+								*model.get_mut(&(c, asset)).expect("known") -= price;
+								*model.get_mut(&(m, asset)).expect("known") += price;
 							}
 						},
 						Op::Settle { m, c, r, id, pay_in } => {
@@ -2069,6 +2425,7 @@ mod properties {
 								merchant: p.merchant.account(),
 								customer: p.customer.account(),
 								origin_purchase: origin,
+								asset: record.asset.clone(),
 								original_price: record.price,
 								discounted_price: record.price / 2,
 								settle_by: now + 1,
@@ -2077,28 +2434,33 @@ mod properties {
 							let purchase = purchase_doc(&p, &offer);
 							let price = offer.discounted_price;
 							let pay_at = offer.pay_at;
+							let asset = index_of(&offer.asset);
 							let res = settle(&p, sign_offer(&p, offer, &g), sign_purchase(&p, purchase, &g));
 							if res.is_ok() {
-								*model.get_mut(&p.referee.account()).expect("known") -= price;
-								*model.get_mut(&p.merchant.account()).expect("known") += price;
+								*model.get_mut(&(p.referee.account(), asset)).expect("known") -= price;
+								*model.get_mut(&(p.merchant.account(), asset)).expect("known") += price;
 								let e = promotions.entry((pay_at, p.merchant.account(), id)).or_default();
+								e.asset = asset;
 								e.customer = Some(p.customer.account());
 								e.settled = true;
 							}
 						},
-						Op::Submit { m, c, r, id, amount, pay_in, unconditional } => {
+						Op::Submit { m, c, r, id, asset, amount, pay_in, unconditional } => {
 							let p = Parties { merchant: merchants[m].clone(), customer: people[c].clone(), referee: people[r].clone() };
 							let doc = Rebate {
 								promotion_id: id,
 								merchant: p.merchant.account(),
 								customer: p.customer.account(),
+								asset: ASSETS[asset].clone(),
 								amount,
 								pay_at: now + pay_in,
 								condition: if unconditional { PayoutCondition::Unconditional } else { PayoutCondition::ReferralSettled },
 							};
 							if submit(&p, sign_rebate(&p, doc, &g)).is_ok() {
-								*model.get_mut(&p.merchant.account()).expect("known") -= amount;
+								*model.get_mut(&(p.merchant.account(), asset)).expect("known") -= amount;
 								let e = promotions.entry((now + pay_in, p.merchant.account(), id)).or_default();
+								assert!(e.customer.is_none() || e.asset == asset, "joined across assets");
+								e.asset = asset;
 								e.customer = Some(p.customer.account());
 								e.rebate = Some((amount, unconditional));
 							}
@@ -2111,8 +2473,9 @@ mod properties {
 							let id = ids[nth % ids.len()];
 							let Some(record) = record(id) else { return };
 							if ReferralRebate::refund(RuntimeOrigin::signed(record.merchant.clone()), id).is_ok() {
-								*model.get_mut(&record.merchant).expect("known") -= record.price;
-								*model.get_mut(&record.buyer).expect("known") += record.price;
+								let asset = index_of(&record.asset);
+								*model.get_mut(&(record.merchant.clone(), asset)).expect("known") -= record.price;
+								*model.get_mut(&(record.buyer.clone(), asset)).expect("known") += record.price;
 								if let Some(PromotionRef { promotion_id, pay_at }) = record.promotion {
 									if let Some(e) = promotions.get_mut(&(pay_at, record.merchant.clone(), promotion_id)) {
 										if e.settled && now < pay_at { e.refunded = true; }
@@ -2132,7 +2495,7 @@ mod properties {
 
 				// Close in the model whatever the chain closed, paying exactly when the model says
 				// the condition held.
-				let reconcile = |model: &mut BTreeMap<AccountId, Balance>,
+				let reconcile = |model: &mut Ledger,
 								 promotions: &mut BTreeMap<ModelKey, ModelPromotion>| {
 					let open: Vec<_> = promotions.keys().cloned().collect();
 					for key in open {
@@ -2145,22 +2508,32 @@ mod properties {
 								} else {
 									m
 								};
-								*model.get_mut(&to).expect("known") += amount;
+								*model.get_mut(&(to, e.asset)).expect("known") += amount;
 							}
 						}
 					}
 				};
-				let check = |model: &BTreeMap<AccountId, Balance>,
+				let check = |model: &Ledger,
 							 promotions: &BTreeMap<ModelKey, ModelPromotion>,
 							 op: &str| -> Result<(), TestCaseError> {
-					prop_assert_eq!(Balances::total_issuance(), issuance);
-					for a in &accounts {
-						prop_assert_eq!(total(a), model[a], "account {:?} after {}", a, op);
-					}
 					ReferralRebate::do_try_state().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
-					// The escrow account holds exactly the open rebates, no asset leaks in or out.
-					let open: Balance = promotions.values().filter_map(|e| e.rebate.map(|r| r.0)).sum();
-					prop_assert_eq!(escrow(), open, "escrow after {}", op);
+					for (i, asset) in ASSETS.iter().enumerate() {
+						// No asset's money is created or destroyed, none moves anywhere the
+						// model does not say.
+						prop_assert_eq!(issuance(asset.clone()), issuances[i], "{:?} issuance after {}", asset, op);
+						for a in &accounts {
+							prop_assert_eq!(balance(asset.clone(), a), model[&(a.clone(), i)], "account {:?} in {:?} after {}", a, asset, op);
+						}
+						// The escrow account holds exactly the open rebates in each asset: no
+						// asset's escrow leaks into another's.
+						let open: Balance = promotions
+							.values()
+							.filter(|e| e.asset == i)
+							.filter_map(|e| e.rebate.map(|r| r.0))
+							.sum();
+						let escrowed = balance(asset.clone(), &ReferralRebate::escrow_account());
+						prop_assert_eq!(escrowed, open, "escrow in {:?} after {}", asset, op);
+					}
 					prop_assert_eq!(Promotions::<Test>::iter().count(), promotions.len());
 					// No record outlives its end: the hook with room removes ended purchases and
 					// closes what is due at the start of its block; every open promotion is due
@@ -2189,7 +2562,10 @@ mod properties {
 				run_to_block(System::block_number() + open);
 				reconcile(&mut model, &mut promotions);
 				check(&model, &promotions, "the last rebate block")?;
-				prop_assert_eq!(escrow(), 0, "escrow outlived the last rebate block");
+				for asset in ASSETS {
+					let escrowed = balance(asset.clone(), &ReferralRebate::escrow_account());
+					prop_assert_eq!(escrowed, 0, "escrow in {:?} outlived the last rebate block", asset);
+				}
 				prop_assert_eq!(Promotions::<Test>::iter().count(), 0);
 				// Every purchase record ends too (at least one removed a block once nothing is due).
 				let records = Purchases::<Test>::iter().count() as u64;

@@ -215,7 +215,7 @@ impl Framing {
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
-pub struct Offer<AccountId, Balance, BlockNumber> {
+pub struct Offer<AccountId, AssetKind, Balance, BlockNumber> {
 	/// The merchant's identifier of this promotion.
 	pub promotion_id: PromotionId,
 	/// The merchant that issues the offer.
@@ -224,6 +224,8 @@ pub struct Offer<AccountId, Balance, BlockNumber> {
 	pub customer: AccountId,
 	/// The customer's established purchase the offer is based on.
 	pub origin_purchase: PurchaseId<BlockNumber>,
+	/// The asset both prices are in (the origin purchase's).
+	pub asset: AssetKind,
 	/// The price of the origin purchase (the first resource amount).
 	pub original_price: Balance,
 	/// The price the referee pays (the second resource amount, below the first).
@@ -241,13 +243,15 @@ pub struct Offer<AccountId, Balance, BlockNumber> {
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
-pub struct Rebate<AccountId, Balance, BlockNumber> {
+pub struct Rebate<AccountId, AssetKind, Balance, BlockNumber> {
 	/// The promotion this rebate belongs to (the same id as its offer).
 	pub promotion_id: PromotionId,
 	/// The merchant that pays the rebate.
 	pub merchant: AccountId,
 	/// The customer that receives it.
 	pub customer: AccountId,
+	/// The asset the amount is in (the offer's).
+	pub asset: AssetKind,
 	/// The rebate amount (the resource feedback amount).
 	pub amount: Balance,
 	/// The rebate block.
@@ -264,7 +268,7 @@ pub struct Rebate<AccountId, Balance, BlockNumber> {
 )]
 #[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
-pub struct ReferredPurchase<AccountId, Balance, BlockNumber> {
+pub struct ReferredPurchase<AccountId, AssetKind, Balance, BlockNumber> {
 	/// The promotion whose offer this purchase takes up.
 	pub promotion_id: PromotionId,
 	/// The merchant selling.
@@ -273,6 +277,8 @@ pub struct ReferredPurchase<AccountId, Balance, BlockNumber> {
 	pub buyer: AccountId,
 	/// The customer who referred the buyer.
 	pub referrer: AccountId,
+	/// The asset the price is in (the offer's).
+	pub asset: AssetKind,
 	/// The price paid: the offer's discounted price.
 	pub price: Balance,
 	/// The offer's settle-by block: the purchase cannot be settled from this block on.
@@ -395,12 +401,12 @@ pub trait Document<AccountId>: Encode {
 	fn promotion_id(&self) -> PromotionId;
 }
 
-impl<AccountId, Balance: Encode, BlockNumber: Encode> Document<AccountId>
-	for Offer<AccountId, Balance, BlockNumber>
+impl<AccountId, AssetKind: Encode, Balance: Encode, BlockNumber: Encode> Document<AccountId>
+	for Offer<AccountId, AssetKind, Balance, BlockNumber>
 where
 	AccountId: Encode,
 {
-	const DOMAIN: &'static [u8] = b"cn113177820/offer/v2";
+	const DOMAIN: &'static [u8] = b"cn113177820/offer/v3";
 	const ORDER: &'static [LinkRule] =
 		&[rule(Role::Merchant, false), rule(Role::Customer, true), rule(Role::Referee, false)];
 	fn merchant(&self) -> &AccountId {
@@ -414,12 +420,12 @@ where
 	}
 }
 
-impl<AccountId, Balance: Encode, BlockNumber: Encode> Document<AccountId>
-	for Rebate<AccountId, Balance, BlockNumber>
+impl<AccountId, AssetKind: Encode, Balance: Encode, BlockNumber: Encode> Document<AccountId>
+	for Rebate<AccountId, AssetKind, Balance, BlockNumber>
 where
 	AccountId: Encode,
 {
-	const DOMAIN: &'static [u8] = b"cn113177820/rebate/v1";
+	const DOMAIN: &'static [u8] = b"cn113177820/rebate/v2";
 	const ORDER: &'static [LinkRule] =
 		&[rule(Role::Merchant, false), rule(Role::Referee, true), rule(Role::Customer, false)];
 	fn merchant(&self) -> &AccountId {
@@ -433,12 +439,12 @@ where
 	}
 }
 
-impl<AccountId, Balance: Encode, BlockNumber: Encode> Document<AccountId>
-	for ReferredPurchase<AccountId, Balance, BlockNumber>
+impl<AccountId, AssetKind: Encode, Balance: Encode, BlockNumber: Encode> Document<AccountId>
+	for ReferredPurchase<AccountId, AssetKind, Balance, BlockNumber>
 where
 	AccountId: Encode,
 {
-	const DOMAIN: &'static [u8] = b"cn113177820/purchase/v1";
+	const DOMAIN: &'static [u8] = b"cn113177820/purchase/v2";
 	const ORDER: &'static [LinkRule] = &[rule(Role::Customer, false), rule(Role::Referee, false)];
 	fn merchant(&self) -> &AccountId {
 		&self.merchant
@@ -700,8 +706,13 @@ pub enum RuleError {
 	PurchaseBuyerNotReferee,
 	/// The referred purchase's referrer is not the offer's customer.
 	PurchaseReferrerNotCustomer,
+	/// The referred purchase is in another asset than the offer.
+	PurchaseAssetMismatch,
 	/// The referred purchase's price is not the offer's discounted price.
 	PurchasePriceNotDiscounted,
+	/// The rebate is in another asset, or names another merchant, customer or rebate block, than
+	/// its offer.
+	RebateOfferMismatch,
 	/// The referred purchase's settle-by block is not the offer's.
 	PurchaseDeadlineMismatch,
 }
@@ -730,6 +741,12 @@ impl core::fmt::Display for RuleError {
 			}
 			RuleError::PurchaseReferrerNotCustomer => {
 				"the referred purchase's referrer is not the offer's customer"
+			}
+			RuleError::PurchaseAssetMismatch => {
+				"the referred purchase is in another asset than the offer"
+			}
+			RuleError::RebateOfferMismatch => {
+				"the rebate names another merchant, customer, asset or rebate block than its offer"
 			}
 			RuleError::PurchasePriceNotDiscounted => {
 				"the referred purchase's price is not the offer's discounted price"
@@ -764,7 +781,8 @@ fn check_parties<AccountId: PartialEq>(
 	ok.then_some(()).ok_or(RuleError::PartiesNotDistinct)
 }
 
-impl<AccountId: PartialEq, Balance, BlockNumber> Offer<AccountId, Balance, BlockNumber>
+impl<AccountId: PartialEq, AssetKind, Balance, BlockNumber>
+	Offer<AccountId, AssetKind, Balance, BlockNumber>
 where
 	Balance: PartialOrd + sp_runtime::traits::Zero,
 	BlockNumber: PartialOrd,
@@ -790,8 +808,8 @@ where
 	}
 }
 
-impl<AccountId: PartialEq, Balance: PartialOrd, BlockNumber>
-	Rebate<AccountId, Balance, BlockNumber>
+impl<AccountId: PartialEq, AssetKind: PartialEq, Balance: PartialOrd, BlockNumber>
+	Rebate<AccountId, AssetKind, Balance, BlockNumber>
 {
 	/// The rebate's own rules, in this order: amount at least `minimum` (which is never zero), three
 	/// distinct parties (`referee` is the one the referee's link designates; `None` before it did).
@@ -805,32 +823,57 @@ impl<AccountId: PartialEq, Balance: PartialOrd, BlockNumber>
 		}
 		check_parties(&self.merchant, &self.customer, referee)
 	}
+
+	/// That this rebate belongs to `offer`: the same promotion, merchant, customer, asset and
+	/// rebate block. Off-chain parties check it before they sign; the chain checks the parts it
+	/// stores (customer and asset) when the second document of a promotion joins the first.
+	pub fn check_matches<OfferBalance>(
+		&self,
+		offer: &Offer<AccountId, AssetKind, OfferBalance, BlockNumber>,
+	) -> Result<(), RuleError>
+	where
+		BlockNumber: PartialEq,
+	{
+		let same = self.promotion_id == offer.promotion_id
+			&& self.merchant == offer.merchant
+			&& self.customer == offer.customer
+			&& self.asset == offer.asset
+			&& self.pay_at == offer.pay_at;
+		same.then_some(()).ok_or(RuleError::RebateOfferMismatch)
+	}
 }
 
-impl<AccountId, Balance, BlockNumber> ReferredPurchase<AccountId, Balance, BlockNumber>
+impl<AccountId, AssetKind, Balance, BlockNumber>
+	ReferredPurchase<AccountId, AssetKind, Balance, BlockNumber>
 where
 	AccountId: Clone + PartialEq,
+	AssetKind: Clone + PartialEq,
 	Balance: Clone + PartialEq,
 	BlockNumber: Clone + PartialEq,
 {
 	/// The referred purchase that takes up `offer` for `referee`: the only one
 	/// [`ReferredPurchase::check_against`] accepts.
-	pub fn for_offer(offer: &Offer<AccountId, Balance, BlockNumber>, referee: &AccountId) -> Self {
+	pub fn for_offer(
+		offer: &Offer<AccountId, AssetKind, Balance, BlockNumber>,
+		referee: &AccountId,
+	) -> Self {
 		ReferredPurchase {
 			promotion_id: offer.promotion_id,
 			merchant: offer.merchant.clone(),
 			buyer: referee.clone(),
 			referrer: offer.customer.clone(),
+			asset: offer.asset.clone(),
 			price: offer.discounted_price.clone(),
 			settle_by: offer.settle_by.clone(),
 		}
 	}
 
 	/// That this purchase is the one [`ReferredPurchase::for_offer`] derives, checked field by
-	/// field in this order: promotion and merchant, buyer, referrer, price, settle-by block.
+	/// field in this order: promotion and merchant, buyer, referrer, asset, price, settle-by
+	/// block.
 	pub fn check_against(
 		&self,
-		offer: &Offer<AccountId, Balance, BlockNumber>,
+		offer: &Offer<AccountId, AssetKind, Balance, BlockNumber>,
 		referee: &AccountId,
 	) -> Result<(), RuleError> {
 		if self.promotion_id != offer.promotion_id || self.merchant != offer.merchant {
@@ -841,6 +884,9 @@ where
 		}
 		if self.referrer != offer.customer {
 			return Err(RuleError::PurchaseReferrerNotCustomer);
+		}
+		if self.asset != offer.asset {
+			return Err(RuleError::PurchaseAssetMismatch);
 		}
 		if self.price != offer.discounted_price {
 			return Err(RuleError::PurchasePriceNotDiscounted);

@@ -36,12 +36,12 @@ pub trait WeightInfo {
 	fn verify_ed25519() -> Weight;
 	fn verify_ecdsa() -> Weight;
 	fn verify_eth() -> Weight;
-	fn purchase() -> Weight;
-	fn settle_referral(j: u32, ) -> Weight;
-	fn submit_rebate(j: u32, ) -> Weight;
+	fn purchase(_a: u32, ) -> Weight;
+	fn settle_referral(j: u32, _a: u32, ) -> Weight;
+	fn submit_rebate(j: u32, _a: u32, ) -> Weight;
 	fn refused() -> Weight;
-	fn refund() -> Weight;
-	fn close_overdue() -> Weight;
+	fn refund(_a: u32, ) -> Weight;
+	fn close_overdue(_a: u32, ) -> Weight;
 	fn close_promotions(n: u32, ) -> Weight;
 	fn remove_purchases(n: u32, ) -> Weight;
 }
@@ -85,7 +85,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Purchases` (r:0 w:1)
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
-	fn purchase() -> Weight {
+	fn purchase(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
@@ -102,7 +102,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn settle_referral(j: u32, ) -> Weight {
+	fn settle_referral(j: u32, _a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `278 + j * (188 ±0)`
 		//  Estimated: `3637`
@@ -118,7 +118,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn submit_rebate(j: u32, ) -> Weight {
+	fn submit_rebate(j: u32, _a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `332 + j * (180 ±0)`
 		//  Estimated: `6196`
@@ -148,7 +148,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	fn refund() -> Weight {
+	fn refund(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `419`
 		//  Estimated: `3637`
@@ -162,7 +162,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	fn close_overdue() -> Weight {
+	fn close_overdue(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `426`
 		//  Estimated: `6196`
@@ -247,7 +247,7 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Purchases` (r:0 w:1)
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
-	fn purchase() -> Weight {
+	fn purchase(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
@@ -264,7 +264,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn settle_referral(j: u32, ) -> Weight {
+	fn settle_referral(j: u32, _a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `278 + j * (188 ±0)`
 		//  Estimated: `3637`
@@ -280,7 +280,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn submit_rebate(j: u32, ) -> Weight {
+	fn submit_rebate(j: u32, _a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `332 + j * (180 ±0)`
 		//  Estimated: `6196`
@@ -310,7 +310,7 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	fn refund() -> Weight {
+	fn refund(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `419`
 		//  Estimated: `3637`
@@ -324,7 +324,7 @@ impl WeightInfo for () {
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	fn close_overdue() -> Weight {
+	fn close_overdue(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `426`
 		//  Estimated: `6196`

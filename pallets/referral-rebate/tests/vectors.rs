@@ -1,7 +1,7 @@
 //! Test vectors for implementers of the protocol in other languages: `docs/test-vectors.json`.
 //!
-//! The vectors use the test runtime's concrete types (`AccountId32`, `u128` balances, `u32` block
-//! numbers, `MultiSignature`), fixed keys from fixed 32-byte seeds and a fixed genesis hash. For
+//! The vectors use the test runtime's concrete types (`AccountId32`, `NativeOrWithId<u32>` asset
+//! kinds, `u128` balances, `u32` block numbers, `MultiSignature`), fixed keys from fixed 32-byte seeds and a fixed genesis hash. For
 //! every case the file holds the document's SCALE encoding and, for every link, the exact
 //! preimage of its payload, the payload, the message signed (raw or `<Bytes>`-framed), the
 //! signer's public key and account, and the signature.
@@ -34,9 +34,28 @@ use sp_runtime::{
 type AccountId = AccountId32;
 type Balance = u128;
 type BlockNumber = u32;
-type TestOffer = Offer<AccountId, Balance, BlockNumber>;
-type TestRebate = Rebate<AccountId, Balance, BlockNumber>;
-type TestPurchase = ReferredPurchase<AccountId, Balance, BlockNumber>;
+type AssetKind = frame_support::traits::fungible::NativeOrWithId<u32>;
+type TestOffer = Offer<AccountId, AssetKind, Balance, BlockNumber>;
+type TestRebate = Rebate<AccountId, AssetKind, Balance, BlockNumber>;
+type TestPurchase = ReferredPurchase<AccountId, AssetKind, Balance, BlockNumber>;
+
+/// The test runtime's stablecoin (`rebate_test_runtime::STABLECOIN`), a pallet-assets asset.
+const STABLECOIN: AssetKind = AssetKind::WithId(1984);
+/// The stablecoin's minimum balance (`rebate_test_runtime::STABLECOIN_MIN_BALANCE`; 6 decimals).
+const STABLECOIN_MIN: Balance = 10_000;
+/// One dollar of the stablecoin.
+const DOLLAR: Balance = 1_000_000;
+/// The native token.
+const NATIVE: AssetKind = AssetKind::Native;
+
+/// The minimum balance of `asset` in the test runtime.
+fn minimum(asset: &AssetKind) -> Balance {
+	if *asset == STABLECOIN {
+		STABLECOIN_MIN
+	} else {
+		EXISTENTIAL_DEPOSIT
+	}
+}
 type SignedDoc<D> = Signed<D, AccountId, MultiSignature>;
 
 /// The test runtime's existential deposit (`rebate_test_runtime::EXISTENTIAL_DEPOSIT`): the
@@ -45,7 +64,7 @@ const EXISTENTIAL_DEPOSIT: Balance = 1_000_000_000;
 /// One unit of the test runtime's token.
 const UNIT: Balance = 1_000_000_000_000;
 /// The version of the file's layout.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 fn vectors_path() -> std::path::PathBuf {
 	std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/test-vectors.json")
@@ -377,8 +396,9 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		merchant: M1.account(),
 		customer: C1.account(),
 		origin_purchase: PurchaseId { block: 1_000, index: 2 },
-		original_price: 100 * UNIT,
-		discounted_price: 80 * UNIT,
+		asset: STABLECOIN,
+		original_price: 100 * DOLLAR,
+		discounted_price: 80 * DOLLAR,
 		settle_by: 1_100,
 		pay_at: 1_500,
 	};
@@ -386,7 +406,8 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		promotion_id: 1,
 		merchant: M1.account(),
 		customer: C1.account(),
-		amount: 5 * UNIT,
+		asset: STABLECOIN,
+		amount: 5 * DOLLAR,
 		pay_at: 1_500,
 		condition: PayoutCondition::ReferralSettled,
 	};
@@ -399,6 +420,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		merchant: M2.account(),
 		customer: C2.account(),
 		origin_purchase: PurchaseId { block: 0x0001_e240, index: 0x0000_0107 },
+		asset: NATIVE,
 		original_price: 12_345_678_901_234_567_890,
 		discounted_price: 0,
 		settle_by: 200_000,
@@ -408,6 +430,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		promotion_id: offer2.promotion_id,
 		merchant: M2.account(),
 		customer: C2.account(),
+		asset: NATIVE,
 		amount: 0x0102_0304_0506_0708,
 		pay_at: 300_000,
 		condition: PayoutCondition::Unconditional,
@@ -421,6 +444,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		merchant: M3.account(),
 		customer: C3.account(),
 		origin_purchase: PurchaseId { block: 42, index: 0 },
+		asset: NATIVE,
 		original_price: 10 * UNIT,
 		discounted_price: 9_999 * UNIT / 1_000,
 		settle_by: 50,
@@ -430,6 +454,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		promotion_id: 3,
 		merchant: M3.account(),
 		customer: C3.account(),
+		asset: NATIVE,
 		amount: EXISTENTIAL_DEPOSIT,
 		pay_at: 60,
 		condition: PayoutCondition::ReferralSettled,
@@ -442,8 +467,9 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		(&offer2, &rebate2, &purchase2, R2),
 		(&offer3, &rebate3, &purchase3, R3),
 	] {
-		offer.check_rules(Some(&referee.account()), &EXISTENTIAL_DEPOSIT).unwrap();
-		rebate.check_rules(Some(&referee.account()), &EXISTENTIAL_DEPOSIT).unwrap();
+		offer.check_rules(Some(&referee.account()), &minimum(&offer.asset)).unwrap();
+		rebate.check_rules(Some(&referee.account()), &minimum(&rebate.asset)).unwrap();
+		rebate.check_matches(offer).unwrap();
 		purchase.check_against(offer, &referee.account()).unwrap();
 	}
 
@@ -523,6 +549,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 			REBATE_WRITE_VECTORS=1 cargo test -p pallet-referral-rebate --test vectors",
 		"types": {
 			"account_id": "AccountId32 (32 bytes)",
+			"asset_kind": "NativeOrWithId<u32>: 0x00 for the native token, 0x01 and the pallet-assets id (u32, little-endian) for an asset",
 			"balance": "u128 (16 bytes, little-endian)",
 			"block_number": "u32 (4 bytes, little-endian)",
 			"promotion_id": "u64 (8 bytes, little-endian)",
@@ -530,6 +557,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		},
 		"genesis_hash": hex(genesis().as_bytes()),
 		"existential_deposit": EXISTENTIAL_DEPOSIT as u64,
+		"stablecoin": { "asset": hex(&STABLECOIN.encode()), "minimum_balance": STABLECOIN_MIN as u64, "decimals": 6 },
 		"escrow_account": {
 			"pallet_id": "rbt/escr",
 			"account": hex(escrow.as_ref()),
@@ -735,6 +763,7 @@ fn scale_layouts() {
 		merchant: a.clone(),
 		customer: b.clone(),
 		origin_purchase: PurchaseId { block: 0x1122_3344, index: 0x5566_7788 },
+		asset: AssetKind::WithId(0x0a0b_0c0d),
 		original_price: 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100,
 		discounted_price: 1,
 		settle_by: 0x0000_0102,
@@ -744,16 +773,20 @@ fn scale_layouts() {
 	expected.extend([0xaa; 32]);
 	expected.extend([0xbb; 32]);
 	expected.extend([0x44, 0x33, 0x22, 0x11, 0x88, 0x77, 0x66, 0x55]);
+	// The asset kind: variant 1 (`WithId`) and the id, little-endian; `Native` is the one byte 0.
+	expected.extend([0x01, 0x0d, 0x0c, 0x0b, 0x0a]);
 	expected.extend((0u8..16).collect::<Vec<_>>());
 	expected.extend([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 	expected.extend([0x02, 0x01, 0, 0, 0x03, 0x02, 0, 0]);
 	assert_eq!(offer.encode(), expected);
-	assert_eq!(offer.encode().len(), 120);
+	assert_eq!(offer.encode().len(), 125);
+	assert_eq!(NATIVE.encode(), vec![0]);
 
 	let rebate = TestRebate {
 		promotion_id: 9,
 		merchant: a.clone(),
 		customer: b.clone(),
+		asset: NATIVE,
 		amount: 2,
 		pay_at: 3,
 		condition: PayoutCondition::Unconditional,
@@ -761,6 +794,7 @@ fn scale_layouts() {
 	let mut expected = vec![9, 0, 0, 0, 0, 0, 0, 0];
 	expected.extend([0xaa; 32]);
 	expected.extend([0xbb; 32]);
+	expected.push(0);
 	expected.extend([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 	expected.extend([3, 0, 0, 0]);
 	expected.push(1);
@@ -772,6 +806,7 @@ fn scale_layouts() {
 		merchant: a.clone(),
 		buyer: b.clone(),
 		referrer: a.clone(),
+		asset: STABLECOIN,
 		price: 2,
 		settle_by: 3,
 	};
@@ -779,6 +814,7 @@ fn scale_layouts() {
 	expected.extend([0xaa; 32]);
 	expected.extend([0xbb; 32]);
 	expected.extend([0xaa; 32]);
+	expected.extend([0x01, 0xc0, 0x07, 0, 0]);
 	expected.extend([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 	expected.extend([3, 0, 0, 0]);
 	assert_eq!(purchase.encode(), expected);

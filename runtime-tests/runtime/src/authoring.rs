@@ -13,8 +13,9 @@ use sp_runtime::{
 	ApplyExtrinsicResult,
 };
 
-/// The transaction extensions of a signed extrinsic: `nonce`, `era`, no tip.
-pub fn tx_extension(nonce: u32, era: Era) -> TxExtension {
+/// The transaction extensions of a signed extrinsic: `nonce`, `era`, no tip, the fee in the native
+/// token or (`fee_asset`) in a sufficient pallet-assets asset such as the stablecoin.
+pub fn tx_extension(nonce: u32, era: Era, fee_asset: Option<u32>) -> TxExtension {
 	(
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),
@@ -23,7 +24,7 @@ pub fn tx_extension(nonce: u32, era: Era) -> TxExtension {
 		frame_system::CheckEra::<Runtime>::from(era),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		pallet_asset_tx_payment::ChargeAssetTxPayment::<Runtime>::from(0, fee_asset),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)
 }

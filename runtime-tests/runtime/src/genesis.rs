@@ -1,19 +1,40 @@
-//! Named genesis presets: `development` and `local_testnet` fund the well-known dev accounts and
-//! make Alice (or Alice and Bob) the Aura authorities.
+//! Named genesis presets: `development` and `local_testnet` create the stablecoin (owned by
+//! Alice), fund the well-known dev accounts in the native token and in it, and make Alice (or
+//! Alice and Bob) the Aura authorities.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, UNIT};
+use crate::{
+	AccountId, AssetsConfig, BalancesConfig, RuntimeGenesisConfig, DOLLARS, STABLECOIN_DECIMALS,
+	STABLECOIN_ID, STABLECOIN_MIN_BALANCE, STABLECOIN_NAME, STABLECOIN_SYMBOL, UNIT,
+};
 use alloc::{vec, vec::Vec};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
 
-/// What each dev account starts with.
+/// What each dev account starts with in the native token.
 pub const DEV_ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+/// What each dev account starts with in the stablecoin.
+pub const DEV_STABLECOIN_ENDOWMENT: crate::Balance = 1_000_000 * DOLLARS;
 
 /// The genesis of a chain with these Aura authorities and funded accounts, as the JSON a preset
 /// is made of.
 pub fn genesis(authorities: Vec<AuraId>, endowed: Vec<AccountId>) -> serde_json::Value {
+	let owner = Sr25519Keyring::Alice.to_account_id();
 	let config = RuntimeGenesisConfig {
+		assets: AssetsConfig {
+			assets: vec![(STABLECOIN_ID, owner, true, STABLECOIN_MIN_BALANCE)],
+			metadata: vec![(
+				STABLECOIN_ID,
+				STABLECOIN_NAME.as_bytes().to_vec(),
+				STABLECOIN_SYMBOL.as_bytes().to_vec(),
+				STABLECOIN_DECIMALS,
+			)],
+			accounts: endowed
+				.iter()
+				.map(|a| (STABLECOIN_ID, a.clone(), DEV_STABLECOIN_ENDOWMENT))
+				.collect(),
+			..Default::default()
+		},
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|a| (a, DEV_ENDOWMENT)).collect(),
 			..Default::default()

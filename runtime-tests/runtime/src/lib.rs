@@ -1,10 +1,14 @@
 //! # Referral-rebate test runtime
 //!
 //! A small but real Substrate runtime that deploys `pallet-referral-rebate`: frame-system,
-//! balances, transaction payment, timestamp, Aura (so a dev node such as polkadot-omni-node's
+//! balances, pallet-assets with a stablecoin (its genesis presets create it and fund the dev
+//! accounts), transaction payment with fees payable in the native token or the stablecoin
+//! (pallet-asset-tx-payment), timestamp, Aura (so a dev node such as polkadot-omni-node's
 //! manual-seal mode can run it), multisig (to compare three-party agreements), and the
-//! referral-rebate pallet with `MultiSignature` documents. u32 block numbers, signed extrinsics
-//! with the standard transaction extensions, blocks built by `frame-executive`.
+//! referral-rebate pallet with `MultiSignature` documents whose amounts are in either asset
+//! (`fungible::UnionOf` over balances and assets, `NativeOrWithId<u32>` asset kinds). u32 block
+//! numbers, signed extrinsics with the standard transaction extensions, blocks built by
+//! `frame-executive`.
 //!
 //! The wasm blob is built only with the `wasm` feature (it needs the `wasm32v1-none` target);
 //! without it the runtime is native only, which is all an embedded chain needs.
@@ -27,7 +31,10 @@ use frame_support::{
 	derive_impl,
 	genesis_builder_helper::{build_state, get_preset},
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{
+		fungible::{NativeFromLeft, NativeOrWithId, UnionOf},
+		AsEnsureOriginWithArg, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf,
+	},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		IdentityFee, Weight,
@@ -73,6 +80,29 @@ pub const UNIT: Balance = 1_000_000_000_000;
 pub const MILLI_UNIT: Balance = UNIT / 1_000;
 /// The existential deposit.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
+
+/// The kind of asset a document's amounts are in: the native token, or a pallet-assets asset by
+/// its id.
+pub type AssetKind = NativeOrWithId<u32>;
+/// The pallet-assets id of the stablecoin the genesis presets create.
+pub const STABLECOIN_ID: u32 = 1984;
+/// The stablecoin, as an asset kind.
+pub const STABLECOIN: AssetKind = NativeOrWithId::WithId(STABLECOIN_ID);
+/// The stablecoin's symbol.
+pub const STABLECOIN_SYMBOL: &str = "TUSD";
+/// The stablecoin's name.
+pub const STABLECOIN_NAME: &str = "Test Dollar";
+/// The stablecoin's decimals.
+pub const STABLECOIN_DECIMALS: u8 = 6;
+/// One dollar of the stablecoin.
+pub const DOLLARS: Balance = 1_000_000;
+/// One cent of the stablecoin: its minimum balance. The stablecoin is sufficient, so an account
+/// holding only it exists (and can pay its fees in it).
+pub const STABLECOIN_MIN_BALANCE: Balance = DOLLARS / 100;
+/// The native token's symbol.
+pub const NATIVE_SYMBOL: &str = "UNIT";
+/// The native token's decimals.
+pub const NATIVE_DECIMALS: u8 = 12;
 
 /// Target block time.
 pub const MILLISECS_PER_BLOCK: u64 = 6000;
@@ -184,6 +214,44 @@ parameter_types! {
 	pub FeeMultiplier: Multiplier = Multiplier::one();
 }
 
+parameter_types! {
+	pub const AssetDeposit: Balance = 10 * UNIT;
+	pub const AssetAccountDeposit: Balance = MILLI_UNIT;
+	pub const MetadataDepositBase: Balance = MILLI_UNIT;
+	pub const MetadataDepositPerByte: Balance = MILLI_UNIT / 100;
+	pub const ApprovalDeposit: Balance = MILLI_UNIT;
+}
+
+impl pallet_assets::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Balance = Balance;
+	type RemoveItemsLimit = ConstU32<1000>;
+	type AssetId = u32;
+	type AssetIdParameter = codec::Compact<u32>;
+	type ReserveData = ();
+	type Currency = Balances;
+	type CreateOrigin = AsEnsureOriginWithArg<frame_system::EnsureSigned<AccountId>>;
+	type ForceOrigin = frame_system::EnsureRoot<AccountId>;
+	type AssetDeposit = AssetDeposit;
+	type AssetAccountDeposit = AssetAccountDeposit;
+	type MetadataDepositBase = MetadataDepositBase;
+	type MetadataDepositPerByte = MetadataDepositPerByte;
+	type ApprovalDeposit = ApprovalDeposit;
+	type StringLimit = ConstU32<50>;
+	type Freezer = ();
+	type Holder = ();
+	type Extra = ();
+	type CallbackHandle = ();
+	type AssetIdAllocator = ();
+	type WeightInfo = pallet_assets::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
+}
+
+/// The native token and pallet-assets' assets as one `fungibles`: what the referral-rebate pallet
+/// prices and escrows in.
+pub type NativeAndAssets = UnionOf<Balances, Assets, NativeFromLeft, AssetKind, AccountId>;
+
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
@@ -192,6 +260,71 @@ impl pallet_transaction_payment::Config for Runtime {
 	type LengthToFee = IdentityFee<Balance>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+/// Fees in a sufficient asset (the stablecoin): the native fee converted at the ratio of the
+/// asset's minimum balance to the existential deposit, as pallet-assets' `BalanceToAssetBalance`
+/// does; a signer that names no asset pays in the native token through transaction payment.
+impl pallet_asset_tx_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Fungibles = Assets;
+	type OnChargeAssetTransaction = pallet_asset_tx_payment::FungiblesAdapter<
+		pallet_assets::BalanceToAssetBalance<Balances, Runtime, sp_runtime::traits::ConvertInto>,
+		(),
+	>;
+	type WeightInfo = pallet_asset_tx_payment::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = AssetTxBenchmarkHelper;
+}
+
+/// Benchmarks `ChargeAssetTxPayment` with a fresh sufficient asset.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct AssetTxBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_asset_tx_payment::BenchmarkHelperTrait<AccountId, u32, u32> for AssetTxBenchmarkHelper {
+	fn create_asset_id_parameter(id: u32) -> (u32, u32) {
+		(id, id)
+	}
+	fn setup_balances_and_pool(asset_id: u32, account: AccountId) {
+		use frame_support::traits::fungibles::Mutate;
+		create_benchmark_asset(asset_id);
+		let _ = Assets::mint_into(asset_id, &account, 1_000_000 * DOLLARS);
+	}
+}
+
+/// Create asset `id` for a benchmark, sufficient with the stablecoin's minimum, if it does not
+/// exist yet.
+#[cfg(feature = "runtime-benchmarks")]
+fn create_benchmark_asset(id: u32) {
+	if !pallet_assets::Asset::<Runtime>::contains_key(id) {
+		let owner = sp_runtime::MultiAddress::Id(ReferralRebate::escrow_account());
+		let _ = Assets::force_create(
+			RuntimeOrigin::root(),
+			id.into(),
+			owner,
+			true,
+			STABLECOIN_MIN_BALANCE,
+		);
+	}
+}
+
+/// The referral-rebate benchmarks' assets: the native token, and the stablecoin (created if a
+/// benchmark's genesis lacks it).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct RebateBenchmarkAssets;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_referral_rebate::BenchmarkAssets<AssetKind> for RebateBenchmarkAssets {
+	fn asset(kind: pallet_referral_rebate::BenchmarkAsset) -> AssetKind {
+		match kind {
+			pallet_referral_rebate::BenchmarkAsset::Native => NativeOrWithId::Native,
+			pallet_referral_rebate::BenchmarkAsset::Other => {
+				create_benchmark_asset(STABLECOIN_ID);
+				STABLECOIN
+			}
+		}
+	}
 }
 
 parameter_types! {
@@ -222,7 +355,7 @@ parameter_types! {
 pub const DAYS: BlockNumber = (24 * 60 * 60 * 1000 / MILLISECS_PER_BLOCK) as BlockNumber;
 
 impl pallet_referral_rebate::Config for Runtime {
-	type Currency = Balances;
+	type Assets = NativeAndAssets;
 	type Signature = Signature;
 	type Signer = <Signature as Verify>::Signer;
 	type PalletId = RebatePalletId;
@@ -233,7 +366,8 @@ impl pallet_referral_rebate::Config for Runtime {
 	type MaxHookWeight = MaxHookWeight;
 	type WeightInfo = weights::pallet_referral_rebate::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = pallet_referral_rebate::MultiSignatureBenchmarkHelper;
+	type BenchmarkHelper =
+		pallet_referral_rebate::MultiSignatureBenchmarkHelper<RebateBenchmarkAssets>;
 }
 
 #[frame_support::runtime]
@@ -267,6 +401,10 @@ mod runtime {
 	pub type Multisig = pallet_multisig;
 	#[runtime::pallet_index(6)]
 	pub type ReferralRebate = pallet_referral_rebate;
+	#[runtime::pallet_index(7)]
+	pub type Assets = pallet_assets;
+	#[runtime::pallet_index(8)]
+	pub type AssetTxPayment = pallet_asset_tx_payment;
 }
 
 /// Addresses in extrinsics.
@@ -284,7 +422,7 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	pallet_asset_tx_payment::ChargeAssetTxPayment<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
 /// Extrinsics as this runtime expects them.
@@ -307,6 +445,7 @@ mod benches {
 		[frame_system, SystemBench::<Runtime>]
 		[pallet_balances, Balances]
 		[pallet_multisig, Multisig]
+		[pallet_assets, Assets]
 		[pallet_referral_rebate, ReferralRebate]
 	);
 }

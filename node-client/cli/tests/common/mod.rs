@@ -9,6 +9,8 @@ use std::{
 };
 
 pub const UNIT: u128 = 1_000_000_000_000;
+/// One dollar of the test runtime's stablecoin (TUSD, 6 decimals).
+pub const DOLLAR: u128 = 1_000_000;
 
 /// A chain the CLI runs against: an embedded one in a temporary directory, or a node.
 pub struct Chain {
@@ -107,6 +109,18 @@ impl Chain {
 		let v = self.ok(&["balances", "alice"]);
 		v["escrow"].as_u64().map(u128::from).expect("escrow")
 	}
+
+	/// `who`'s balance in `asset` (`native`, `TUSD`, an id).
+	pub fn free_in(&self, who: &str, asset: &str) -> u128 {
+		let v = self.ok(&["balances", who, "--asset", asset]);
+		v["balances"][0]["free"].as_u64().map(u128::from).expect("balance")
+	}
+
+	/// The escrow account's balance in `asset`.
+	pub fn escrow_in(&self, asset: &str) -> u128 {
+		let v = self.ok(&["balances", "alice", "--asset", asset]);
+		v["escrow"].as_u64().map(u128::from).expect("escrow")
+	}
 }
 
 impl Promotion {
@@ -139,7 +153,22 @@ pub struct Promotion {
 /// Purchase by bob, then alice's offer and rebate for it (the promotion id is the block the
 /// purchase was recorded in, so each promotion of a test has its own).
 pub fn open_promotion(chain: &Chain, settle_in: u32, pay_in: u32) -> Promotion {
-	let bought = chain.ok(&["purchase", "--as", "bob", "--merchant", "alice", "--price", "100u"]);
+	open_promotion_in(chain, "native", settle_in, pay_in)
+}
+
+/// [`open_promotion`] in `asset`: 100, 80 and 15 whole units of it.
+pub fn open_promotion_in(chain: &Chain, asset: &str, settle_in: u32, pay_in: u32) -> Promotion {
+	let bought = chain.ok(&[
+		"purchase",
+		"--as",
+		"bob",
+		"--merchant",
+		"alice",
+		"--asset",
+		asset,
+		"--price",
+		"100u",
+	]);
 	let purchase_id = bought["purchase_id"].as_str().expect("purchase id").to_owned();
 	let id: u64 = purchase_id.split('-').next().and_then(|b| b.parse().ok()).expect("block-index");
 	let offer = chain.file(&format!("offer-{id}.json"));

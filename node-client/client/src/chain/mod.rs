@@ -13,8 +13,11 @@ use crate::ClientError;
 use crate::PurchaseId;
 use codec::Decode;
 use frame_support::storage::generator::StorageMap;
+use frame_support::traits::fungible::NativeOrWithId;
 use pallet_referral_rebate::{BlockKey, PromotionId, PromotionOf, PurchaseRecordOf};
-use rebate_test_runtime::{AccountId, Balance, Runtime, RuntimeEvent, UncheckedExtrinsic};
+use rebate_test_runtime::{
+	AccountId, AssetKind, Balance, Runtime, RuntimeEvent, UncheckedExtrinsic,
+};
 use sp_core::H256;
 use sp_runtime::ApplyExtrinsicResult;
 
@@ -145,10 +148,31 @@ pub mod state {
 			.unwrap_or_default())
 	}
 
-	/// The balance of the pallet's escrow account: every open promotion's escrowed rebate.
-	pub async fn escrow<C: Chain>(chain: &mut C) -> Result<Balance, ClientError> {
+	/// `who`'s free balance in `asset` (in a pallet-assets asset: its balance there).
+	pub async fn balance<C: Chain>(
+		chain: &mut C,
+		asset: &AssetKind,
+		who: &AccountId,
+	) -> Result<Balance, ClientError> {
+		match asset {
+			NativeOrWithId::Native => Ok(account(chain, who).await?.data.free),
+			NativeOrWithId::WithId(id) => {
+				let key = pallet_assets::Account::<Runtime>::hashed_key_for(id, who);
+				let account: Option<pallet_assets::AssetAccountOf<Runtime, ()>> =
+					read(chain, &key).await?;
+				Ok(account.map_or(0, |a| a.balance))
+			}
+		}
+	}
+
+	/// The balance of the pallet's escrow account in `asset`: every open promotion's escrowed
+	/// rebate in it.
+	pub async fn escrow<C: Chain>(
+		chain: &mut C,
+		asset: &AssetKind,
+	) -> Result<Balance, ClientError> {
 		let escrow = pallet_referral_rebate::Pallet::<Runtime>::escrow_account();
-		Ok(account(chain, &escrow).await?.data.free)
+		balance(chain, asset, &escrow).await
 	}
 }
 

@@ -69,7 +69,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Purchases` (r:0 w:1)
 	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
-	fn purchase() -> Weight {
+	fn purchase(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
@@ -86,7 +86,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn settle_referral(j: u32, ) -> Weight {
+	fn settle_referral(j: u32, _a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `278 + j * (188 ±0)`
 		//  Estimated: `3637`
@@ -102,7 +102,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn submit_rebate(j: u32, ) -> Weight {
+	fn submit_rebate(j: u32, _a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `332 + j * (180 ±0)`
 		//  Estimated: `6196`
@@ -132,7 +132,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	fn refund() -> Weight {
+	fn refund(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `419`
 		//  Estimated: `3637`
@@ -146,7 +146,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	fn close_overdue() -> Weight {
+	fn close_overdue(_a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `426`
 		//  Estimated: `6196`
