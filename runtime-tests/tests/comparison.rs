@@ -191,8 +191,8 @@ fn complete_referrals_per_block() {
 	// carried to the next block (nothing caps how many share a rebate block).
 	let hook = <Runtime as pallet_referral_rebate::Config>::MaxHookWeight::get();
 	type W = rebate_test_runtime::weights::pallet_referral_rebate::WeightInfo<Runtime>;
-	let per_payout = W::close_promotions(1) - W::close_promotions(0);
-	let base = W::close_promotions(0) + W::remove_purchases(0);
+	let per_payout = pallet_referral_rebate::charges::close_one::<W>();
+	let base = pallet_referral_rebate::charges::close_base::<W>() + W::remove_purchases(0);
 	let payouts = (hook.ref_time() - base.ref_time()) / per_payout.ref_time();
 	// Sustained: every block settles and submits N referrals and pays N earlier ones.
 	let sustained = in_one_block.min(payouts);

@@ -56,14 +56,22 @@ async fn step(
 	Ok(())
 }
 
+/// How the demo runs.
+pub struct Options<'a> {
+	/// Keep the chain in this directory (else a temporary one).
+	pub keep: Option<&'a std::path::Path>,
+	/// The story in the native token instead of the stablecoin.
+	pub native: bool,
+	/// Every party pays its fees in this asset (`--fee-asset`).
+	pub fee_asset: Option<&'a AssetArg>,
+	/// Links framed as browser wallets sign (`--bytes-framing`).
+	pub bytes_framing: bool,
+}
+
 /// Run the demo on `chain` if it is a node URL, else on a fresh embedded chain (in `keep`, or a
 /// temporary directory); in the stablecoin, or with `native` in the native token.
-pub async fn run(
-	chain: &str,
-	keep: Option<&std::path::Path>,
-	native: bool,
-	out: &Out,
-) -> Result<(), ClientError> {
+pub async fn run(chain: &str, options: Options<'_>, out: &Out) -> Result<(), ClientError> {
+	let Options { keep, native, fee_asset, bytes_framing } = options;
 	let tmp;
 	let target = if chain.starts_with("ws://") || chain.starts_with("wss://") {
 		chain.to_string()
@@ -80,6 +88,12 @@ pub async fn run(
 		tmp.path().display().to_string()
 	};
 	let mut client = Client::new(AnyChain::open(&target).await?);
+	if bytes_framing {
+		client.framing = pallet_referral_rebate::Framing::Bytes;
+	}
+	if let Some(fee_asset) = fee_asset {
+		client.fee_asset = assets::resolve(&mut client.chain, fee_asset).await?.asset_id();
+	}
 	let arg = if native { AssetArg::Native } else { AssetArg::Id(STABLECOIN_ID) };
 	let asset = assets::resolve(&mut client.chain, &arg).await?;
 	let cast = Cast {

@@ -381,7 +381,13 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 	};
 	match &cli.command {
 		Command::Demo { keep, native } => {
-			return Ok(demo::run(&cli.chain, keep.as_deref(), *native, out).await?)
+			let options = demo::Options {
+				keep: keep.as_deref(),
+				native: *native,
+				fee_asset: cli.fee_asset.as_ref(),
+				bytes_framing: cli.bytes_framing,
+			};
+			return Ok(demo::run(&cli.chain, options, out).await?);
 		}
 		Command::Coordinator(CoordinatorCommand::Serve {
 			listen,

@@ -271,13 +271,20 @@ fn setup<T: Config>(
 
 /// `n` open promotions due at `at` in the other asset, each with its own merchant, a customer
 /// without an account (the payout creates it) and an escrowed, payable rebate; the escrow account
-/// holds them.
-fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32) {
+/// holds them. With `fallback`, every payout fails and goes back to the merchant instead (the
+/// costlier closing): the amount is below the asset's minimum, so the customer's account cannot be
+/// created by it, and each merchant already holds the asset.
+fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32, fallback: bool) {
 	let asset = T::BenchmarkHelper::asset(BenchmarkAsset::Other);
-	let amount = price::<T>(&asset, 15);
+	let minimum = T::Assets::minimum_balance(asset.clone());
+	let amount =
+		if fallback { minimum.saturating_sub(1u32.into()) } else { price::<T>(&asset, 15) };
 	for i in 0..n {
 		// Parties that sign nothing need no keys.
 		let merchant: T::AccountId = frame_benchmarking::account("merchant", i, 0);
+		if fallback {
+			let _ = T::Assets::set_balance(asset.clone(), &merchant, price::<T>(&asset, 100));
+		}
 		let customer = frame_benchmarking::account("customer", i, 0);
 		let referee = frame_benchmarking::account("referee", i, 0);
 		let referral = PurchaseId { block: 1u32.into(), index: i };
@@ -296,13 +303,28 @@ fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32) {
 		);
 	}
 	let escrow = ReferralRebate::<T>::escrow_account();
-	let _ = T::Assets::set_balance(asset, &escrow, amount.saturating_mul(n.into()));
+	// Below-minimum rebates need the escrow account to stay above the minimum itself.
+	let extra = if fallback { minimum } else { Zero::zero() };
+	let _ = T::Assets::set_balance(
+		asset,
+		&escrow,
+		amount.saturating_mul(n.into()).saturating_add(extra),
+	);
 }
 
 /// An account of `scheme`, its signature over a 32-byte payload, and the payload.
 fn signed_payload<T: Config>(scheme: BenchmarkScheme) -> (T::AccountId, T::Signature, [u8; 32]) {
 	let payload = [7u8; 32];
 	(T::BenchmarkHelper::account(scheme, 0), T::BenchmarkHelper::sign(scheme, 0, &payload), payload)
+}
+
+/// `n` promotions due now (`fallback`: each payout failing, see [`fill_queue`]), and a meter
+/// with room for them all.
+fn due_queue<T: Config>(n: u32, fallback: bool) -> (BlockNumberFor<T>, WeightMeter) {
+	let at: BlockNumberFor<T> = 20u32.into();
+	fill_queue::<T>(at, n, fallback);
+	frame_system::Pallet::<T>::set_block_number(at);
+	(at, WeightMeter::with_limit(Weight::max_value()))
 }
 
 #[benchmarks]
@@ -497,10 +519,7 @@ mod benchmarks {
 	/// The hook closing `n` due promotions, each paying its escrowed rebate to a new account.
 	#[benchmark]
 	fn close_promotions(n: Linear<0, 100>) {
-		let at: BlockNumberFor<T> = 20u32.into();
-		fill_queue::<T>(at, n);
-		frame_system::Pallet::<T>::set_block_number(at);
-		let mut meter = WeightMeter::with_limit(Weight::max_value());
+		let (at, mut meter) = due_queue::<T>(n, false);
 
 		#[block]
 		{
@@ -508,6 +527,21 @@ mod benchmarks {
 		}
 
 		assert_eq!(Promotions::<T>::iter().count(), 0);
+	}
+
+	/// The hook closing `n` due promotions whose payout fails, each returned to its merchant
+	/// instead: the refusal named, then the second transfer.
+	#[benchmark]
+	fn close_promotions_returning(n: Linear<0, 100>) {
+		let (at, mut meter) = due_queue::<T>(n, true);
+
+		#[block]
+		{
+			ReferralRebate::<T>::close_due(at, &mut meter);
+		}
+
+		assert_eq!(Promotions::<T>::iter().count(), 0);
+		assert_eq!(Held::<T>::iter().count(), 0, "every payout went back to its merchant");
 	}
 
 	/// The hook removing `n` purchase records whose lifetime has ended.

@@ -15,9 +15,18 @@ fn link_surcharge<W: WeightInfo>(links: u64) -> Weight {
 	link::<W>().saturating_sub(W::verify_sr25519()).saturating_mul(links)
 }
 
-/// The hook's cost of closing one more promotion.
+/// The hook's cost of closing one more promotion: the costlier of a payout and a payout that
+/// fails and goes back to the merchant.
 pub fn close_one<W: WeightInfo>() -> Weight {
-	W::close_promotions(1).saturating_sub(W::close_promotions(0))
+	let paid = W::close_promotions(1).saturating_sub(W::close_promotions(0));
+	let returned =
+		W::close_promotions_returning(1).saturating_sub(W::close_promotions_returning(0));
+	paid.max(returned)
+}
+
+/// The hook's fixed cost of closing, at the costlier path.
+pub fn close_base<W: WeightInfo>() -> Weight {
+	W::close_promotions(0).max(W::close_promotions_returning(0))
 }
 
 /// The hook's cost of removing one more purchase record: part of the weight of every call that

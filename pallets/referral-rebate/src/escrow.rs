@@ -4,7 +4,7 @@ use crate::*;
 use frame_support::traits::tokens::{
 	DepositConsequence, Preservation, Provenance, WithdrawConsequence,
 };
-use sp_runtime::traits::{AccountIdConversion, Zero};
+use sp_runtime::traits::{AccountIdConversion, Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
 	/// The account escrowed rebates wait in until their rebate block, derived from
@@ -65,7 +65,16 @@ impl<T: Config> Pallet<T> {
 	) -> Error<T> {
 		match T::Assets::can_withdraw(asset.clone(), from, amount) {
 			WithdrawConsequence::UnknownAsset => return Error::UnknownAsset,
-			WithdrawConsequence::Frozen => return Error::FundsFrozen,
+			// A balance that would cover the amount and the minimum but may not move is frozen;
+			// one that would not is short (pallet-balances answers `Frozen` for both).
+			WithdrawConsequence::Frozen => {
+				let needed = amount.saturating_add(T::Assets::minimum_balance(asset.clone()));
+				return if T::Assets::balance(asset.clone(), from) >= needed {
+					Error::FundsFrozen
+				} else {
+					short
+				};
+			}
 			_ => {}
 		}
 		match T::Assets::can_deposit(asset.clone(), to, amount, Provenance::Extant) {

@@ -55,6 +55,18 @@
 //! `MultiSignature` with sr25519, ed25519 and ecdsa keys all work; every link is charged at the
 //! costliest of the three.
 //!
+//! ## Assets
+//!
+//! Every document names the asset its amounts are in ([`Config::Assets`], a `fungibles`
+//! implementation: the native token and the runtime's other assets behind one path, for example
+//! `fungible::UnionOf` over pallet-balances and pallet-assets). The rules measure amounts
+//! against that asset's own minimum balance; an offer and its rebate, the referred purchase and
+//! the origin purchase are in one asset; the escrow account holds each asset apart. A transfer an
+//! asset refuses is named by what the asset says ([`Error::UnknownAsset`],
+//! [`Error::FundsFrozen`], [`Error::RecipientCannotReceive`]); at the rebate block a customer
+//! that cannot receive has the escrow returned to the merchant, and an escrow that can move to
+//! neither waits in [`Held`] for [`Pallet::close_overdue`]: nothing is stranded.
+//!
 //! ## Records that end
 //!
 //! - An open promotion lives in [`Promotions`] until its rebate block, which is at most
@@ -179,9 +191,10 @@ pub mod pallet {
 	use super::*;
 	use alloc::boxed::Box;
 
-	/// The in-code storage version. Version 1 is the pay-at queue and the escrow account; it
-	/// shares no layout with version 0, which no chain runs.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. Version 2 names each record's and promotion's asset and
+	/// adds [`Held`]; version 1 (the pay-at queue and the escrow account, one currency) and
+	/// version 0 share no layout with it, and no chain runs either, so there is no migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -374,6 +387,7 @@ pub mod pallet {
 			merchant: T::AccountId,
 			promotion_id: PromotionId,
 			customer: T::AccountId,
+			referee: T::AccountId,
 			asset: AssetKindOf<T>,
 			amount: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,

@@ -35,7 +35,7 @@ impl<T: Config> Pallet<T> {
 	/// allows. What does not fit stays at the head of the queue for the next block
 	/// ([`Event::ClosingCarried`]); nothing is dropped.
 	pub(crate) fn close_due(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
-		if meter.try_consume(T::WeightInfo::close_promotions(0)).is_err() {
+		if meter.try_consume(charges::close_base::<T::WeightInfo>()).is_err() {
 			return;
 		}
 		let per_item = Self::close_one_weight();
@@ -99,6 +99,7 @@ impl<T: Config> Pallet<T> {
 					merchant,
 					promotion_id,
 					customer: open.customer.clone(),
+					referee: open.referee.clone(),
 					asset: open.asset.clone(),
 					amount: rebate.amount,
 					pay_at: pay_at.block(),
@@ -126,6 +127,23 @@ impl<T: Config> Pallet<T> {
 			});
 			return Ok(());
 		};
+		if !T::Assets::asset_exists(asset.clone()) {
+			// The asset's owner destroyed it, escrow included: there is nothing left to move.
+			let amount = match outcome {
+				Ok(amount) | Err((amount, _)) => amount,
+			};
+			Self::deposit_event(Event::RebateLapsed {
+				merchant,
+				promotion_id,
+				customer,
+				referee,
+				asset,
+				amount,
+				pay_at,
+				reason: LapseReason::AssetDestroyed,
+			});
+			return Ok(());
+		}
 		let escrow = Self::escrow_account();
 		// The amount is at least the asset's minimum balance, so a new account can take it.
 		let pay = |to: &T::AccountId, amount| {

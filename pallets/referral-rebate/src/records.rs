@@ -148,4 +148,7 @@ pub enum LapseReason {
 	/// The customer's account could not receive the payout (blocked in the asset, say); the escrow
 	/// went back to the merchant rather than staying stranded.
 	PayoutFailed,
+	/// The asset's owner destroyed the asset (the escrow account's balance in it with it) before
+	/// the promotion could close: nothing was left to pay or return.
+	AssetDestroyed,
 }

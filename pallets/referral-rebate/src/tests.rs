@@ -1359,7 +1359,7 @@ fn submit_many(ids: core::ops::Range<PromotionId>) {
 
 /// The hook's fixed cost and its cost per promotion closed.
 fn hook_weights() -> (Weight, Weight) {
-	(<() as WeightInfo>::close_promotions(0), ReferralRebate::close_one_weight())
+	(charges::close_base::<()>(), ReferralRebate::close_one_weight())
 }
 
 /// A `MaxHookWeight` that closes exactly `n` promotions a block (closing leaves room to remove
@@ -1754,7 +1754,7 @@ fn integrity_test_passes_and_catches_bad_constants() {
 		AllPalletsWithSystem::integrity_test();
 		assert_eq!(ReferralRebate::check_constants(), Ok(()));
 		let old = MaxHookWeight::get();
-		MaxHookWeight::set(<() as WeightInfo>::close_promotions(1));
+		MaxHookWeight::set(charges::close_base::<()>() + ReferralRebate::close_one_weight());
 		assert!(ReferralRebate::check_constants().is_err(), "no room to remove a record too");
 		MaxHookWeight::set(Weight::zero());
 		assert!(
@@ -2248,6 +2248,7 @@ fn an_escrow_that_cannot_move_is_held_and_closed_once_the_asset_thaws() {
 				merchant: merchant(),
 				promotion_id: 1,
 				customer: customer(),
+				referee: referee(),
 				asset: USD,
 				amount: 150,
 				pay_at: 20,
@@ -2271,6 +2272,47 @@ fn an_escrow_that_cannot_move_is_held_and_closed_once_the_asset_thaws() {
 		assert_eq!(Held::<Test>::get(&key), None);
 		assert_eq!(usd(&ReferralRebate::escrow_account()), 0);
 		assert_noop!(close(), Err::UnknownPromotion);
+	});
+}
+
+#[test]
+fn a_held_promotion_whose_asset_was_destroyed_closes_with_nothing_to_move() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let origin = origin_purchase_in(&p, USD);
+		let (offer, purchase, rebate) = signed_in(&p, 1, origin, USD);
+		assert_ok!(settle(&p, offer, purchase));
+		assert_ok!(submit(&p, rebate));
+		assert_ok!(Assets::freeze_asset(admin(), USD_ID));
+		run_to_block(20);
+		let key = (BlockKey::of(20u64), merchant(), 1);
+		assert!(Held::<Test>::get(&key).is_some());
+		// The owner destroys the asset, every account in it the escrow account's included.
+		assert_ok!(Assets::start_destroy(admin(), USD_ID));
+		assert_ok!(Assets::destroy_accounts(admin(), USD_ID));
+		assert_ok!(Assets::destroy_accounts(admin(), USD_ID));
+		assert_ok!(Assets::destroy_approvals(admin(), USD_ID));
+		assert_ok!(Assets::finish_destroy(admin(), USD_ID));
+		assert_ok!(ReferralRebate::close_overdue(
+			RuntimeOrigin::signed(stranger()),
+			20,
+			merchant(),
+			1
+		));
+		System::assert_last_event(
+			E::RebateLapsed {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				asset: USD,
+				amount: 150,
+				pay_at: 20,
+				reason: LapseReason::AssetDestroyed,
+			}
+			.into(),
+		);
+		assert_eq!(Held::<Test>::get(&key), None, "nothing left held");
 	});
 }
 

@@ -30,6 +30,16 @@ pub struct Fitted {
 	pub comments: Vec<String>,
 }
 
+fn selector_name(selector: BenchmarkSelector) -> &'static str {
+	match selector {
+		BenchmarkSelector::ExtrinsicTime => "time",
+		BenchmarkSelector::StorageRootTime => "storage root time",
+		BenchmarkSelector::Reads => "reads",
+		BenchmarkSelector::Writes => "writes",
+		BenchmarkSelector::ProofSize => "proof size",
+	}
+}
+
 fn fit(
 	results: &Vec<BenchmarkResult>,
 	selector: BenchmarkSelector,
@@ -38,12 +48,16 @@ fn fit(
 	if results.is_empty() {
 		return Ok((0, vec![]));
 	}
+	// Least squares needs more distinct points than unknowns: two 0/1 components with the others
+	// at their maximum give three points for three unknowns, so fall back to median slopes
+	// (exact there), as the CLI does for two samples.
 	let a = if median {
 		Analysis::median_slopes(results, selector)
 	} else {
 		Analysis::min_squares_iqr(results, selector)
+			.or_else(|_| Analysis::median_slopes(results, selector))
 	}
-	.map_err(|e| format!("analysis: {e}"))?;
+	.map_err(|e| format!("analysis of {}: {e}", selector_name(selector)))?;
 	let slopes = a.names.iter().cloned().zip(a.slopes.iter().copied()).filter(|(_, s)| *s != 0);
 	Ok((a.base, slopes.collect()))
 }
@@ -161,6 +175,17 @@ fn estimate_proof(
 					comments.push(format!("Storage: UNKNOWN KEY `0x{k}` (r:{reads} w:{writes})"));
 					comments.push(format!("Proof: UNKNOWN KEY `0x{k}` (r:{reads} w:{writes})"));
 				}
+			}
+		}
+	}
+	// An item some component values never touch (the asset's details in the native path) costs
+	// nothing there: its fit needs those points too, at zero.
+	for results in per_prefix.values_mut() {
+		for result in db {
+			if !results.iter().any(|r| r.components == result.components) {
+				let mut untouched = result.clone();
+				untouched.proof_size = 0;
+				results.push(untouched);
 			}
 		}
 	}

@@ -37,158 +37,228 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 86_567_000 picoseconds.
-		Weight::from_parts(146_286_000, 0)
+		// Minimum execution time: 57_980_000 picoseconds.
+		Weight::from_parts(66_480_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ed25519() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 63_320_000 picoseconds.
-		Weight::from_parts(77_673_000, 0)
+		// Minimum execution time: 46_437_000 picoseconds.
+		Weight::from_parts(63_299_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 40_427_000 picoseconds.
-		Weight::from_parts(44_906_000, 0)
+		// Minimum execution time: 40_189_000 picoseconds.
+		Weight::from_parts(42_135_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_eth() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 39_366_000 picoseconds.
-		Weight::from_parts(40_556_000, 0)
+		// Minimum execution time: 40_718_000 picoseconds.
+		Weight::from_parts(43_960_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Purchases` (r:0 w:1)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
-	fn purchase(_a: u32, ) -> Weight {
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn purchase(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0`
-		//  Estimated: `3593`
-		// Minimum execution time: 65_573_000 picoseconds.
-		Weight::from_parts(72_268_000, 0)
+		//  Measured:  `0 + a * (758 ±0)`
+		//  Estimated: `3593 + a * (6208 ±0)`
+		// Minimum execution time: 70_326_000 picoseconds.
+		Weight::from_parts(76_099_230, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
+			.saturating_add(Weight::from_parts(10_770_115, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
 	}
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn settle_referral(j: u32, _a: u32, ) -> Weight {
+	/// The range of component `a` is `[0, 1]`.
+	fn settle_referral(j: u32, a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `278 + j * (188 ±0)`
-		//  Estimated: `3637`
-		// Minimum execution time: 370_274_000 picoseconds.
-		Weight::from_parts(432_181_923, 0)
-			.saturating_add(Weight::from_parts(0, 3637))
-			.saturating_add(Weight::from_parts(3_320_500, 0).saturating_mul(j.into()))
+		//  Measured:  `275 + j * (193 ±0) + a * (735 ±0)`
+		//  Estimated: `3642 + a * (6208 ±0)`
+		// Minimum execution time: 365_880_000 picoseconds.
+		Weight::from_parts(489_147_781, 0)
+			.saturating_add(Weight::from_parts(0, 3642))
+			.saturating_add(Weight::from_parts(7_344_795, 0).saturating_mul(j.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
 	}
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
-	fn submit_rebate(j: u32, _a: u32, ) -> Weight {
+	/// The range of component `a` is `[0, 1]`.
+	fn submit_rebate(_j: u32, a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `332 + j * (180 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 263_596_000 picoseconds.
-		Weight::from_parts(291_965_461, 0)
+		//  Measured:  `328 + j * (185 ±0) + a * (731 ±0)`
+		//  Estimated: `6196 + a * (6208 ±0)`
+		// Minimum execution time: 255_318_000 picoseconds.
+		Weight::from_parts(372_600_146, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(Weight::from_parts(24_984_769, 0).saturating_mul(j.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
 	}
+	/// Storage: `Assets::Asset` (r:1 w:0)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Purchases` (r:1 w:0)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:0)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	fn refused() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `355`
-		//  Estimated: `3637`
-		// Minimum execution time: 28_592_000 picoseconds.
-		Weight::from_parts(49_632_000, 0)
-			.saturating_add(Weight::from_parts(0, 3637))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		//  Measured:  `642`
+		//  Estimated: `3675`
+		// Minimum execution time: 38_168_000 picoseconds.
+		Weight::from_parts(42_486_000, 0)
+			.saturating_add(Weight::from_parts(0, 3675))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
-	fn refund(_a: u32, ) -> Weight {
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn refund(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `419`
-		//  Estimated: `3637`
-		// Minimum execution time: 110_859_000 picoseconds.
-		Weight::from_parts(124_625_000, 0)
-			.saturating_add(Weight::from_parts(0, 3637))
+		//  Measured:  `509 + a * (838 ±0)`
+		//  Estimated: `3642 + a * (6208 ±0)`
+		// Minimum execution time: 95_623_000 picoseconds.
+		Weight::from_parts(101_160_384, 0)
+			.saturating_add(Weight::from_parts(0, 3642))
+			.saturating_add(Weight::from_parts(12_151_076, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
 	}
-	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Promotions` (r:1 w:0)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Held` (r:1 w:1)
+	/// Proof: `ReferralRebate::Held` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	fn close_overdue(_a: u32, ) -> Weight {
+	/// The range of component `a` is `[0, 1]`.
+	fn close_overdue(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `426`
-		//  Estimated: `6196`
-		// Minimum execution time: 90_840_000 picoseconds.
-		Weight::from_parts(95_792_000, 0)
+		//  Measured:  `530 + a * (866 ±0)`
+		//  Estimated: `6196 + a * (6208 ±0)`
+		// Minimum execution time: 103_483_000 picoseconds.
+		Weight::from_parts(128_570_730, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
 	}
 	/// Storage: `ReferralRebate::Promotions` (r:101 w:100)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(172), added: 2647, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:101 w:101)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:101 w:101)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 100]`.
 	fn close_promotions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `513 + n * (176 ±0)`
-		//  Estimated: `3637 + n * (2647 ±0)`
-		// Minimum execution time: 4_462_000 picoseconds.
-		Weight::from_parts(45_333_624, 0)
-			.saturating_add(Weight::from_parts(0, 3637))
-			.saturating_add(Weight::from_parts(75_227_658, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `1532 + n * (185 ±0)`
+		//  Estimated: `3642 + n * (2652 ±0)`
+		// Minimum execution time: 5_128_000 picoseconds.
+		Weight::from_parts(136_146_308, 0)
+			.saturating_add(Weight::from_parts(0, 3642))
+			.saturating_add(Weight::from_parts(68_329_043, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2652).saturating_mul(n.into()))
+	}
+	/// Storage: `ReferralRebate::Promotions` (r:101 w:100)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:201 w:101)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 100]`.
+	fn close_promotions_returning(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1022 + n * (251 ±0)`
+		//  Estimated: `3642 + n * (5222 ±0)`
+		// Minimum execution time: 4_902_000 picoseconds.
+		Weight::from_parts(178_520_826, 0)
+			.saturating_add(Weight::from_parts(0, 3642))
+			.saturating_add(Weight::from_parts(89_402_594, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2647).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 5222).saturating_mul(n.into()))
 	}
 	/// Storage: `ReferralRebate::Purchases` (r:101 w:100)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 100]`.
 	fn remove_purchases(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `476 + n * (7 ±0)`
-		//  Estimated: `3571 + n * (2581 ±0)`
-		// Minimum execution time: 4_349_000 picoseconds.
-		Weight::from_parts(13_809_460, 0)
-			.saturating_add(Weight::from_parts(0, 3571))
-			.saturating_add(Weight::from_parts(3_176_398, 0).saturating_mul(n.into()))
+		//  Estimated: `3576 + n * (2586 ±0)`
+		// Minimum execution time: 4_623_000 picoseconds.
+		Weight::from_parts(4_812_000, 0)
+			.saturating_add(Weight::from_parts(0, 3576))
+			.saturating_add(Weight::from_parts(4_321_813, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2581).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2586).saturating_mul(n.into()))
 	}
 }
