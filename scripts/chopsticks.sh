@@ -42,6 +42,11 @@ start() {
 genesis: $DIR/spec.json
 port: $PORT
 build-block-mode: Instant
+# polkadot.js, which chopsticks decodes extrinsics with, types ChargeAssetTxPayment's asset id as
+# an XCM location (Asset Hub's); this runtime's is a pallet-assets id.
+registered-types:
+  types:
+    TAssetConversion: Option<u32>
 YAML
 	stop 2>/dev/null || true
 	nohup "$DIR/node_modules/.bin/chopsticks" --config "$DIR/config.yml" >"$DIR/chopsticks.log" 2>&1 &

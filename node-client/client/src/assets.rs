@@ -148,7 +148,9 @@ impl AmountArg {
 						"{whole}.{fraction} has more decimals than the asset's {decimals}"
 					));
 				}
-				let one = 10u128.saturating_pow(decimals.into());
+				let one = 10u128
+					.checked_pow(decimals.into())
+					.ok_or_else(|| format!("an asset with {decimals} decimals is out of range"))?;
 				let frac: Balance = if fraction.is_empty() {
 					0
 				} else {

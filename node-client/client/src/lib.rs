@@ -323,6 +323,20 @@ impl<C: Chain> Client<C> {
 		envelope.check_chain(genesis)?;
 		let now = self.now().await?;
 		let framing = self.framing;
+		// The rules against the asset's minimum as the chain has it (the signing step below
+		// knows the minimums of the native token and the stablecoin only).
+		let rule = |e: pallet_referral_rebate::RuleError| ClientError::Rule(e.to_string());
+		match &envelope.document {
+			AnyDocument::Offer(o) => {
+				let minimum = assets::info(&mut self.chain, &o.document.asset).await?.min_balance;
+				o.document.check_rules(None, &minimum).map_err(rule)?;
+			}
+			AnyDocument::Rebate(r) => {
+				let minimum = assets::info(&mut self.chain, &r.document.asset).await?.min_balance;
+				r.document.check_rules(None, &minimum).map_err(rule)?;
+			}
+			AnyDocument::Purchase(_) => {}
+		}
 		match &mut envelope.document {
 			AnyDocument::Offer(s) => documents::sign(&genesis, now, s, key, designate, framing),
 			AnyDocument::Rebate(s) => documents::sign(&genesis, now, s, key, designate, framing),

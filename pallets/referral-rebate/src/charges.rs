@@ -3,7 +3,44 @@
 //! database weight (the test runtime's comparisons do).
 
 use crate::{Path, WeightInfo};
-use frame_support::weights::Weight;
+use frame_support::{
+	traits::{fungible::NativeOrWithId, Contains},
+	weights::Weight,
+};
+
+/// Which of the benchmarks' two asset paths a call takes: the native token's (`a = 0`), another
+/// asset's (`a = 1`), or, when the call does not name its asset (a refund, a closing), either:
+/// charged the costlier.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AssetPath {
+	/// An asset of `Config::NativeAsset`.
+	Native,
+	/// Any other asset.
+	Other,
+	/// Not known when the weight is charged: the costlier.
+	Either,
+}
+
+impl AssetPath {
+	/// The weight of a call benchmarked with component `a` on this path.
+	fn of(self, weight: impl Fn(u32) -> Weight) -> Weight {
+		match self {
+			AssetPath::Native => weight(0),
+			AssetPath::Other => weight(1),
+			AssetPath::Either => weight(0).max(weight(1)),
+		}
+	}
+}
+
+/// `Config::NativeAsset` for `NativeOrWithId` asset kinds (as `fungible::UnionOf` takes them): the
+/// `Native` variant.
+pub struct NativeOfUnion;
+
+impl<AssetId: Ord> Contains<NativeOrWithId<AssetId>> for NativeOfUnion {
+	fn contains(asset: &NativeOrWithId<AssetId>) -> bool {
+		matches!(asset, NativeOrWithId::Native)
+	}
+}
 
 /// Verifying one link: the costliest of the schemes a `MultiSignature` may carry.
 pub fn link<W: WeightInfo>() -> Weight {
@@ -35,25 +72,19 @@ pub fn removal<W: WeightInfo>() -> Weight {
 	W::remove_purchases(1).saturating_sub(W::remove_purchases(0))
 }
 
-/// A call benchmarked in the native token (`a = 0`) and another asset (`a = 1`), at the costlier
-/// of the two: a call is charged before anyone knows which asset its documents name.
-fn either_asset(weight: impl Fn(u32) -> Weight) -> Weight {
-	weight(0).max(weight(1))
+/// `purchase` on `asset`'s path, with the later removal of the record it writes.
+pub fn purchase<W: WeightInfo>(asset: AssetPath) -> Weight {
+	asset.of(W::purchase).saturating_add(removal::<W>())
 }
 
-/// `purchase` in either asset, with the later removal of the record it writes.
-pub fn purchase<W: WeightInfo>() -> Weight {
-	either_asset(W::purchase).saturating_add(removal::<W>())
-}
-
-/// `refund` in either asset.
+/// `refund`: its purchase's asset is not known until the record is read, so the costlier path.
 pub fn refund<W: WeightInfo>() -> Weight {
-	either_asset(W::refund)
+	AssetPath::Either.of(W::refund)
 }
 
-/// `close_overdue` in either asset.
+/// `close_overdue`: the promotion's asset is not known until it is read, so the costlier path.
 pub fn close_overdue<W: WeightInfo>() -> Weight {
-	either_asset(W::close_overdue)
+	AssetPath::Either.of(W::close_overdue)
 }
 
 /// The benchmarked weight of the path taken (`None`: the costlier, charged up front). The
@@ -68,23 +99,22 @@ fn on_path<W: WeightInfo>(path: Option<Path>, open: Weight, join: Weight) -> Wei
 	}
 }
 
-/// `settle_referral` on `path` (`None`: the costlier path, charged up front) in either asset: its
-/// five links at
+/// `settle_referral` on `path` (`None`: the costlier path, charged up front) and on `asset`'s
+/// path: its five links at
 /// the costliest scheme, the later removal of the purchase record it writes, and (opening the
 /// promotion) its closing.
-pub fn settle<W: WeightInfo>(path: Option<Path>) -> Weight {
+pub fn settle<W: WeightInfo>(path: Option<Path>, asset: AssetPath) -> Weight {
 	let (open, join) = (|a| W::settle_referral(0, a), |a| W::settle_referral(1, a));
-	on_path::<W>(path, either_asset(open), either_asset(join))
+	on_path::<W>(path, asset.of(open), asset.of(join))
 		.saturating_add(link_surcharge::<W>(5))
 		.saturating_add(removal::<W>())
 }
 
-/// `submit_rebate` on `path` (`None`: the costlier), its three links at the costliest scheme,
-/// and (opening the promotion) its closing.
-pub fn submit<W: WeightInfo>(path: Option<Path>) -> Weight {
+/// `submit_rebate` on `path` (`None`: the costlier) and `asset`'s path, its three links at the
+/// costliest scheme, and (opening the promotion) its closing.
+pub fn submit<W: WeightInfo>(path: Option<Path>, asset: AssetPath) -> Weight {
 	let (open, join) = (|a| W::submit_rebate(0, a), |a| W::submit_rebate(1, a));
-	on_path::<W>(path, either_asset(open), either_asset(join))
-		.saturating_add(link_surcharge::<W>(3))
+	on_path::<W>(path, asset.of(open), asset.of(join)).saturating_add(link_surcharge::<W>(3))
 }
 
 /// A settle or submit refused before its effects: the checks before the signatures at their

@@ -48,21 +48,23 @@ impl<T: Config> Pallet<T> {
 		}
 		T::Assets::transfer(asset.clone(), from, to, amount, preservation)
 			.map(|_| ())
-			.map_err(|_| Self::transfer_refused(asset, from, to, amount, short))
+			.map_err(|_| Self::transfer_refused(asset, from, to, amount, preservation, short))
 	}
 
 	/// Why a transfer of `amount` of `asset` from `from` to `to` was refused, asked of the asset
-	/// only once it was (so a transfer that succeeds costs no extra reads): the asset is unknown,
-	/// the payer's balance is frozen (its account frozen or blocked, or the asset frozen), the
-	/// recipient cannot receive it (blocked, or its account cannot be created), or else the payer
-	/// has too little (`short`).
+	/// only once it was (so a transfer that succeeds costs no extra reads), the payer first: the
+	/// asset is unknown, the payer's balance is frozen (its account frozen or blocked, or the
+	/// asset frozen), the payer has too little (`short`), or the recipient cannot receive it
+	/// (blocked, or its account cannot be created).
 	fn transfer_refused(
 		asset: &AssetKindOf<T>,
 		from: &T::AccountId,
 		to: &T::AccountId,
 		amount: BalanceOf<T>,
+		preservation: Preservation,
 		short: Error<T>,
 	) -> Error<T> {
+		let keep_alive = preservation != Preservation::Expendable;
 		match T::Assets::can_withdraw(asset.clone(), from, amount) {
 			WithdrawConsequence::UnknownAsset => return Error::UnknownAsset,
 			// A balance that would cover the amount and the minimum but may not move is frozen;
@@ -75,6 +77,8 @@ impl<T: Config> Pallet<T> {
 					short
 				};
 			}
+			// The payer first: one that cannot pay is short whatever the recipient.
+			c if c.into_result(keep_alive).is_err() => return short,
 			_ => {}
 		}
 		match T::Assets::can_deposit(asset.clone(), to, amount, Provenance::Extant) {

@@ -209,6 +209,12 @@ pub mod pallet {
 		/// measured against that asset's minimum balance.
 		type Assets: Mutate<Self::AccountId>;
 
+		/// The assets whose transfers cost what the benchmarks' native path measured (`a = 0`):
+		/// the native token ([`charges::NativeOfUnion`] for `NativeOrWithId` kinds). A call whose
+		/// documents name any other asset is charged the other path (`a = 1`); one that names no
+		/// asset (a refund, a closing) the costlier. `Nothing` charges every asset the other path.
+		type NativeAsset: frame_support::traits::Contains<AssetKindOf<Self>>;
+
 		/// The signature parties sign document links with (off chain).
 		type Signature: Verify<Signer = Self::Signer>
 			+ Parameter
@@ -555,7 +561,7 @@ pub mod pallet {
 		/// ## Complexity
 		/// O(1): two accounts, one record; its later removal is included.
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::purchase_weight())]
+		#[pallet::weight(Pallet::<T>::purchase_weight(asset))]
 		pub fn purchase(
 			origin: OriginFor<T>,
 			merchant: T::AccountId,
@@ -601,11 +607,11 @@ pub mod pallet {
 		///   [`Error::RefereeCannotPay`].
 		///
 		/// ## Weight
-		/// Charged for the costlier of opening and joining a promotion, every link at the
-		/// costliest signature scheme; the cheaper path, and a refusal before the effects, is
-		/// refunded to what it did.
+		/// Charged for the costlier of opening and joining a promotion, on the offer's asset's
+		/// path ([`Config::NativeAsset`]), every link at the costliest signature scheme; the
+		/// cheaper path, and a refusal before the effects, is refunded to what it did.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Pallet::<T>::settle_weight(None))]
+		#[pallet::weight(Pallet::<T>::settle_weight(None, &offer.document.asset))]
 		pub fn settle_referral(
 			origin: OriginFor<T>,
 			offer: Box<SignedOfferOf<T>>,
@@ -642,7 +648,7 @@ pub mod pallet {
 		/// As [`Pallet::settle_referral`]: the costlier path charged, the cheaper and refusals
 		/// refunded.
 		#[pallet::call_index(2)]
-		#[pallet::weight(Pallet::<T>::submit_weight(None))]
+		#[pallet::weight(Pallet::<T>::submit_weight(None, &rebate.document.asset))]
 		pub fn submit_rebate(
 			origin: OriginFor<T>,
 			rebate: Box<SignedRebateOf<T>>,

@@ -110,6 +110,7 @@ parameter_types! {
 
 impl Config for Test {
 	type Assets = NativeAndAssets;
+	type NativeAsset = crate::charges::NativeOfUnion;
 	type Signature = MultiSignature;
 	type Signer = MultiSigner;
 	type PalletId = RebatePalletId;

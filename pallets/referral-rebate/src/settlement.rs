@@ -2,6 +2,7 @@
 //! open-or-join step, refunds, manual closing, and the weights each path is charged.
 
 use crate::*;
+use frame_support::traits::Contains;
 use frame_support::{
 	dispatch::{DispatchErrorWithPostInfo, PostDispatchInfo},
 	traits::tokens::Preservation,
@@ -79,19 +80,28 @@ impl<T: Config> Pallet<T> {
 		charges::link::<T::WeightInfo>()
 	}
 
-	/// `purchase`'s weight ([`charges::purchase`]).
-	pub fn purchase_weight() -> Weight {
-		charges::purchase::<T::WeightInfo>()
+	/// The benchmarked path transfers of `asset` take ([`Config::NativeAsset`]).
+	pub fn asset_path(asset: &AssetKindOf<T>) -> charges::AssetPath {
+		if T::NativeAsset::contains(asset) {
+			charges::AssetPath::Native
+		} else {
+			charges::AssetPath::Other
+		}
 	}
 
-	/// `settle_referral`'s weight on `path` ([`charges::settle`]).
-	pub fn settle_weight(path: Option<Path>) -> Weight {
-		charges::settle::<T::WeightInfo>(path)
+	/// `purchase`'s weight in `asset` ([`charges::purchase`]).
+	pub fn purchase_weight(asset: &AssetKindOf<T>) -> Weight {
+		charges::purchase::<T::WeightInfo>(Self::asset_path(asset))
 	}
 
-	/// `submit_rebate`'s weight on `path` ([`charges::submit`]).
-	pub fn submit_weight(path: Option<Path>) -> Weight {
-		charges::submit::<T::WeightInfo>(path)
+	/// `settle_referral`'s weight on `path` in `asset` ([`charges::settle`]).
+	pub fn settle_weight(path: Option<Path>, asset: &AssetKindOf<T>) -> Weight {
+		charges::settle::<T::WeightInfo>(path, Self::asset_path(asset))
+	}
+
+	/// `submit_rebate`'s weight on `path` in `asset` ([`charges::submit`]).
+	pub fn submit_weight(path: Option<Path>, asset: &AssetKindOf<T>) -> Weight {
+		charges::submit::<T::WeightInfo>(path, Self::asset_path(asset))
 	}
 
 	/// The weight of a settle or submit refused after `verified` signature checks
@@ -314,7 +324,7 @@ impl<T: Config> Pallet<T> {
 			price,
 			pay_at: o.pay_at,
 		});
-		Ok(Some(Self::settle_weight(Some(plan.path))).into())
+		Ok(Some(Self::settle_weight(Some(plan.path), &o.asset)).into())
 	}
 
 	/// Every check of `submit_rebate` before the signatures, in the documented order.
@@ -363,7 +373,7 @@ impl<T: Config> Pallet<T> {
 			pay_at: r.pay_at,
 			condition: r.condition,
 		});
-		Ok(Some(Self::submit_weight(Some(plan.path))).into())
+		Ok(Some(Self::submit_weight(Some(plan.path), &r.asset)).into())
 	}
 
 	pub(crate) fn do_refund(who: T::AccountId, purchase_id: PurchaseIdOf<T>) -> DispatchResult {

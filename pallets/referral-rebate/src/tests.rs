@@ -1630,11 +1630,12 @@ fn purchase_records_are_removed_at_the_end_of_their_lifetime_within_what_was_cha
 		// Each purchase was charged its record's removal.
 		let call =
 			crate::Call::<Test>::purchase { merchant: merchant(), asset: NATIVE, price: 1_000 };
-		let costlier = <() as WeightInfo>::purchase(0).max(<() as WeightInfo>::purchase(1));
-		assert_eq!(
-			call.get_dispatch_info().call_weight,
-			costlier + ReferralRebate::removal_weight()
-		);
+		let native = <() as WeightInfo>::purchase(0);
+		assert_eq!(call.get_dispatch_info().call_weight, native + ReferralRebate::removal_weight());
+		// In another asset, the other benchmarked path.
+		let call = crate::Call::<Test>::purchase { merchant: merchant(), asset: USD, price: 1_000 };
+		let other = <() as WeightInfo>::purchase(1);
+		assert_eq!(call.get_dispatch_info().call_weight, other + ReferralRebate::removal_weight());
 		run_to_block(1 + lifetime - 1);
 		assert_eq!(Purchases::<Test>::iter().count(), 3, "all live");
 		// At block 1 + lifetime the hook removes block 1's records, and charges just that.
@@ -1695,7 +1696,7 @@ fn refusals_are_charged_what_they_did() {
 				Box::new(s.clone()),
 			)
 		};
-		let full = ReferralRebate::settle_weight(None);
+		let full = ReferralRebate::settle_weight(None, &NATIVE);
 		// Refused by the first check: the refusal's weight, no signature.
 		let refused = settle_by(customer(), &offer, &purchase);
 		assert_eq!(refused.map_err(|e| e.error), Err(Err::NotMerchant.into()));
@@ -1715,7 +1716,10 @@ fn refusals_are_charged_what_they_did() {
 		assert_eq!(refused.map_err(|e| e.error), Err(Err::BadPurchaseRefereeSignature.into()));
 		// Success, opening the promotion: the open path's weight.
 		let settled = settle_by(merchant(), &offer, &purchase);
-		assert_eq!(post_weight(settled), Some(ReferralRebate::settle_weight(Some(Path::Open))));
+		assert_eq!(
+			post_weight(settled),
+			Some(ReferralRebate::settle_weight(Some(Path::Open), &NATIVE))
+		);
 		// The rebate joins it: the join path's weight; refused, the refusal's.
 		let rebate = valid_rebate(&p, 1, PayoutCondition::ReferralSettled);
 		let submit_by = |who: AccountId, r: &SignedRebateOf<Test>| {
@@ -1733,13 +1737,16 @@ fn refusals_are_charged_what_they_did() {
 		);
 		assert_eq!(
 			post_weight(submit_by(customer(), &rebate)),
-			Some(ReferralRebate::submit_weight(Some(Path::Join)))
+			Some(ReferralRebate::submit_weight(Some(Path::Join), &NATIVE))
 		);
 		// The pre-dispatch weight is the costlier path, every link at the costliest scheme.
 		let call = crate::Call::<Test>::submit_rebate { rebate: Box::new(rebate) };
-		assert_eq!(call.get_dispatch_info().call_weight, ReferralRebate::submit_weight(None));
-		assert!(ReferralRebate::submit_weight(Some(Path::Open))
-			.all_lte(ReferralRebate::submit_weight(None)));
+		assert_eq!(
+			call.get_dispatch_info().call_weight,
+			ReferralRebate::submit_weight(None, &NATIVE)
+		);
+		assert!(ReferralRebate::submit_weight(Some(Path::Open), &NATIVE)
+			.all_lte(ReferralRebate::submit_weight(None, &NATIVE)));
 		let link = ReferralRebate::link_weight();
 		assert!(link.all_gte(<() as WeightInfo>::verify_sr25519()));
 		assert!(link.all_gte(<() as WeightInfo>::verify_ed25519()));

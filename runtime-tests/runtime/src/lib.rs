@@ -356,6 +356,8 @@ pub const DAYS: BlockNumber = (24 * 60 * 60 * 1000 / MILLISECS_PER_BLOCK) as Blo
 
 impl pallet_referral_rebate::Config for Runtime {
 	type Assets = NativeAndAssets;
+	/// The native token's transfers cost the benchmarks' native path; the stablecoin's the other.
+	type NativeAsset = pallet_referral_rebate::charges::NativeOfUnion;
 	type Signature = Signature;
 	type Signer = <Signature as Verify>::Signer;
 	type PalletId = RebatePalletId;
