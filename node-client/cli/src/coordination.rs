@@ -117,16 +117,31 @@ fn kept_in(e: CoordinatorError, kept: &str) -> CoordinatorError {
 	}
 }
 
+/// The public origin a coordinator requires requests to be addressed to.
+pub enum Origin {
+	/// The address it listens on.
+	Listening,
+	/// This `host:port`.
+	Named(String),
+	/// Any (no check).
+	Any,
+}
+
+/// `rebate coordinator serve`'s options.
+pub struct ServeOptions<'a> {
+	pub listen: &'a str,
+	pub database: &'a str,
+	pub genesis: Option<&'a str>,
+	pub follow: bool,
+	pub window_secs: u64,
+	pub origin: Origin,
+	pub dev_names: bool,
+}
+
 /// `rebate coordinator serve`.
-pub async fn serve(
-	chain: &str,
-	listen: &str,
-	database: &str,
-	genesis: Option<&str>,
-	follow: bool,
-	window_secs: u64,
-	out: &Out,
-) -> Result<(), CliError> {
+pub async fn serve(chain: &str, options: ServeOptions<'_>, out: &Out) -> Result<(), CliError> {
+	let ServeOptions { listen, database, genesis, follow, window_secs, origin, dev_names } =
+		options;
 	let _ = tracing_subscriber::fmt()
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env()
@@ -150,18 +165,30 @@ pub async fn serve(
 	} else {
 		rebate_coordinator::Clock::none()
 	};
-	let mut config = rebate_coordinator::Config::new(genesis);
-	config.window_ms = window_secs.saturating_mul(1000);
-	let app = Arc::new(rebate_coordinator::App::new(config, store, clock));
 	let listener = tokio::net::TcpListener::bind(listen)
 		.await
 		.map_err(|e| ClientError::Backend(format!("cannot listen on {listen}: {e}")))?;
 	let addr = listener
 		.local_addr()
 		.map_err(|e| ClientError::Backend(format!("cannot listen on {listen}: {e}")))?;
+	let mut config = rebate_coordinator::Config::new(genesis);
+	config.window_ms = window_secs.saturating_mul(1000);
+	config.dev_names = dev_names;
+	config.origin = match origin {
+		Origin::Listening => Some(addr.to_string()),
+		Origin::Named(o) => Some(o),
+		Origin::Any => None,
+	};
+	let shown = config.origin.clone().unwrap_or_else(|| "any".into());
+	let app = Arc::new(rebate_coordinator::App::new(config, store, clock));
 	out.value(
-		&format!("coordinator listening on http://{addr} (chain {genesis:?}, {})", database),
-		serde_json::json!({ "url": format!("http://{addr}"), "genesis": genesis, "database": database }),
+		&format!(
+			"coordinator listening on http://{addr} (origin {shown}, chain {genesis:?}, {})",
+			database
+		),
+		serde_json::json!({
+			"url": format!("http://{addr}"), "origin": shown, "genesis": genesis, "database": database,
+		}),
 	);
 	rebate_coordinator::serve(listener, app)
 		.await

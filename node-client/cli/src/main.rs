@@ -245,6 +245,18 @@ enum CoordinatorCommand {
 		/// How far a request's timestamp may be from the server's clock, in seconds.
 		#[arg(long, default_value_t = 30)]
 		window_secs: u64,
+		/// The public origin clients address (`host:port`, e.g. `rebate.example.com:443`): a
+		/// request addressed or signed for another is refused. Default: the address it listens
+		/// on.
+		#[arg(long, conflicts_with = "any_origin")]
+		origin: Option<String>,
+		/// Accept requests whatever origin they were addressed to (behind a proxy that rewrites
+		/// `Host`; requests captured at another coordinator then replay here).
+		#[arg(long)]
+		any_origin: bool,
+		/// Accept dev names (`alice`) as a request's account, not only addresses: dev chains only.
+		#[arg(long)]
+		dev_names: bool,
 	},
 }
 
@@ -395,17 +407,24 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			genesis,
 			no_follow,
 			window_secs,
+			origin,
+			any_origin,
+			dev_names,
 		}) => {
-			return coordination::serve(
-				&cli.chain,
+			let options = coordination::ServeOptions {
 				listen,
 				database,
-				genesis.as_deref(),
-				!*no_follow,
-				*window_secs,
-				out,
-			)
-			.await
+				genesis: genesis.as_deref(),
+				follow: !*no_follow,
+				window_secs: *window_secs,
+				origin: match (origin, any_origin) {
+					(_, true) => coordination::Origin::Any,
+					(Some(o), false) => coordination::Origin::Named(o.clone()),
+					(None, false) => coordination::Origin::Listening,
+				},
+				dev_names: *dev_names,
+			};
+			return coordination::serve(&cli.chain, options, out).await;
 		}
 		Command::Mailbox { signer } => {
 			return coordination::mailbox(&coordinator(signer)?, out).await

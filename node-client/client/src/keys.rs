@@ -206,6 +206,12 @@ pub fn parse_account(s: &str) -> Result<AccountId, ClientError> {
 	if DEV_NAMES.contains(&s.to_ascii_lowercase().as_str()) {
 		return Ok(KeyPair::dev(s)?.account());
 	}
+	parse_address(s)
+}
+
+/// An account by its address only: SS58, or `0x` and 32 bytes of hex; never a dev name (which
+/// would cost a key derivation and means nothing outside a dev chain).
+pub fn parse_address(s: &str) -> Result<AccountId, ClientError> {
 	if let Some(hex) = s.strip_prefix("0x") {
 		let bytes = hex::decode(hex)
 			.map_err(|e| ClientError::Key(format!("`{s}` is not an account: {e}")))?;

@@ -2,16 +2,20 @@
 //!
 //! The signed message is
 //! `rebate-coordinator/v1 \n METHOD \n HOST \n PATH?QUERY \n hex(blake2_256(body)) \n TIMESTAMP_MS \n NONCE`
-//! (HOST: the authority the client addressed, as in its `Host` header, so a request signed for
-//! one coordinator is refused by another),
-//! signed with the account's key (sr25519, ed25519 or ecdsa, as a `MultiSignature`), and sent in
-//! four headers. The server accepts a timestamp within its window of its own clock and each
+//! (HOST: the authority the client addressed, as in its `Host` header; a coordinator with a
+//! configured public origin refuses a request addressed or signed for any other, so a request
+//! captured at one coordinator does not replay at another),
+//! signed with the account's key (sr25519, ed25519 or ecdsa, as a `MultiSignature`), raw or, as
+//! browser wallets sign, inside `<Bytes>…</Bytes>` (named by the optional framing header), and
+//! sent in four headers. The account header is an address (SS58 or 0x-hex); dev names only on a
+//! coordinator that allows them. The server accepts a timestamp within its window of its own clock and each
 //! signed (account, nonce, timestamp) once: the nonce is stored with the request's effects, so a
 //! replay is refused even by another coordinator instance over the same database (instances over
 //! one database run with the same window). The server holds no keys.
 
 use crate::CoordinatorError;
 use codec::{Decode, Encode};
+use pallet_referral_rebate::{Framing, BYTES_PREFIX, BYTES_SUFFIX};
 use rebate_client::keys::{self, KeyPair};
 use rebate_test_runtime::{AccountId, Signature};
 use sp_runtime::traits::Verify;
@@ -24,6 +28,21 @@ pub const TIMESTAMP: &str = "x-rebate-timestamp";
 pub const NONCE: &str = "x-rebate-nonce";
 /// The SCALE-encoded `MultiSignature`, hex.
 pub const SIGNATURE: &str = "x-rebate-signature";
+/// How the signature frames the message: `raw` (the default) or `bytes` (inside
+/// `<Bytes>…</Bytes>`, as wallets sign raw messages).
+pub const FRAMING: &str = "x-rebate-framing";
+
+/// What a coordinator requires of a request besides its signature.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy<'a> {
+	/// How far the timestamp may be from the server's clock (milliseconds).
+	pub window_ms: u64,
+	/// The coordinator's public origin (`host:port`, what clients address): the request's `Host`
+	/// header must be it, and the signature is checked over it. `None`: whatever `Host` says.
+	pub origin: Option<&'a str>,
+	/// Whether the account header may be a dev name (`alice`): dev chains only.
+	pub dev_names: bool,
+}
 
 /// The message a request's signature covers.
 pub fn message(
@@ -49,7 +68,7 @@ pub fn now_ms() -> u64 {
 		.unwrap_or(0)
 }
 
-/// The four headers that authenticate a request by `key`.
+/// The four headers that authenticate a request by `key` (a raw signature).
 pub fn sign(
 	key: &KeyPair,
 	method: &str,
@@ -57,19 +76,51 @@ pub fn sign(
 	path: &str,
 	body: &[u8],
 ) -> [(&'static str, String); 4] {
+	let [a, b, c, d, _] = sign_framed(key, method, host, path, body, Framing::Raw);
+	[a, b, c, d]
+}
+
+/// The headers that authenticate a request by `key`, its signature framed as `framing` says
+/// (with the framing header).
+pub fn sign_framed(
+	key: &KeyPair,
+	method: &str,
+	host: &str,
+	path: &str,
+	body: &[u8],
+	framing: Framing,
+) -> [(&'static str, String); 5] {
 	let timestamp = now_ms();
 	let mut nonce = [0u8; 16];
 	nonce.copy_from_slice(&sp_io::hashing::blake2_128(
 		&(key.account(), timestamp, process_seed(), counter()).encode(),
 	));
 	let nonce = hex::encode(nonce);
-	let signature = key.sign(&message(method, host, path, body, timestamp, &nonce));
+	let signature =
+		key.sign(&framed(message(method, host, path, body, timestamp, &nonce), framing));
 	[
 		(ACCOUNT, keys::ss58(&key.account())),
 		(TIMESTAMP, timestamp.to_string()),
 		(NONCE, nonce),
 		(SIGNATURE, format!("0x{}", hex::encode(signature.encode()))),
+		(FRAMING, framing_name(framing).to_owned()),
 	]
+}
+
+/// The framing header's value for `framing`.
+fn framing_name(framing: Framing) -> &'static str {
+	match framing {
+		Framing::Raw => "raw",
+		Framing::Bytes => "bytes",
+	}
+}
+
+/// `message` as a signer signs it under `framing`.
+fn framed(message: Vec<u8>, framing: Framing) -> Vec<u8> {
+	match framing {
+		Framing::Raw => message,
+		Framing::Bytes => [BYTES_PREFIX, &message[..], BYTES_SUFFIX].concat(),
+	}
 }
 
 /// A value random per process (the standard library seeds `RandomState` from the OS).
@@ -99,20 +150,36 @@ pub struct Caller {
 	pub timestamp_ms: u64,
 }
 
-/// Check a request's headers: present, well-formed, fresh, and signed by the account they name.
+/// Check a request's headers: present, well-formed, addressed to this coordinator, fresh, and
+/// signed by the account they name; the cheap checks first, the one signature check last.
 pub fn verify(
 	header: impl Fn(&str) -> Option<String>,
 	method: &str,
 	path: &str,
 	body: &[u8],
-	window_ms: u64,
+	policy: Policy<'_>,
 ) -> Result<Caller, CoordinatorError> {
+	let window_ms = policy.window_ms;
 	let get = |name: &str| {
 		header(name).ok_or_else(|| CoordinatorError::Unauthenticated(format!("no {name} header")))
 	};
+	let host = header("host").unwrap_or_default();
+	if let Some(origin) = policy.origin.filter(|o| !host.eq_ignore_ascii_case(o)) {
+		return Err(CoordinatorError::WrongOrigin { expected: origin.to_owned(), got: host });
+	}
 	let who = get(ACCOUNT)?;
-	let account = keys::parse_account(&who)
-		.map_err(|e| CoordinatorError::Unauthenticated(format!("{ACCOUNT}: {e}")))?;
+	let parse = if policy.dev_names { keys::parse_account } else { keys::parse_address };
+	let account =
+		parse(&who).map_err(|e| CoordinatorError::Unauthenticated(format!("{ACCOUNT}: {e}")))?;
+	let framing = match header(FRAMING).as_deref() {
+		None | Some("raw") => Framing::Raw,
+		Some("bytes") => Framing::Bytes,
+		Some(other) => {
+			return Err(CoordinatorError::Unauthenticated(format!(
+				"{FRAMING} is `raw` or `bytes`, not `{other}`"
+			)))
+		}
+	};
 	let timestamp_ms: u64 = get(TIMESTAMP)?
 		.parse()
 		.map_err(|_| CoordinatorError::Unauthenticated(format!("{TIMESTAMP} is not a number")))?;
@@ -130,8 +197,8 @@ pub fn verify(
 	if skew_ms.unsigned_abs() > window_ms {
 		return Err(CoordinatorError::Expired { skew_ms, window_ms });
 	}
-	let host = header("host").unwrap_or_default();
-	if !signature.verify(&message(method, &host, path, body, timestamp_ms, &nonce)[..], &account) {
+	let signed = framed(message(method, &host, path, body, timestamp_ms, &nonce), framing);
+	if !signature.verify(&signed[..], &account) {
 		return Err(CoordinatorError::BadRequestSignature(keys::ss58(&account)));
 	}
 	Ok(Caller { account, nonce, timestamp_ms })

@@ -1,6 +1,7 @@
 //! The client side: a party talking to a coordinator with its own key.
 
 use crate::{auth, server::Accepted, CoordinatorError};
+use pallet_referral_rebate::Framing;
 use rebate_client::{documents::Envelope, keys::KeyPair};
 use serde::de::DeserializeOwned;
 
@@ -9,6 +10,7 @@ pub struct Coordinator {
 	url: String,
 	http: reqwest::Client,
 	key: KeyPair,
+	framing: Framing,
 }
 
 /// A promotion as the coordinator shows it (the JSON of `GET /v1/promotions/…`).
@@ -45,7 +47,13 @@ impl Coordinator {
 			.timeout(std::time::Duration::from_secs(30))
 			.build()
 			.unwrap_or_default();
-		Self { url: url.trim_end_matches('/').to_owned(), http, key }
+		Self { url: url.trim_end_matches('/').to_owned(), http, key, framing: Framing::Raw }
+	}
+
+	/// Sign requests inside `<Bytes>…</Bytes>`, as a browser wallet signs raw messages.
+	pub fn with_framing(mut self, framing: Framing) -> Self {
+		self.framing = framing;
+		self
 	}
 
 	/// The key this client signs requests with.
@@ -70,7 +78,9 @@ impl Coordinator {
 		body: Vec<u8>,
 	) -> Result<T, CoordinatorError> {
 		let mut request = self.http.request(method.clone(), format!("{}{path}", self.url));
-		for (name, value) in auth::sign(&self.key, method.as_str(), self.host(), path, &body) {
+		let headers =
+			auth::sign_framed(&self.key, method.as_str(), self.host(), path, &body, self.framing);
+		for (name, value) in headers {
 			request = request.header(name, value);
 		}
 		if !body.is_empty() {

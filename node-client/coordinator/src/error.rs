@@ -11,6 +11,9 @@ pub enum CoordinatorError {
 	/// The request's signature does not verify.
 	#[error("the request signature does not verify for {0}")]
 	BadRequestSignature(String),
+	/// The request was addressed to (and signed for) another coordinator than this one.
+	#[error("the request was addressed to `{got}`; this coordinator is `{expected}`")]
+	WrongOrigin { expected: String, got: String },
 	/// The request's timestamp is outside the validity window.
 	#[error("the request timestamp is {skew_ms} ms away from the server's clock (window {window_ms} ms)")]
 	Expired { skew_ms: i64, window_ms: u64 },
@@ -52,6 +55,7 @@ impl CoordinatorError {
 		match self {
 			Self::Unauthenticated(_) => "unauthenticated".into(),
 			Self::BadRequestSignature(_) => "bad_request_signature".into(),
+			Self::WrongOrigin { .. } => "wrong_origin".into(),
 			Self::Expired { .. } => "request_expired".into(),
 			Self::Replayed => "replayed".into(),
 			Self::NotAParty(_) => "not_a_party".into(),
@@ -74,6 +78,7 @@ impl CoordinatorError {
 			| Self::Expired { .. }
 			| Self::Replayed => 401,
 			Self::NotAParty(_) => 403,
+			Self::WrongOrigin { .. } => 421,
 			Self::NotFound(_) => 404,
 			Self::Conflict(_) | Self::Stale { .. } => 409,
 			Self::Document(ClientError::Malformed(_)) | Self::BadRequest(_) => 400,

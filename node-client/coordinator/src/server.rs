@@ -32,12 +32,18 @@ pub struct Config {
 	pub window_ms: u64,
 	/// At most this many entries per mailbox listing.
 	pub mailbox_limit: u32,
+	/// The coordinator's public origin (`host:port`, as clients address it): a request addressed
+	/// or signed for another is refused (`WrongOrigin`). `None` accepts any (tests, behind a proxy
+	/// that rewrites `Host`).
+	pub origin: Option<String>,
+	/// Whether requests may name their account by a dev name (`alice`): dev chains only.
+	pub dev_names: bool,
 }
 
 impl Config {
 	/// Defaults for `genesis`: a 30 s window, 200 entries per listing.
 	pub fn new(genesis: H256) -> Self {
-		Self { genesis, window_ms: 30_000, mailbox_limit: 200 }
+		Self { genesis, window_ms: 30_000, mailbox_limit: 200, origin: None, dev_names: false }
 	}
 }
 
@@ -135,7 +141,12 @@ impl App {
 		body: &[u8],
 	) -> Result<auth::Caller, CoordinatorError> {
 		let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-		auth::verify(header(headers), method.as_str(), path, body, self.config.window_ms)
+		let policy = auth::Policy {
+			window_ms: self.config.window_ms,
+			origin: self.config.origin.as_deref(),
+			dev_names: self.config.dev_names,
+		};
+		auth::verify(header(headers), method.as_str(), path, body, policy)
 	}
 
 	fn claim(&self, caller: &auth::Caller) -> NonceClaim {

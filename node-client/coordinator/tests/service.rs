@@ -24,9 +24,12 @@ struct Service {
 
 async fn start_at(db: &str, genesis: sp_core::H256) -> (String, tokio::task::JoinHandle<()>) {
 	let store = Store::open(db).await.expect("the store opens");
-	let app = Arc::new(App::new(Config::new(genesis), store, Clock::none()));
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-	let url = format!("http://{}", listener.local_addr().expect("bound"));
+	let addr = listener.local_addr().expect("bound");
+	let url = format!("http://{addr}");
+	// Its public origin is the address it listens on, as `rebate coordinator serve` sets it.
+	let config = Config { origin: Some(addr.to_string()), ..Config::new(genesis) };
+	let app = Arc::new(App::new(config, store, Clock::none()));
 	let task = tokio::spawn(async move {
 		let _ = axum::serve(listener, rebate_coordinator::router(app)).await;
 	});
@@ -239,6 +242,23 @@ async fn refusals(mut s: Service) {
 		req = req.header(*n, v);
 	}
 	assert_eq!(code(req.send().await.unwrap()).await, (401, "bad_request_signature".into()));
+	// The cross-host replay: that request replayed here with the `Host` it was signed for.
+	let mut req = http.post(&url).body(body.clone()).header("host", "127.0.0.1:1");
+	for (n, v) in &headers {
+		req = req.header(*n, v);
+	}
+	assert_eq!(code(req.send().await.unwrap()).await, (421, "wrong_origin".into()));
+	// A dev name for an account (a key derivation before any check): refused; addresses only.
+	let mut headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", &body);
+	headers[0].1 = "alice".into();
+	let mut req = http.post(&url).body(body.clone());
+	for (n, v) in &headers {
+		req = req.header(*n, v);
+	}
+	assert_eq!(code(req.send().await.unwrap()).await, (401, "unauthenticated".into()));
+	// A wallet signs inside `<Bytes>…</Bytes>` and says so: accepted.
+	let wallet = s.party("bob").with_framing(pallet_referral_rebate::Framing::Bytes);
+	wallet.mailbox().await.expect("a <Bytes>-framed request is accepted");
 	// Larger than any document: refused before it is read (413), nothing stored.
 	let big = vec![b' '; rebate_coordinator::server::MAX_BODY + 1];
 	let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", &big);
