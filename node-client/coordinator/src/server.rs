@@ -379,19 +379,26 @@ async fn accept(
 	// it holds need no second check. The write below is conditional on the stored links, so a
 	// stale or missing entry (another instance, a restart) only costs a retry against what the
 	// database holds.
+	// Only a party posts: checked from the document and its links' designations, before any
+	// link's signature is (a stranger's post costs no verification).
+	let parties = match &envelope.document {
+		AnyDocument::Offer(s) => facts(s),
+		AnyDocument::Rebate(s) => facts(s),
+		AnyDocument::Purchase(s) => facts(s),
+	};
+	let me = keys::ss58(&caller.account);
+	if me != parties.merchant && me != parties.customer && parties.referee.as_ref() != Some(&me) {
+		return Err(CoordinatorError::NotAParty(me));
+	}
 	let cached = app.cached(&key);
 	let trusted = cached.as_deref().map_or(0, |stored| verified_prefix(stored, &envelope));
+	// The protocol's rules (distinct parties among them, with the referee the links designate),
+	// the shape and every untrusted link.
 	let f = match &envelope.document {
 		AnyDocument::Offer(s) => check(&genesis, now, s, trusted)?,
 		AnyDocument::Rebate(s) => check(&genesis, now, s, trusted)?,
 		AnyDocument::Purchase(s) => check(&genesis, now, s, trusted)?,
 	};
-	// The protocol's rules (distinct parties among them) were checked by `check`, with the
-	// referee its links designate.
-	let me = keys::ss58(&caller.account);
-	if me != f.merchant && me != f.customer && f.referee.as_ref() != Some(&me) {
-		return Err(CoordinatorError::NotAParty(me));
-	}
 	// The referred purchase names a merchant who does not sign it: it must be exactly the
 	// purchase the promotion's (merchant-signed, endorsed) offer calls for. The rebate's referee
 	// names itself: it must be the referee the endorsed offer names. Checked against this
@@ -445,8 +452,10 @@ async fn accept(
 		referee: f.referee.clone(),
 		next_signer: f.next_signer.clone(),
 		complete: f.complete,
-		// The body as posted (it parsed and verified above): no second serialisation.
-		body: text.to_owned(),
+		// Canonical: re-serialised from the parsed document, so what is stored is bounded by the
+		// document kind (its fields and at most three links), whatever padding was posted.
+		body: serde_json::to_string(&envelope)
+			.map_err(|e| CoordinatorError::Store(format!("re-serialising a document: {e}")))?,
 	};
 	let accepted = |status: &str| Accepted {
 		status: status.to_owned(),

@@ -300,6 +300,13 @@ async fn refusals(mut s: Service) {
 	// Not a party: dave may neither post nor read alice's promotion.
 	let outsider = s.party("dave");
 	assert_eq!(refused(outsider.post(&offer).await.unwrap_err()), (403, "not_a_party".into()));
+	// ... and is told so before any link's signature is checked: a stranger's post of a document
+	// whose links do not verify is refused as not a party, not for its signatures.
+	let mut garbled = offer.clone();
+	if let AnyDocument::Offer(o) = &mut garbled.document {
+		o.links[0].signature = codec::Decode::decode(&mut &[1u8; 65][..]).expect("a signature");
+	}
+	assert_eq!(refused(outsider.post(&garbled).await.unwrap_err()), (403, "not_a_party".into()));
 	assert_eq!(
 		refused(outsider.promotion(&alice(), 1).await.unwrap_err()),
 		(403, "not_a_party".into())
@@ -366,6 +373,33 @@ async fn refusals(mut s: Service) {
 	for reason in ["unauthenticated", "replayed", "not_a_party", "bad_signature", "stale"] {
 		assert!(metrics.contains(&format!("reason=\"{reason}\"")), "{reason} in\n{metrics}");
 	}
+	s.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn padded_bodies_are_stored_canonical() {
+	for s in Service::each("padded").await {
+		padded(s).await;
+	}
+}
+
+async fn padded(mut s: Service) {
+	let (offer, _) = s.promotion(1).await;
+	let canonical = serde_json::to_string(&offer).unwrap();
+	// The offer with 60 KiB of whitespace inside its JSON: valid, and under the body limit.
+	let padded = format!("{}{}", " ".repeat(60 * 1024), canonical);
+	assert!(padded.len() < rebate_coordinator::server::MAX_BODY);
+	let http = reqwest::Client::new();
+	let host = s.url.trim_start_matches("http://").to_owned();
+	let key = KeyPair::dev("alice").unwrap();
+	let mut req = http.post(format!("{}/v1/documents", s.url)).body(padded.clone());
+	for (n, v) in auth::sign(&key, "POST", &host, "/v1/documents", padded.as_bytes()) {
+		req = req.header(n, v);
+	}
+	assert_eq!(req.send().await.unwrap().status().as_u16(), 201);
+	let store = Store::open(&s.db).await.expect("the store opens");
+	let stored = store.get(&alice(), 1, "offer").await.unwrap().expect("stored");
+	assert_eq!(stored.body, canonical, "stored as re-serialised, the padding dropped");
 	s.task.abort();
 }
 
