@@ -24,7 +24,15 @@ pub struct Metrics {
 	pub documents: IntGaugeVec,
 	/// Request latency by route.
 	pub latency: HistogramVec,
+	/// How often the stored-document and nonce gauges were counted from the database.
+	pub table_counts: IntCounter,
+	/// When they were last counted: a scrape within [`COUNTS_PERIOD`] of it reuses them.
+	counted_at: std::sync::Mutex<Option<Instant>>,
 }
+
+/// How long the database counts behind `/metrics` are reused: a scrape costs no database work
+/// but once per period, however often `/metrics` is asked.
+pub const COUNTS_PERIOD: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Metrics {
 	pub fn new() -> Self {
@@ -65,6 +73,11 @@ impl Metrics {
 			&["route"],
 		)
 		.expect("valid metric");
+		let table_counts = IntCounter::new(
+			"rebate_coordinator_table_counts_total",
+			"Times the stored-document and nonce gauges were counted from the database",
+		)
+		.expect("valid metric");
 		for m in [
 			Box::new(accepted.clone()) as Box<dyn prometheus::core::Collector>,
 			Box::new(refused.clone()),
@@ -73,6 +86,7 @@ impl Metrics {
 			Box::new(nonces.clone()),
 			Box::new(documents.clone()),
 			Box::new(latency.clone()),
+			Box::new(table_counts.clone()),
 		] {
 			registry.register(m).expect("metric names are unique");
 		}
@@ -85,7 +99,21 @@ impl Metrics {
 			nonces,
 			documents,
 			latency,
+			table_counts,
+			counted_at: std::sync::Mutex::new(None),
 		}
+	}
+
+	/// Whether the database counts are due (none in the last [`COUNTS_PERIOD`]); marks them
+	/// counted now if so. Concurrent scrapes see one of them due.
+	pub fn counts_due(&self) -> bool {
+		let Ok(mut at) = self.counted_at.try_lock() else { return false };
+		if at.is_some_and(|t| t.elapsed() < COUNTS_PERIOD) {
+			return false;
+		}
+		*at = Some(Instant::now());
+		self.table_counts.inc();
+		true
 	}
 
 	/// Count a refusal.

@@ -672,15 +672,19 @@ async fn ready(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
 	}
 }
 
+/// `/metrics`, unauthenticated: O(1) per scrape; the gauges counted from the database are
+/// refreshed at most once per [`crate::metrics::COUNTS_PERIOD`].
 async fn metrics(State(app): State<Arc<App>>) -> String {
 	app.metrics.queue_depth.set(app.store.queue_depth() as i64);
-	if let Ok(n) = app.store.nonces().await {
-		app.metrics.nonces.set(n);
-	}
-	if let Ok(counts) = app.store.counts().await {
-		for (kind, complete, n) in counts {
-			let state = if complete { "complete" } else { "signing" };
-			app.metrics.documents.with_label_values(&[kind.as_str(), state]).set(n);
+	if app.metrics.counts_due() {
+		if let Ok(n) = app.store.nonces().await {
+			app.metrics.nonces.set(n);
+		}
+		if let Ok(counts) = app.store.counts().await {
+			for (kind, complete, n) in counts {
+				let state = if complete { "complete" } else { "signing" };
+				app.metrics.documents.with_label_values(&[kind.as_str(), state]).set(n);
+			}
 		}
 	}
 	app.metrics.render()

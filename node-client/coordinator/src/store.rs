@@ -239,7 +239,9 @@ impl Store {
 	/// not named yet, for the referee another document of the promotion names), and complete
 	/// documents it submits (the merchant settles a referral once the offer and the referred
 	/// purchase are both complete: listed as the purchase; the customer submits rebates).
-	/// Documents to sign first, then the newest.
+	/// Complete documents first (a settle or a submit: strangers cannot make those for another
+	/// party, while anyone can post it documents to sign), then documents to sign, the newest
+	/// first in each.
 	pub async fn mailbox(
 		&self,
 		account: &str,
@@ -266,7 +268,7 @@ impl Store {
 			columns!(),
 			", updated_ms FROM documents
 			   WHERE complete = 1 AND customer = $1 AND kind = 'rebate'
-			 ORDER BY complete, updated_ms DESC LIMIT $2"
+			 ORDER BY complete DESC, updated_ms DESC LIMIT $2"
 		))
 		.bind(account)
 		.bind(limit as i64)

@@ -178,6 +178,36 @@ async fn flow(mut s: Service) {
 	assert_eq!(actions(customer.mailbox().await.unwrap()), ["submit rebate"]);
 	assert!(referee.mailbox().await.unwrap().is_empty());
 
+	// Mailbox poisoning: strangers with throwaway keys post more unsolicited offers naming the
+	// customer than a mailbox lists. What the customer must act on (its complete rebate to
+	// submit) is still listed, first.
+	for i in 0..201u32 {
+		let spammer = KeyPair::parse(&format!("//Spammer{i}")).expect("a key");
+		let mut spam = pallet_referral_rebate::Signed::unsigned(pallet_referral_rebate::Offer {
+			promotion_id: u64::from(i),
+			merchant: spammer.account(),
+			customer: bob.account(),
+			origin_purchase: rebate_client::PurchaseId { block: 1, index: i },
+			asset: rebate_test_runtime::AssetKind::Native,
+			original_price: 100 * UNIT,
+			discounted_price: 80 * UNIT,
+			settle_by: 1_000_000,
+			pay_at: 2_000_000,
+		});
+		let genesis = s.client.genesis();
+		spam.sign_next(&genesis, None, pallet_referral_rebate::Framing::Raw, |m| spammer.sign(m))
+			.expect("signs");
+		let spam = Envelope { chain: genesis, document: AnyDocument::Offer(spam) };
+		Coordinator::new(&s.url, spammer).post(&spam).await.expect("a stranger's offer is stored");
+	}
+	let mail = customer.mailbox().await.unwrap();
+	assert_eq!(
+		(mail[0].action.as_str(), mail[0].document.envelope.kind()),
+		("submit", "rebate"),
+		"the customer's rebate to submit is listed first despite {} offers",
+		mail.len() - 1
+	);
+
 	// Everything the parties need is there, and it settles and pays on chain.
 	let view = merchant.promotion(&alice(), 7).await.expect("view");
 	let steps: Vec<String> = serde_json::from_value(view["next_steps"].clone()).unwrap();
@@ -431,5 +461,15 @@ async fn restart(mut s: Service) {
 		let r = reqwest::get(format!("{url}{path}")).await.unwrap();
 		assert_eq!(r.status().as_u16(), 200, "{path}");
 	}
+	// `/metrics` is unauthenticated: fifty scrapes in a row count the tables once.
+	let mut last = String::new();
+	for _ in 0..50 {
+		last = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+	}
+	assert!(last.contains("rebate_coordinator_table_counts_total 1\n"), "{last}");
+	assert!(
+		last.contains("rebate_coordinator_documents{kind=\"offer\",state=\"signing\"} 5"),
+		"{last}"
+	);
 	task.abort();
 }
