@@ -19,6 +19,7 @@ use rebate_client::{
 	documents::{self, AnyDocument, Envelope, Inspection, Kind, SignedDoc},
 	keys, ClientError,
 };
+use rebate_test_runtime::AccountId;
 use serde::Serialize;
 use sp_core::H256;
 use std::{sync::Arc, time::Instant};
@@ -62,12 +63,28 @@ pub struct App {
 	/// The documents this instance last stored or read, parsed: a post that extends one needs
 	/// no read of the database (the write still checks the stored links).
 	cache: std::sync::Mutex<std::collections::HashMap<Key, Arc<Envelope>>>,
+	/// The (account, nonce) of every request this instance authenticated while its window is
+	/// open, with when the window closes: a replay, refused or not the first time, is refused
+	/// here before any further work (the nonce is still claimed in the database with the
+	/// request's effects, which is what refuses a replay at another instance).
+	seen: std::sync::Mutex<std::collections::HashMap<(AccountId, String), u64>>,
 }
+
+/// At most this many request nonces are remembered in memory; beyond, the database's claim
+/// alone refuses replays.
+const SEEN_LIMIT: usize = 200_000;
 
 impl App {
 	/// The service over `store`, for `config`, with `clock` for the deadlines.
 	pub fn new(config: Config, store: Store, clock: Clock) -> Self {
-		Self { config, store, clock, metrics: Metrics::new(), cache: Default::default() }
+		Self {
+			config,
+			store,
+			clock,
+			metrics: Metrics::new(),
+			cache: Default::default(),
+			seen: Default::default(),
+		}
 	}
 
 	fn cached(&self, key: &Key) -> Option<Arc<Envelope>> {
@@ -146,7 +163,26 @@ impl App {
 			origin: self.config.origin.as_deref(),
 			dev_names: self.config.dev_names,
 		};
-		auth::verify(header(headers), method.as_str(), path, body, policy)
+		let caller = auth::verify(header(headers), method.as_str(), path, body, policy)?;
+		self.first_use(&caller)?;
+		Ok(caller)
+	}
+
+	/// Refuse a nonce this instance saw within its window; remember it otherwise.
+	fn first_use(&self, caller: &auth::Caller) -> Result<(), CoordinatorError> {
+		let Ok(mut seen) = self.seen.lock() else { return Ok(()) };
+		let now = auth::now_ms();
+		if seen.len() >= SEEN_LIMIT {
+			seen.retain(|_, closes| *closes > now);
+		}
+		let key = (caller.account.clone(), caller.nonce.clone());
+		if seen.get(&key).is_some_and(|closes| *closes > now) {
+			return Err(CoordinatorError::Replayed);
+		}
+		if seen.len() < SEEN_LIMIT {
+			seen.insert(key, caller.timestamp_ms.saturating_add(self.config.window_ms));
+		}
+		Ok(())
 	}
 
 	fn claim(&self, caller: &auth::Caller) -> NonceClaim {

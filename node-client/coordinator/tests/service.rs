@@ -311,6 +311,20 @@ async fn refusals(mut s: Service) {
 			_ => unreachable!(),
 		}
 	}
+	// A refused request replayed: refused as a replay before any of its work is done again
+	// (here a document of another chain, which is refused after its signature check).
+	let mut foreign = offer.clone();
+	foreign.chain = sp_core::H256::repeat_byte(7);
+	let foreign = serde_json::to_vec(&foreign).unwrap();
+	let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", &foreign);
+	for expected in ["wrong_chain", "replayed"] {
+		let mut req = http.post(&url).body(foreign.clone());
+		for (n, v) in &headers {
+			req = req.header(*n, v);
+		}
+		let (_, got) = code(req.send().await.unwrap()).await;
+		assert_eq!(got, expected);
+	}
 	// Expired: a timestamp outside the window.
 	let msg_ts = auth::now_ms() - 120_000;
 	let nonce = "00ff";
