@@ -500,16 +500,15 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			for a in &accounts {
 				let who = account(a)?;
 				let info = state::account(&mut client.chain, &who).await?;
-				let mut held = Vec::new();
+				let mut balances = Vec::new();
 				for asset in &shown {
-					held.push(state::balance(&mut client.chain, &asset.asset, &who).await?);
+					balances.push(state::balance(&mut client.chain, &asset.asset, &who).await?);
 				}
 				rows.push(output::BalanceRow {
 					account: keys::display_name(&who),
 					address: keys::ss58(&who),
-					free: held[0],
 					held: info.data.reserved,
-					assets: held,
+					assets: balances,
 				});
 			}
 			let mut escrow = Vec::new();

@@ -22,8 +22,6 @@ pub struct Out {
 pub struct BalanceRow {
 	pub account: String,
 	pub address: String,
-	/// Free balance in the first asset shown.
-	pub free: Balance,
 	/// Held (reserved) native balance.
 	pub held: Balance,
 	/// Free balance in each asset shown, in order.
@@ -185,7 +183,9 @@ impl Out {
 				.iter()
 				.map(|r| {
 					serde_json::json!({
-						"account": r.account, "address": r.address, "free": r.free, "held": r.held,
+						"account": r.account, "address": r.address, "held": r.held,
+						// In the first asset shown.
+						"free": r.assets.first().copied().unwrap_or_default(),
 						"assets": by_symbol(&r.assets),
 					})
 				})

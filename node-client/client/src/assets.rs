@@ -167,28 +167,26 @@ impl AmountArg {
 	}
 }
 
-/// The symbol and decimals of an asset this client knows without asking the chain (the native
-/// token and the test runtime's stablecoin): what a document's inspection shows.
-pub fn known(asset: &AssetKind) -> Option<(&'static str, u8)> {
+/// What this client knows of an asset without asking the chain: the native token and the test
+/// runtime's stablecoin. What a document's inspection shows, and the minimum its rules are
+/// checked against off chain before anyone signs.
+pub fn known(asset: &AssetKind) -> Option<AssetInfo> {
 	match asset {
-		NativeOrWithId::Native => Some((NATIVE_SYMBOL, NATIVE_DECIMALS)),
-		NativeOrWithId::WithId(STABLECOIN_ID) => {
-			Some((rebate_test_runtime::STABLECOIN_SYMBOL, rebate_test_runtime::STABLECOIN_DECIMALS))
-		}
+		NativeOrWithId::Native => Some(AssetInfo::native()),
+		NativeOrWithId::WithId(STABLECOIN_ID) => Some(AssetInfo {
+			asset: asset.clone(),
+			symbol: rebate_test_runtime::STABLECOIN_SYMBOL.into(),
+			decimals: rebate_test_runtime::STABLECOIN_DECIMALS,
+			min_balance: STABLECOIN_MIN_BALANCE,
+		}),
 		NativeOrWithId::WithId(_) => None,
 	}
 }
 
-/// The minimum balance the protocol's rules are checked against off chain, before anyone signs:
-/// the native token's existential deposit and the stablecoin's minimum, and for any other asset
-/// nothing (the chain checks its minimum when the document reaches it; the merchant's client
-/// reads it from the chain before signing).
+/// The minimum [`known`] gives, and for any other asset nothing (the chain checks its minimum
+/// when the document reaches it; a client that signs reads it from the chain first).
 pub fn known_minimum(asset: &AssetKind) -> Balance {
-	match asset {
-		NativeOrWithId::Native => EXISTENTIAL_DEPOSIT,
-		NativeOrWithId::WithId(STABLECOIN_ID) => STABLECOIN_MIN_BALANCE,
-		NativeOrWithId::WithId(_) => 0,
-	}
+	known(asset).map_or(0, |a| a.min_balance)
 }
 
 /// What the chain holds about pallet-assets asset `id`: its details and metadata.
@@ -284,12 +282,8 @@ mod tests {
 
 	#[test]
 	fn amounts_format_with_their_symbol() {
-		let usd = AssetInfo {
-			asset: NativeOrWithId::WithId(STABLECOIN_ID),
-			symbol: "TUSD".into(),
-			decimals: 6,
-			min_balance: 10_000,
-		};
+		let usd = known(&NativeOrWithId::WithId(STABLECOIN_ID)).expect("the stablecoin");
+		assert_eq!((usd.symbol.as_str(), usd.decimals, usd.min_balance), ("TUSD", 6, 10_000));
 		assert_eq!(usd.format(15_000_000), "15.00 TUSD");
 		assert_eq!(usd.format(15_250_000), "15.25 TUSD");
 		assert_eq!(usd.format(10_001), "0.010001 TUSD");

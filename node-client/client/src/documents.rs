@@ -132,8 +132,18 @@ pub trait Kind: Document<AccountId> + Clone {
 	/// The block before which the document must reach the chain, and what it is called.
 	fn deadline(&self) -> (&'static str, u32);
 	/// The rules a document must satisfy before anyone signs it (the protocol's own, from
-	/// `pallet_referral_rebate::types`), as far as `referee` (once a link designated it) tells.
-	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError>;
+	/// `pallet_referral_rebate::types`), as far as `referee` (once a link designated it) tells,
+	/// its amounts against `minimum` (its asset's minimum balance).
+	fn check_rules_with(
+		&self,
+		referee: Option<&AccountId>,
+		minimum: &Balance,
+	) -> Result<(), ClientError>;
+	/// [`Kind::check_rules_with`] against the minimum this client knows of the document's
+	/// asset without the chain ([`crate::assets::known_minimum`]).
+	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError> {
+		self.check_rules_with(referee, &crate::assets::known_minimum(self.asset()))
+	}
 	/// The asset its amounts are in.
 	fn asset(&self) -> &AssetKind;
 	/// Its amounts, named.
@@ -150,9 +160,12 @@ impl Kind for pallet_referral_rebate::OfferOf<Runtime> {
 	fn deadline(&self) -> (&'static str, u32) {
 		("the offer's settle-by block", self.settle_by)
 	}
-	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError> {
-		Offer::check_rules(self, referee, &crate::assets::known_minimum(&self.asset))
-			.map_err(|e| rule_error(Self::NAME, e))
+	fn check_rules_with(
+		&self,
+		referee: Option<&AccountId>,
+		minimum: &Balance,
+	) -> Result<(), ClientError> {
+		Offer::check_rules(self, referee, minimum).map_err(|e| rule_error(Self::NAME, e))
 	}
 	fn asset(&self) -> &AssetKind {
 		&self.asset
@@ -167,9 +180,12 @@ impl Kind for pallet_referral_rebate::RebateOf<Runtime> {
 	fn deadline(&self) -> (&'static str, u32) {
 		("the rebate's pay-at block", self.pay_at)
 	}
-	fn check_rules(&self, referee: Option<&AccountId>) -> Result<(), ClientError> {
-		Rebate::check_rules(self, referee, &crate::assets::known_minimum(&self.asset))
-			.map_err(|e| rule_error(Self::NAME, e))
+	fn check_rules_with(
+		&self,
+		referee: Option<&AccountId>,
+		minimum: &Balance,
+	) -> Result<(), ClientError> {
+		Rebate::check_rules(self, referee, minimum).map_err(|e| rule_error(Self::NAME, e))
 	}
 	fn asset(&self) -> &AssetKind {
 		&self.asset
@@ -184,7 +200,7 @@ impl Kind for pallet_referral_rebate::ReferredPurchaseOf<Runtime> {
 	fn deadline(&self) -> (&'static str, u32) {
 		("the referred purchase's settle-by block", self.settle_by)
 	}
-	fn check_rules(&self, _: Option<&AccountId>) -> Result<(), ClientError> {
+	fn check_rules_with(&self, _: Option<&AccountId>, _: &Balance) -> Result<(), ClientError> {
 		distinct(&self.merchant, &self.referrer, &self.buyer)
 			.then_some(())
 			.ok_or_else(|| rule_error(Self::NAME, RuleError::PartiesNotDistinct))
@@ -412,7 +428,7 @@ pub struct Inspection {
 	/// The asset the amounts are in: `native` or its pallet-assets id.
 	pub asset: String,
 	/// The asset's symbol, where this client knows it.
-	pub symbol: Option<&'static str>,
+	pub symbol: Option<String>,
 	/// The document's amounts, in the asset's smallest units.
 	pub amounts: Vec<AmountStatus>,
 	/// Every link of the kind's order, signed or not.
@@ -502,6 +518,7 @@ fn inspect_signed<D: Kind>(
 	};
 	let (what, block) = signed.document.deadline();
 	deadlines.insert(0, deadline_status(what, block, now));
+	let known = crate::assets::known(signed.document.asset());
 	Inspection {
 		kind: D::NAME,
 		for_this_chain,
@@ -510,7 +527,6 @@ fn inspect_signed<D: Kind>(
 		customer: keys::ss58(signed.document.customer()),
 		referee: referee_of(&signed.document, &signed.links).map(keys::ss58),
 		asset: crate::assets::kind_name(signed.document.asset()),
-		symbol: crate::assets::known(signed.document.asset()).map(|a| a.0),
 		amounts: signed
 			.document
 			.amounts()
@@ -518,11 +534,10 @@ fn inspect_signed<D: Kind>(
 			.map(|(what, amount)| AmountStatus {
 				what,
 				amount,
-				shown: crate::assets::known(signed.document.asset()).map(|(symbol, decimals)| {
-					format!("{} {symbol}", crate::assets::format_units(amount, decimals))
-				}),
+				shown: known.as_ref().map(|a| a.format(amount)),
 			})
 			.collect(),
+		symbol: known.map(|a| a.symbol),
 		links,
 		next,
 		complete,
@@ -553,7 +568,7 @@ impl std::fmt::Display for Inspection {
 		writeln!(f, "  merchant {}", self.merchant)?;
 		writeln!(f, "  customer {}", self.customer)?;
 		writeln!(f, "  referee  {}", self.referee.as_deref().unwrap_or("(not yet named)"))?;
-		writeln!(f, "  asset    {}", self.symbol.unwrap_or(&self.asset))?;
+		writeln!(f, "  asset    {}", self.symbol.as_deref().unwrap_or(&self.asset))?;
 		for a in &self.amounts {
 			let shown = a.shown.clone().unwrap_or_else(|| a.amount.to_string());
 			writeln!(f, "  {} {shown}", a.what)?;

@@ -243,16 +243,16 @@ impl<C: Chain> Client<C> {
 				terms.origin_purchase
 			)));
 		}
-		if let Some(asset) = terms.asset.as_ref().filter(|a| **a != origin.asset) {
+		// The asset, from the chain: its minimum is what the rules below are checked against.
+		let asset = assets::info(&mut self.chain, &origin.asset).await?;
+		if let Some(named) = terms.asset.as_ref().filter(|a| **a != origin.asset) {
 			return Err(ClientError::Rule(format!(
 				"purchase {} was paid in {}, not in {}: a promotion's amounts are in its origin purchase's asset",
 				terms.origin_purchase,
-				assets::info(&mut self.chain, &origin.asset).await?.symbol,
-				assets::info(&mut self.chain, asset).await?.symbol,
+				asset.symbol,
+				assets::info(&mut self.chain, named).await?.symbol,
 			)));
 		}
-		// The asset's minimum, from the chain: what the rules below are checked against.
-		let asset = assets::info(&mut self.chain, &origin.asset).await?;
 		if state::promotion(&mut self.chain, terms.pay_at, &me, terms.promotion_id).await?.is_some()
 		{
 			return Err(ClientError::Rule(format!(
@@ -324,17 +324,11 @@ impl<C: Chain> Client<C> {
 		let now = self.now().await?;
 		let framing = self.framing;
 		// The rules against the asset's minimum as the chain has it (the signing step below
-		// knows the minimums of the native token and the stablecoin only).
-		let rule = |e: pallet_referral_rebate::RuleError| ClientError::Rule(e.to_string());
+		// knows the minimums of the native token and the stablecoin only); a referred purchase
+		// has no minimum to check.
 		match &envelope.document {
-			AnyDocument::Offer(o) => {
-				let minimum = assets::info(&mut self.chain, &o.document.asset).await?.min_balance;
-				o.document.check_rules(None, &minimum).map_err(rule)?;
-			}
-			AnyDocument::Rebate(r) => {
-				let minimum = assets::info(&mut self.chain, &r.document.asset).await?.min_balance;
-				r.document.check_rules(None, &minimum).map_err(rule)?;
-			}
+			AnyDocument::Offer(o) => self.check_minimum(&o.document).await?,
+			AnyDocument::Rebate(r) => self.check_minimum(&r.document).await?,
 			AnyDocument::Purchase(_) => {}
 		}
 		match &mut envelope.document {
@@ -396,6 +390,12 @@ impl<C: Chain> Client<C> {
 			rebate: Box::new(r.clone()),
 		});
 		self.transact(customer, call).await
+	}
+
+	/// `document`'s rules against its asset's minimum balance as the chain has it.
+	async fn check_minimum<D: documents::Kind>(&mut self, document: &D) -> Result<(), ClientError> {
+		let minimum = assets::info(&mut self.chain, document.asset()).await?.min_balance;
+		document.check_rules_with(None, &minimum)
 	}
 
 	/// Check a received document before it is submitted: every party has signed, every link

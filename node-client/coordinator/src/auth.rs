@@ -15,7 +15,7 @@
 
 use crate::CoordinatorError;
 use codec::{Decode, Encode};
-use pallet_referral_rebate::{Framing, BYTES_PREFIX, BYTES_SUFFIX};
+use pallet_referral_rebate::Framing;
 use rebate_client::keys::{self, KeyPair};
 use rebate_test_runtime::{AccountId, Signature};
 use sp_runtime::traits::Verify;
@@ -97,7 +97,7 @@ pub fn sign_framed(
 	));
 	let nonce = hex::encode(nonce);
 	let signature =
-		key.sign(&framed(message(method, host, path, body, timestamp, &nonce), framing));
+		key.sign(&framing.message(&message(method, host, path, body, timestamp, &nonce)));
 	[
 		(ACCOUNT, keys::ss58(&key.account())),
 		(TIMESTAMP, timestamp.to_string()),
@@ -107,19 +107,11 @@ pub fn sign_framed(
 	]
 }
 
-/// The framing header's value for `framing`.
+/// The framing header's value for `framing` (the one spelling; `verify` parses by it).
 fn framing_name(framing: Framing) -> &'static str {
 	match framing {
 		Framing::Raw => "raw",
 		Framing::Bytes => "bytes",
-	}
-}
-
-/// `message` as a signer signs it under `framing`.
-fn framed(message: Vec<u8>, framing: Framing) -> Vec<u8> {
-	match framing {
-		Framing::Raw => message,
-		Framing::Bytes => [BYTES_PREFIX, &message[..], BYTES_SUFFIX].concat(),
 	}
 }
 
@@ -171,14 +163,16 @@ pub fn verify(
 	let parse = if policy.dev_names { keys::parse_account } else { keys::parse_address };
 	let account =
 		parse(&who).map_err(|e| CoordinatorError::Unauthenticated(format!("{ACCOUNT}: {e}")))?;
-	let framing = match header(FRAMING).as_deref() {
-		None | Some("raw") => Framing::Raw,
-		Some("bytes") => Framing::Bytes,
-		Some(other) => {
-			return Err(CoordinatorError::Unauthenticated(format!(
-				"{FRAMING} is `raw` or `bytes`, not `{other}`"
-			)))
-		}
+	let framing = match header(FRAMING) {
+		None => Framing::Raw,
+		Some(name) => [Framing::Raw, Framing::Bytes]
+			.into_iter()
+			.find(|f| framing_name(*f) == name)
+			.ok_or_else(|| {
+				CoordinatorError::Unauthenticated(format!(
+					"{FRAMING} is `raw` or `bytes`, not `{name}`"
+				))
+			})?,
 	};
 	let timestamp_ms: u64 = get(TIMESTAMP)?
 		.parse()
@@ -197,7 +191,7 @@ pub fn verify(
 	if skew_ms.unsigned_abs() > window_ms {
 		return Err(CoordinatorError::Expired { skew_ms, window_ms });
 	}
-	let signed = framed(message(method, &host, path, body, timestamp_ms, &nonce), framing);
+	let signed = framing.message(&message(method, &host, path, body, timestamp_ms, &nonce));
 	if !signature.verify(&signed[..], &account) {
 		return Err(CoordinatorError::BadRequestSignature(keys::ss58(&account)));
 	}

@@ -43,12 +43,24 @@ impl<T: Config> Pallet<T> {
 		preservation: Preservation,
 		short: Error<T>,
 	) -> Result<(), Error<T>> {
+		Self::transfer(asset, from, to, amount, preservation)
+			.map_err(|_| Self::transfer_refused(asset, from, to, amount, preservation, short))
+	}
+
+	/// The one transfer every money movement of the pallet is: `amount` of `asset` from `from`
+	/// to `to`, nothing for a zero amount; its refusal unnamed (the hook's closing, which only
+	/// needs to know whether it moved, uses it directly).
+	pub(crate) fn transfer(
+		asset: &AssetKindOf<T>,
+		from: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+		preservation: Preservation,
+	) -> DispatchResult {
 		if amount.is_zero() {
 			return Ok(());
 		}
-		T::Assets::transfer(asset.clone(), from, to, amount, preservation)
-			.map(|_| ())
-			.map_err(|_| Self::transfer_refused(asset, from, to, amount, preservation, short))
+		T::Assets::transfer(asset.clone(), from, to, amount, preservation).map(|_| ())
 	}
 
 	/// Why a transfer of `amount` of `asset` from `from` to `to` was refused, asked of the asset

@@ -2000,6 +2000,15 @@ fn signed_in(
 	)
 }
 
+/// Promotion 1 in the stablecoin, due at block 20: the origin purchase, the settled referral
+/// and the escrowed rebate.
+fn settled_and_submitted_in_usd(p: &Parties) {
+	let origin = origin_purchase_in(p, USD);
+	let (offer, purchase, rebate) = signed_in(p, 1, origin, USD);
+	assert_ok!(settle(p, offer, purchase));
+	assert_ok!(submit(p, rebate));
+}
+
 fn admin() -> RuntimeOrigin {
 	RuntimeOrigin::signed(asset_admin())
 }
@@ -2211,10 +2220,7 @@ fn frozen_or_blocked_assets_and_accounts_are_refused_by_name() {
 fn a_payout_the_customer_cannot_receive_goes_back_to_the_merchant() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		let origin = origin_purchase_in(&p, USD);
-		let (offer, purchase, rebate) = signed_in(&p, 1, origin, USD);
-		assert_ok!(settle(&p, offer, purchase));
-		assert_ok!(submit(&p, rebate));
+		settled_and_submitted_in_usd(&p);
 		let merchant_before = usd(&merchant());
 		// The asset's admin blocks the customer before the rebate block.
 		assert_ok!(Assets::block(admin(), USD_ID, customer()));
@@ -2241,10 +2247,7 @@ fn a_payout_the_customer_cannot_receive_goes_back_to_the_merchant() {
 fn an_escrow_that_cannot_move_is_held_and_closed_once_the_asset_thaws() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		let origin = origin_purchase_in(&p, USD);
-		let (offer, purchase, rebate) = signed_in(&p, 1, origin, USD);
-		assert_ok!(settle(&p, offer, purchase));
-		assert_ok!(submit(&p, rebate));
+		settled_and_submitted_in_usd(&p);
 		// The whole asset frozen at the rebate block: neither the customer nor the merchant can
 		// be paid. The promotion is held with its escrow, not dropped.
 		assert_ok!(Assets::freeze_asset(admin(), USD_ID));
@@ -2286,10 +2289,7 @@ fn an_escrow_that_cannot_move_is_held_and_closed_once_the_asset_thaws() {
 fn a_held_promotion_whose_asset_was_destroyed_closes_with_nothing_to_move() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		let origin = origin_purchase_in(&p, USD);
-		let (offer, purchase, rebate) = signed_in(&p, 1, origin, USD);
-		assert_ok!(settle(&p, offer, purchase));
-		assert_ok!(submit(&p, rebate));
+		settled_and_submitted_in_usd(&p);
 		assert_ok!(Assets::freeze_asset(admin(), USD_ID));
 		run_to_block(20);
 		let key = (BlockKey::of(20u64), merchant(), 1);

@@ -193,12 +193,14 @@ impl Framing {
 		}
 	}
 
-	/// The exact message a signer signs for `payload` under this framing.
-	pub fn message(self, payload: &[u8; 32]) -> Vec<u8> {
+	/// The exact message a signer signs for `payload` under this framing (a link's 32-byte
+	/// payload, or any other message framed the same way, such as a coordinator request's).
+	pub fn message(self, payload: &[u8]) -> Vec<u8> {
 		match self {
 			Framing::Raw => payload.to_vec(),
 			Framing::Bytes => {
-				let mut m = Vec::with_capacity(BYTES_PREFIX.len() + 32 + BYTES_SUFFIX.len());
+				let mut m =
+					Vec::with_capacity(BYTES_PREFIX.len() + payload.len() + BYTES_SUFFIX.len());
 				m.extend_from_slice(BYTES_PREFIX);
 				m.extend_from_slice(payload);
 				m.extend_from_slice(BYTES_SUFFIX);

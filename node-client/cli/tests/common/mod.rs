@@ -91,9 +91,9 @@ impl Chain {
 		self.ok(&["balances"])["block"].as_u64().expect("block")
 	}
 
+	/// `who`'s free native balance.
 	pub fn free(&self, who: &str) -> u128 {
-		let v = self.ok(&["balances", who]);
-		v["balances"][0]["free"].as_u64().map(u128::from).expect("free balance")
+		self.free_in(who, "native")
 	}
 
 	/// `rebate status` of promotion `p`.
@@ -106,8 +106,7 @@ impl Chain {
 
 	/// The escrow account's balance (every open rebate).
 	pub fn escrow(&self) -> u128 {
-		let v = self.ok(&["balances", "alice"]);
-		v["escrow"].as_u64().map(u128::from).expect("escrow")
+		self.escrow_in("native")
 	}
 
 	/// `who`'s balance in `asset` (`native`, `TUSD`, an id).
