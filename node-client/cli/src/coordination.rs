@@ -9,7 +9,10 @@ use rebate_client::{
 	keys::{self, KeyPair},
 	Client, ClientError,
 };
-use rebate_coordinator::{Coordinator, CoordinatorError};
+use rebate_coordinator::{
+	api::{Action, DocumentKind},
+	ChainView, Coordinator, CoordinatorError,
+};
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 /// What a command can fail with.
@@ -35,13 +38,18 @@ pub struct Docs {
 	pub coordinator: Option<Coordinator>,
 }
 
-/// A document reference at a coordinator: `KIND/MERCHANT/PROMOTION`.
-fn reference(spec: &str) -> Option<(&str, &str, u64)> {
-	let mut parts = spec.splitn(3, '/');
-	let kind = parts.next()?;
+/// A document reference at a coordinator: `KIND/MERCHANT/PROMOTION[/PAY_AT]` (without the
+/// rebate block: the latest promotion of that id the party is a party of).
+fn reference(spec: &str) -> Option<(DocumentKind, &str, u64, Option<u32>)> {
+	let mut parts = spec.split('/');
+	let kind = DocumentKind::parse(parts.next()?)?;
 	let merchant = parts.next()?;
 	let promotion = parts.next()?.parse().ok()?;
-	["offer", "rebate", "purchase"].contains(&kind).then_some((kind, merchant, promotion))
+	let pay_at = match parts.next() {
+		None => None,
+		Some(p) => Some(p.parse().ok()?),
+	};
+	parts.next().is_none().then_some((kind, merchant, promotion, pay_at))
 }
 
 impl Docs {
@@ -53,9 +61,11 @@ impl Docs {
 	/// Read a document: `KIND/MERCHANT/PROMOTION` from the coordinator, otherwise a file (`-`:
 	/// stdin).
 	pub async fn load(&self, spec: &str) -> Result<Envelope, CliError> {
-		if let (Some(c), Some((kind, merchant, promotion))) = (&self.coordinator, reference(spec)) {
+		if let (Some(c), Some((kind, merchant, promotion, pay_at))) =
+			(&self.coordinator, reference(spec))
+		{
 			let merchant = keys::ss58(&keys::parse_account(merchant)?);
-			return Ok(c.document(&merchant, promotion, kind).await?);
+			return Ok(c.document(&merchant, promotion, pay_at, kind).await?);
 		}
 		Ok(Envelope::read(spec)?)
 	}
@@ -136,12 +146,25 @@ pub struct ServeOptions<'a> {
 	pub window_secs: u64,
 	pub origin: Origin,
 	pub dev_names: bool,
+	pub grace_blocks: u32,
+	pub open_per_recipient: u32,
+	pub quota: u32,
 }
 
 /// `rebate coordinator serve`.
 pub async fn serve(chain: &str, options: ServeOptions<'_>, out: &Out) -> Result<(), CliError> {
-	let ServeOptions { listen, database, genesis, follow, window_secs, origin, dev_names } =
-		options;
+	let ServeOptions {
+		listen,
+		database,
+		genesis,
+		follow,
+		window_secs,
+		origin,
+		dev_names,
+		grace_blocks,
+		open_per_recipient,
+		quota,
+	} = options;
 	let _ = tracing_subscriber::fmt()
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env()
@@ -160,10 +183,10 @@ pub async fn serve(chain: &str, options: ServeOptions<'_>, out: &Out) -> Result<
 		}
 	};
 	let store = rebate_coordinator::Store::open(database).await?;
-	let clock = if follow {
-		rebate_coordinator::Clock::follow(chain.to_owned(), Duration::from_secs(1))
+	let view = if follow {
+		ChainView::follow(chain.to_owned(), Duration::from_secs(1))
 	} else {
-		rebate_coordinator::Clock::none()
+		ChainView::none()
 	};
 	let listener = tokio::net::TcpListener::bind(listen)
 		.await
@@ -174,13 +197,19 @@ pub async fn serve(chain: &str, options: ServeOptions<'_>, out: &Out) -> Result<
 	let mut config = rebate_coordinator::Config::new(genesis);
 	config.window_ms = window_secs.saturating_mul(1000);
 	config.dev_names = dev_names;
+	config.grace_blocks = grace_blocks;
+	config.open_per_recipient = open_per_recipient;
+	config.quota = quota;
 	config.origin = match origin {
 		Origin::Listening => Some(addr.to_string()),
 		Origin::Named(o) => Some(o),
 		Origin::Any => None,
 	};
 	let shown = config.origin.clone().unwrap_or_else(|| "any".into());
-	let app = Arc::new(rebate_coordinator::App::new(config, store, clock));
+	let app = Arc::new(rebate_coordinator::App::new(config, store, view).await?);
+	if follow {
+		rebate_coordinator::retention::spawn(app.clone(), Duration::from_secs(30));
+	}
 	out.value(
 		&format!(
 			"coordinator listening on http://{addr} (origin {shown}, chain {genesis:?}, {})",
@@ -282,7 +311,7 @@ pub async fn agent(
 	let key = coordinator.key().clone();
 	let me = keys::ss58(&key.account());
 	// Promotions this agent is finished with (acted, or the chain refused for good).
-	let mut finished: BTreeSet<(String, u64, &'static str)> = BTreeSet::new();
+	let mut finished: BTreeSet<Promotion> = BTreeSet::new();
 	let mut round = 0u32;
 	loop {
 		round = round.saturating_add(1);
@@ -306,48 +335,60 @@ async fn agent_round(
 	coordinator: &Coordinator,
 	key: &KeyPair,
 	me: &str,
-	finished: &mut BTreeSet<(String, u64, &'static str)>,
+	finished: &mut BTreeSet<Promotion>,
 	out: &Out,
 ) -> Result<(), CliError> {
 	let mail = coordinator.mailbox().await?;
 	let mut todo = BTreeSet::new();
 	for m in &mail {
-		let i = &m.document.inspection;
-		let merchant = i["merchant"].as_str().unwrap_or_default().to_owned();
-		let promotion = i["promotion_id"].as_u64().unwrap_or_default();
-		let action: &'static str = match m.action.as_str() {
-			"settle" => "settle",
-			"submit" => "submit",
-			_ => continue,
+		if !matches!(m.action, Action::Settle | Action::Submit) {
+			continue;
+		}
+		let p = Promotion {
+			merchant: m.merchant.clone(),
+			id: m.promotion_id,
+			pay_at: m.pay_at,
+			action: m.action,
 		};
-		if !finished.contains(&(merchant.clone(), promotion, action)) {
-			todo.insert((merchant, promotion, action));
+		if !finished.contains(&p) {
+			todo.insert(p);
 		}
 	}
 	if todo.is_empty() {
 		return Ok(());
 	}
 	let mut client = Client::new(AnyChain::open(chain).await?);
-	for (merchant, promotion, action) in todo {
+	for p in todo {
 		// Each promotion on its own: one that fails does not hold up the others.
-		match act(&mut client, coordinator, key, me, &merchant, promotion, action).await {
+		match act(&mut client, coordinator, key, me, &p).await {
 			Ok(None) => {}
 			Ok(Some(detail)) => {
-				finished.insert((merchant.clone(), promotion, action));
-				let verb = if action == "settle" { "settled" } else { "submitted the rebate of" };
-				report(out, verb, &merchant, promotion, &detail);
+				let verb =
+					if p.action == Action::Settle { "settled" } else { "submitted the rebate of" };
+				report(out, verb, &p.merchant, p.id, &detail);
+				finished.insert(p);
 			}
 			Err(e) if transient(&e) => {
-				report(out, "will retry", &merchant, promotion, &format!(": {e}"))
+				report(out, "will retry", &p.merchant, p.id, &format!(": {e}"))
 			}
 			Err(e) => {
 				// The chain refuses for good (a deadline passed, done elsewhere, a mismatch).
-				finished.insert((merchant.clone(), promotion, action));
-				report(out, "gave up on", &merchant, promotion, &format!(": {e}"));
+				report(out, "gave up on", &p.merchant, p.id, &format!(": {e}"));
+				finished.insert(p);
 			}
 		}
 	}
 	Ok(())
+}
+
+/// A promotion an agent acts on, and how: named by merchant, id and rebate block, so a reused id
+/// (a later rebate block) is a promotion of its own.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Promotion {
+	merchant: String,
+	id: u64,
+	pay_at: u32,
+	action: Action,
 }
 
 /// Settle or submit one promotion if it is ready and not yet done on chain: `Some(detail)` when
@@ -357,17 +398,16 @@ async fn act(
 	coordinator: &Coordinator,
 	key: &KeyPair,
 	me: &str,
-	merchant: &str,
-	promotion: u64,
-	action: &str,
+	p: &Promotion,
 ) -> Result<Option<String>, CliError> {
+	let (merchant, promotion) = (p.merchant.as_str(), p.id);
 	let merchant_id = keys::parse_account(merchant)?;
-	if action == "settle" {
+	if p.action == Action::Settle {
 		if merchant != me {
 			return Ok(None);
 		}
 		// One read of the promotion for both documents.
-		let docs = coordinator.documents(merchant, promotion).await?;
+		let docs = coordinator.documents(merchant, promotion, Some(p.pay_at)).await?;
 		let (Some(offer), Some(purchase)) = (docs.offer, docs.purchase) else {
 			return Ok(None);
 		};
@@ -387,7 +427,8 @@ async fn act(
 		let receipt = client.settle(key, &offer, &purchase).await?;
 		return Ok(Some(format!(" in block {}", receipt.inclusion.block_number)));
 	}
-	let rebate = coordinator.document(merchant, promotion, "rebate").await?;
+	let rebate =
+		coordinator.document(merchant, promotion, Some(p.pay_at), DocumentKind::Rebate).await?;
 	let Some(pay_at) = rebate.rebate().map(|r| r.document.pay_at) else {
 		return Ok(None);
 	};

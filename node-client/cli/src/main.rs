@@ -199,6 +199,12 @@ enum Command {
 	Mailbox {
 		#[command(flatten)]
 		signer: Signer,
+		/// Mute this sender first (its documents to sign no longer reach you); repeatable.
+		#[arg(long)]
+		mute: Vec<String>,
+		/// Unmute this sender first; repeatable.
+		#[arg(long)]
+		unmute: Vec<String>,
 	},
 	/// Act before the deadlines (keys stay with their owner): watch the coordinator and the
 	/// chain; the merchant's agent settles completed referrals, the customer's submits completed
@@ -257,6 +263,15 @@ enum CoordinatorCommand {
 		/// Accept dev names (`alice`) as a request's account, not only addresses: dev chains only.
 		#[arg(long)]
 		dev_names: bool,
+		/// Forget a promotion's documents this many blocks after its rebate block.
+		#[arg(long, default_value_t = 14_400)]
+		grace_blocks: u32,
+		/// At most this many documents from one sender wait for one recipient at a time.
+		#[arg(long, default_value_t = 32)]
+		open_per_recipient: u32,
+		/// At most this many stored documents created by one account.
+		#[arg(long, default_value_t = 10_000)]
+		quota: u32,
 	},
 }
 
@@ -410,6 +425,9 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 			origin,
 			any_origin,
 			dev_names,
+			grace_blocks,
+			open_per_recipient,
+			quota,
 		}) => {
 			let options = coordination::ServeOptions {
 				listen,
@@ -423,11 +441,25 @@ async fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
 					(None, false) => coordination::Origin::Listening,
 				},
 				dev_names: *dev_names,
+				grace_blocks: *grace_blocks,
+				open_per_recipient: *open_per_recipient,
+				quota: *quota,
 			};
 			return coordination::serve(&cli.chain, options, out).await;
 		}
-		Command::Mailbox { signer } => {
-			return coordination::mailbox(&coordinator(signer)?, out).await
+		Command::Mailbox { signer, mute, unmute } => {
+			let c = coordinator(signer)?;
+			for (accounts, on) in [(mute, true), (unmute, false)] {
+				for account in accounts {
+					let address = keys::ss58(&keys::parse_account(account)?);
+					if on {
+						c.mute(&address).await?
+					} else {
+						c.unmute(&address).await?
+					}
+				}
+			}
+			return coordination::mailbox(&c, out).await;
 		}
 		Command::Agent { signer, interval_ms, rounds } => {
 			return coordination::agent(

@@ -152,7 +152,17 @@ fn a_killed_coordinator_keeps_every_acknowledged_document() {
 	let genesis = sp_core::H256::repeat_byte(0x42);
 	let hex = format!("{genesis:?}");
 	let db = format!("sqlite://{}", chain.file("coordinator.db"));
-	let args = ["--database", db.as_str(), "--genesis", hex.as_str(), "--no-follow"];
+	// One merchant posting thousands of offers to one customer: past the default limit of
+	// documents waiting for one recipient, which this test does not exercise.
+	let args = [
+		"--database",
+		db.as_str(),
+		"--genesis",
+		hex.as_str(),
+		"--no-follow",
+		"--open-per-recipient",
+		"100000",
+	];
 	let mut server = serve(&chain, &args);
 	let runtime = tokio::runtime::Runtime::new().expect("tokio");
 	let acked = Arc::new(Mutex::new(Vec::new()));
@@ -198,7 +208,10 @@ fn a_killed_coordinator_keeps_every_acknowledged_document() {
 	let merchant = rebate_client::keys::ss58(&KeyPair::dev("alice").unwrap().account());
 	runtime.block_on(async {
 		for (id, posted) in &acked {
-			let stored = alice.document(&merchant, *id, "offer").await.expect("acknowledged");
+			let stored = alice
+				.document(&merchant, *id, None, rebate_coordinator::api::DocumentKind::Offer)
+				.await
+				.expect("acknowledged");
 			assert_eq!(&stored, posted);
 		}
 		// The flow goes on: the customer endorses one of them, the referee accepts.

@@ -138,6 +138,37 @@ fn state_and_history_survive_a_reopen() {
 }
 
 #[test]
+fn a_reader_sees_the_chain_another_process_holds_open_and_writes_nothing() {
+	block_on(async {
+		let dir = tempfile::tempdir().unwrap();
+		let cast = mixed_cast();
+		let mut writer = Client::new(Embedded::open(dir.path(), &funded(&cast)).unwrap());
+		let (_, origin) = writer
+			.purchase(&cast.customer, cast.merchant.account(), AssetKind::Native, 100 * UNIT)
+			.await
+			.unwrap();
+		// The writer keeps the chain open (its lock held): a reader opens it all the same and
+		// sees its blocks, the purchase among them.
+		let mut reader = Embedded::open_read_only(dir.path()).expect("opens without the lock");
+		assert_eq!(reader.head(), writer.chain.head());
+		let record = state::purchase(&mut reader, origin).await.unwrap().expect("recorded");
+		assert_eq!(record.buyer, cast.customer.account());
+		// It produces nothing and snapshots nothing.
+		assert!(reader.advance(1, &mut |_, _| {}).await.is_err());
+		assert!(reader.snapshot().is_err());
+		drop(reader);
+		// The writer goes on; a new reader sees the new block.
+		writer.chain.advance(1, &mut |_, _| {}).await.unwrap();
+		let reader = Embedded::open_read_only(dir.path()).expect("opens");
+		assert_eq!(reader.head(), writer.chain.head());
+		// No chain yet: a clear error, nothing created.
+		let empty = tempfile::tempdir().unwrap();
+		assert!(Embedded::open_read_only(empty.path()).is_err());
+		assert!(!empty.path().join("blocks.log").exists());
+	})
+}
+
+#[test]
 fn refusals_change_nothing() {
 	block_on(async {
 		let dir = tempfile::tempdir().unwrap();

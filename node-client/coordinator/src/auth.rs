@@ -108,7 +108,7 @@ pub fn sign_framed(
 }
 
 /// The framing header's value for `framing` (the one spelling; `verify` parses by it).
-fn framing_name(framing: Framing) -> &'static str {
+pub fn framing_name(framing: Framing) -> &'static str {
 	match framing {
 		Framing::Raw => "raw",
 		Framing::Bytes => "bytes",
@@ -133,13 +133,60 @@ fn counter() -> u64 {
 	COUNTER.fetch_add(1, Ordering::Relaxed)
 }
 
-/// A request whose signature verified; its nonce is still to be claimed (with the request's
-/// effects, in the store).
+/// An authenticated request's caller.
 #[derive(Clone, Debug)]
 pub struct Caller {
 	pub account: AccountId,
-	pub nonce: String,
-	pub timestamp_ms: u64,
+	/// How it was authenticated.
+	pub by: By,
+}
+
+/// How a request was authenticated.
+#[derive(Clone, Debug)]
+pub enum By {
+	/// Its own signature: the nonce is still to be claimed (with the request's effects, in the
+	/// store).
+	Signature { nonce: String, timestamp_ms: u64 },
+	/// A session token (no nonce: the token is the request's authority until it expires).
+	Session { expires_ms: u64 },
+}
+
+impl Caller {
+	/// The (nonce, signed timestamp) of a signed request.
+	pub fn nonce(&self) -> Option<(&str, u64)> {
+		match &self.by {
+			By::Signature { nonce, timestamp_ms } => Some((nonce, *timestamp_ms)),
+			By::Session { .. } => None,
+		}
+	}
+}
+
+/// The framing named by `name` (a framing header's or field's value).
+pub fn parse_framing(name: &str) -> Result<Framing, CoordinatorError> {
+	[Framing::Raw, Framing::Bytes].into_iter().find(|f| framing_name(*f) == name).ok_or_else(|| {
+		CoordinatorError::Unauthenticated(format!("{FRAMING} is `raw` or `bytes`, not `{name}`"))
+	})
+}
+
+/// A hex SCALE `MultiSignature`.
+pub fn parse_signature(text: &str) -> Result<Signature, CoordinatorError> {
+	let bytes = hex::decode(text.trim_start_matches("0x"))
+		.map_err(|_| CoordinatorError::Unauthenticated(format!("{SIGNATURE} is not hex")))?;
+	Signature::decode(&mut &bytes[..]).map_err(|_| {
+		CoordinatorError::Unauthenticated(format!("{SIGNATURE} is not a MultiSignature"))
+	})
+}
+
+/// The origin a request was addressed to (its `Host`), refused unless it is the coordinator's.
+pub fn addressed(
+	header: &impl Fn(&str) -> Option<String>,
+	policy: Policy<'_>,
+) -> Result<String, CoordinatorError> {
+	let host = header("host").unwrap_or_default();
+	if let Some(origin) = policy.origin.filter(|o| !host.eq_ignore_ascii_case(o)) {
+		return Err(CoordinatorError::WrongOrigin { expected: origin.to_owned(), got: host });
+	}
+	Ok(host)
 }
 
 /// Check a request's headers: present, well-formed, addressed to this coordinator, fresh, and
@@ -155,24 +202,14 @@ pub fn verify(
 	let get = |name: &str| {
 		header(name).ok_or_else(|| CoordinatorError::Unauthenticated(format!("no {name} header")))
 	};
-	let host = header("host").unwrap_or_default();
-	if let Some(origin) = policy.origin.filter(|o| !host.eq_ignore_ascii_case(o)) {
-		return Err(CoordinatorError::WrongOrigin { expected: origin.to_owned(), got: host });
-	}
+	let host = addressed(&header, policy)?;
 	let who = get(ACCOUNT)?;
 	let parse = if policy.dev_names { keys::parse_account } else { keys::parse_address };
 	let account =
 		parse(&who).map_err(|e| CoordinatorError::Unauthenticated(format!("{ACCOUNT}: {e}")))?;
 	let framing = match header(FRAMING) {
 		None => Framing::Raw,
-		Some(name) => [Framing::Raw, Framing::Bytes]
-			.into_iter()
-			.find(|f| framing_name(*f) == name)
-			.ok_or_else(|| {
-				CoordinatorError::Unauthenticated(format!(
-					"{FRAMING} is `raw` or `bytes`, not `{name}`"
-				))
-			})?,
+		Some(name) => parse_framing(&name)?,
 	};
 	let timestamp_ms: u64 = get(TIMESTAMP)?
 		.parse()
@@ -181,12 +218,7 @@ pub fn verify(
 	if nonce.is_empty() || nonce.len() > 64 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
 		return Err(CoordinatorError::Unauthenticated(format!("{NONCE} must be 1–64 hex digits")));
 	}
-	let signature = get(SIGNATURE)?;
-	let bytes = hex::decode(signature.trim_start_matches("0x"))
-		.map_err(|_| CoordinatorError::Unauthenticated(format!("{SIGNATURE} is not hex")))?;
-	let signature = Signature::decode(&mut &bytes[..]).map_err(|_| {
-		CoordinatorError::Unauthenticated(format!("{SIGNATURE} is not a MultiSignature"))
-	})?;
+	let signature = parse_signature(&get(SIGNATURE)?)?;
 	let skew_ms = timestamp_ms as i64 - now_ms() as i64;
 	if skew_ms.unsigned_abs() > window_ms {
 		return Err(CoordinatorError::Expired { skew_ms, window_ms });
@@ -195,5 +227,5 @@ pub fn verify(
 	if !signature.verify(&signed[..], &account) {
 		return Err(CoordinatorError::BadRequestSignature(keys::ss58(&account)));
 	}
-	Ok(Caller { account, nonce, timestamp_ms })
+	Ok(Caller { account, by: By::Signature { nonce, timestamp_ms } })
 }

@@ -1,9 +1,14 @@
-//! The client side: a party talking to a coordinator with its own key.
+//! The client side: a party talking to a coordinator with its own key, signing every request
+//! or, once signed in, sending its session token.
 
-use crate::{auth, server::Accepted, CoordinatorError};
+use crate::{
+	api::{self, Accepted, DocumentKind, MailboxEntry, MailboxPage, Mutes, Refusal},
+	auth, session, CoordinatorError,
+};
 use pallet_referral_rebate::Framing;
 use rebate_client::{documents::Envelope, keys::KeyPair};
 use serde::de::DeserializeOwned;
+use std::sync::Mutex;
 
 /// A coordinator at a URL, spoken to with a party's key.
 pub struct Coordinator {
@@ -11,33 +16,30 @@ pub struct Coordinator {
 	http: reqwest::Client,
 	key: KeyPair,
 	framing: Framing,
+	/// The session requests go with, once signed in.
+	session: Mutex<Option<api::Session>>,
 }
 
-/// A promotion as the coordinator shows it (the JSON of `GET /v1/promotions/…`).
-pub type PromotionView = serde_json::Value;
+/// A promotion as the coordinator shows it, its inspections as JSON.
+pub type PromotionView = api::PromotionView<serde_json::Value>;
+
+/// One mailbox entry, its inspection as JSON.
+pub type Mail = MailboxEntry<serde_json::Value>;
 
 /// A promotion's documents as the coordinator holds them.
 #[derive(Clone, Debug)]
 pub struct Documents {
+	/// The promotion's rebate block (with the merchant and id, what names it).
+	pub pay_at: u32,
 	pub offer: Option<Envelope>,
 	pub rebate: Option<Envelope>,
 	pub purchase: Option<Envelope>,
 }
 
-/// One mailbox entry: what to do and the document.
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct Mail {
-	/// `sign`, `settle` or `submit`.
-	pub action: String,
-	pub document: MailDocument,
-}
-
-/// A mailbox entry's document and the coordinator's inspection of it.
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct MailDocument {
-	pub envelope: Envelope,
-	pub inspection: serde_json::Value,
-}
+/// At most this many mailbox pages are read by [`Coordinator::mailbox`].
+const MAX_PAGES: usize = 100;
+/// A session is renewed this long before it expires.
+const RENEW_MS: u64 = 60_000;
 
 impl Coordinator {
 	/// A coordinator at `url` (`http://host:port`), for the party holding `key`.
@@ -47,10 +49,17 @@ impl Coordinator {
 			.timeout(std::time::Duration::from_secs(30))
 			.build()
 			.unwrap_or_default();
-		Self { url: url.trim_end_matches('/').to_owned(), http, key, framing: Framing::Raw }
+		Self {
+			url: url.trim_end_matches('/').to_owned(),
+			http,
+			key,
+			framing: Framing::Raw,
+			session: Mutex::new(None),
+		}
 	}
 
-	/// Sign requests inside `<Bytes>…</Bytes>`, as a browser wallet signs raw messages.
+	/// Sign requests (and sign-in challenges) inside `<Bytes>…</Bytes>`, as a browser wallet
+	/// signs raw messages.
 	pub fn with_framing(mut self, framing: Framing) -> Self {
 		self.framing = framing;
 		self
@@ -71,17 +80,80 @@ impl Coordinator {
 		CoordinatorError::Transport { url: self.url.clone(), reason: e.to_string() }
 	}
 
+	/// The session token to send, if signed in and not about to expire.
+	fn token(&self) -> Option<String> {
+		let session = self.session.lock().ok()?;
+		let s = session.as_ref()?;
+		(s.expires_ms > auth::now_ms().saturating_add(RENEW_MS)).then(|| s.token.clone())
+	}
+
+	/// Sign in: sign a challenge once, and send the session's token instead of a signature
+	/// with every later request (renewed as it nears its end).
+	pub async fn sign_in(&self) -> Result<api::Session, CoordinatorError> {
+		let account = rebate_client::keys::ss58(&self.key.account());
+		let challenge: api::Challenge = self
+			.exchange(
+				reqwest::Method::GET,
+				&format!("/v1/sessions/challenge?account={account}"),
+				None,
+				false,
+			)
+			.await?;
+		let answer = session::answer(&self.key, &challenge, self.framing);
+		let body = serde_json::to_vec(&answer).map_err(|e| self.transport(e))?;
+		let session: api::Session =
+			self.exchange(reqwest::Method::POST, "/v1/sessions", Some(body), false).await?;
+		if let Ok(mut held) = self.session.lock() {
+			*held = Some(session.clone());
+		}
+		Ok(session)
+	}
+
+	/// Whether this client signed in (and signs in again as its session nears its end).
+	fn signed_in(&self) -> bool {
+		self.session.lock().map(|s| s.is_some()).unwrap_or(false)
+	}
+
 	async fn send<T: DeserializeOwned>(
 		&self,
 		method: reqwest::Method,
 		path: &str,
 		body: Vec<u8>,
 	) -> Result<T, CoordinatorError> {
+		if self.signed_in() && self.token().is_none() {
+			self.sign_in().await?;
+		}
+		self.exchange(method, path, Some(body), true).await
+	}
+
+	/// One request: authenticated (by the session's token, or signed) unless `authenticate` is
+	/// false.
+	async fn exchange<T: DeserializeOwned>(
+		&self,
+		method: reqwest::Method,
+		path: &str,
+		body: Option<Vec<u8>>,
+		authenticate: bool,
+	) -> Result<T, CoordinatorError> {
+		let body = body.unwrap_or_default();
 		let mut request = self.http.request(method.clone(), format!("{}{path}", self.url));
-		let headers =
-			auth::sign_framed(&self.key, method.as_str(), self.host(), path, &body, self.framing);
-		for (name, value) in headers {
-			request = request.header(name, value);
+		if authenticate {
+			match self.token() {
+				Some(token) => request = request.bearer_auth(token),
+				None => {
+					let headers = auth::sign_framed(
+						&self.key,
+						method.as_str(),
+						self.host(),
+						path,
+						&body,
+						self.framing,
+					);
+					for (name, value) in headers {
+						request = request.header(name, value);
+					}
+				}
+			}
 		}
 		if !body.is_empty() {
 			request = request.header("content-type", "application/json").body(body);
@@ -90,11 +162,6 @@ impl Coordinator {
 		let status = response.status();
 		let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
 		if !status.is_success() {
-			#[derive(serde::Deserialize)]
-			struct Refusal {
-				code: String,
-				message: String,
-			}
 			let refusal: Refusal = serde_json::from_slice(&bytes).unwrap_or(Refusal {
 				code: "http".into(),
 				message: String::from_utf8_lossy(&bytes).into_owned(),
@@ -105,8 +172,8 @@ impl Coordinator {
 				message: refusal.message,
 			});
 		}
-		serde_json::from_slice(&bytes)
-			.map_err(|e| self.transport(format!("unexpected answer: {e}")))
+		let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+		serde_json::from_slice(bytes).map_err(|e| self.transport(format!("unexpected answer: {e}")))
 	}
 
 	/// Post a document (with this party's new link).
@@ -119,13 +186,20 @@ impl Coordinator {
 		self.send(reqwest::Method::POST, "/v1/documents", body).await
 	}
 
-	/// A promotion's documents and next steps.
+	fn promotion_path(merchant: &str, promotion: u64, pay_at: Option<u32>) -> String {
+		let which = pay_at.map(|p| format!("?pay_at={p}")).unwrap_or_default();
+		format!("/v1/promotions/{merchant}/{promotion}{which}")
+	}
+
+	/// A promotion's documents and next steps: the latest promotion of that id this party is a
+	/// party of, or the one with rebate block `pay_at`.
 	pub async fn promotion(
 		&self,
 		merchant: &str,
 		promotion: u64,
+		pay_at: Option<u32>,
 	) -> Result<PromotionView, CoordinatorError> {
-		self.send(reqwest::Method::GET, &format!("/v1/promotions/{merchant}/{promotion}"), vec![])
+		self.send(reqwest::Method::GET, &Self::promotion_path(merchant, promotion, pay_at), vec![])
 			.await
 	}
 
@@ -134,6 +208,7 @@ impl Coordinator {
 		&self,
 		merchant: &str,
 		promotion: u64,
+		pay_at: Option<u32>,
 	) -> Result<Documents, CoordinatorError> {
 		// Typed, not through `serde_json::Value`: amounts are `u128`.
 		#[derive(serde::Deserialize)]
@@ -142,41 +217,82 @@ impl Coordinator {
 		}
 		#[derive(serde::Deserialize)]
 		struct View {
+			pay_at: u32,
 			offer: Option<Doc>,
 			rebate: Option<Doc>,
 			purchase: Option<Doc>,
 		}
-		let view: View = self
-			.send(reqwest::Method::GET, &format!("/v1/promotions/{merchant}/{promotion}"), vec![])
-			.await?;
+		let path = Self::promotion_path(merchant, promotion, pay_at);
+		let view: View = self.send(reqwest::Method::GET, &path, vec![]).await?;
 		let envelope = |d: Option<Doc>| d.map(|d| d.envelope);
 		Ok(Documents {
+			pay_at: view.pay_at,
 			offer: envelope(view.offer),
 			rebate: envelope(view.rebate),
 			purchase: envelope(view.purchase),
 		})
 	}
 
-	/// One document of a promotion (`offer`, `rebate` or `purchase`).
+	/// One document of a promotion.
 	pub async fn document(
 		&self,
 		merchant: &str,
 		promotion: u64,
-		kind: &str,
+		pay_at: Option<u32>,
+		kind: DocumentKind,
 	) -> Result<Envelope, CoordinatorError> {
-		let mut docs = self.documents(merchant, promotion).await?;
+		let mut docs = self.documents(merchant, promotion, pay_at).await?;
 		let doc = match kind {
-			"offer" => docs.offer.take(),
-			"rebate" => docs.rebate.take(),
-			_ => docs.purchase.take(),
+			DocumentKind::Offer => docs.offer.take(),
+			DocumentKind::Rebate => docs.rebate.take(),
+			DocumentKind::Purchase => docs.purchase.take(),
 		};
 		doc.ok_or_else(|| {
 			CoordinatorError::NotFound(format!("no {kind} of promotion {promotion} yet"))
 		})
 	}
 
-	/// What waits for this party.
+	/// One page of this party's mailbox, from `cursor` (`None`: the first).
+	pub async fn mailbox_page(
+		&self,
+		cursor: Option<&str>,
+	) -> Result<MailboxPage<serde_json::Value>, CoordinatorError> {
+		let path = match cursor {
+			Some(c) => format!("/v1/mailbox?cursor={c}"),
+			None => "/v1/mailbox".to_owned(),
+		};
+		self.send(reqwest::Method::GET, &path, vec![]).await
+	}
+
+	/// What waits for this party: every page (what to do on chain first).
 	pub async fn mailbox(&self) -> Result<Vec<Mail>, CoordinatorError> {
-		self.send(reqwest::Method::GET, "/v1/mailbox", vec![]).await
+		let mut all = Vec::new();
+		let mut cursor: Option<String> = None;
+		for _ in 0..MAX_PAGES {
+			let page = self.mailbox_page(cursor.as_deref()).await?;
+			all.extend(page.entries);
+			match page.next_cursor {
+				Some(next) => cursor = Some(next),
+				None => break,
+			}
+		}
+		Ok(all)
+	}
+
+	/// Mute `account`: its documents to sign no longer reach this party's mailbox.
+	pub async fn mute(&self, account: &str) -> Result<(), CoordinatorError> {
+		let path = format!("/v1/mutes/{account}");
+		self.send::<serde_json::Value>(reqwest::Method::PUT, &path, vec![]).await.map(|_| ())
+	}
+
+	/// Unmute `account`.
+	pub async fn unmute(&self, account: &str) -> Result<(), CoordinatorError> {
+		let path = format!("/v1/mutes/{account}");
+		self.send::<serde_json::Value>(reqwest::Method::DELETE, &path, vec![]).await.map(|_| ())
+	}
+
+	/// The senders this party muted.
+	pub async fn mutes(&self) -> Result<Vec<String>, CoordinatorError> {
+		Ok(self.send::<Mutes>(reqwest::Method::GET, "/v1/mutes", vec![]).await?.muted)
 	}
 }

@@ -15,98 +15,58 @@
 //! - nothing is acknowledged before it is committed ([`store`]: SQLite in WAL mode by default,
 //!   PostgreSQL for several instances over one database).
 //!
+//! # Terminology
+//!
+//! - *Promotion*: a merchant's promotion id with its rebate block, as the pallet keys an open
+//!   promotion; a reused id (a later rebate block) is another promotion.
+//! - *Backed*: an offer is backed when the chain the coordinator follows holds its origin
+//!   purchase, by the customer from the merchant; only backed offers are stored, so a stranger
+//!   cannot address documents to a party who never bought.
+//! - *Session*: a short-lived token for one account at this coordinator's origin, given for a
+//!   signed challenge ([`session`]).
+//!
 //! # Interface
 //!
-//! `POST /v1/documents`, `GET /v1/promotions/{merchant}/{id}`, `GET /v1/mailbox`, `GET /health`,
-//! `GET /ready`, `GET /metrics`, `GET /openapi.json` (the OpenAPI description). [`Coordinator`]
-//! is the client side the CLI's `--coordinator` and agents use.
+//! `POST /v1/documents`, `GET /v1/promotions/{merchant}/{id}`, `GET /v1/mailbox` (paged),
+//! `GET /v1/sessions/challenge`, `POST /v1/sessions`, `GET /v1/mutes`,
+//! `PUT`/`DELETE /v1/mutes/{account}`, `GET /health`, `GET /ready`, `GET /metrics`,
+//! `GET /openapi.json` (the OpenAPI description). [`Coordinator`] is the client side the CLI's
+//! `--coordinator` and agents use; [`api`] holds the types both sides speak.
 
 /// The stored documents' columns, in the order the store decodes them.
 macro_rules! columns {
 	() => {
-		"merchant, promotion, kind, links, customer, referee, next_signer, complete, body"
+		"merchant, promotion, pay_at, kind, links, customer, referee, next_signer, complete, creator, sender, deadline, body, digest"
 	};
 }
 
+pub mod api;
+mod app;
 pub mod auth;
+pub mod chain;
 pub mod client;
 pub mod error;
+mod extract;
+mod intake;
 pub mod metrics;
-pub mod server;
+pub mod model;
+pub mod retention;
+mod routes;
+pub mod session;
 pub mod store;
 mod writer;
 
+pub use app::{App, Config};
+pub use chain::ChainView;
 pub use client::Coordinator;
 pub use error::CoordinatorError;
-pub use server::{router, App, Config};
+pub use routes::{router, MAX_BODY};
 pub use store::Store;
 
-use std::sync::{
-	atomic::{AtomicU64, Ordering},
-	Arc,
-};
+use std::sync::Arc;
 
 /// The service's OpenAPI description.
 pub const OPENAPI: &str = include_str!("openapi.json");
-
-/// The chain's best block as the coordinator last saw it (`None`: it follows no chain).
-#[derive(Clone, Default)]
-pub struct Clock(Arc<AtomicU64>);
-
-const UNKNOWN: u64 = u64::MAX;
-
-impl Clock {
-	/// A clock that knows no chain: deadlines are not checked on arrival.
-	pub fn none() -> Self {
-		Self(Arc::new(AtomicU64::new(UNKNOWN)))
-	}
-
-	/// The best block, if known.
-	pub fn best(&self) -> Option<u32> {
-		match self.0.load(Ordering::Relaxed) {
-			UNKNOWN => None,
-			n => Some(n as u32),
-		}
-	}
-
-	/// Set the best block.
-	pub fn set(&self, best: u32) {
-		self.0.store(best as u64, Ordering::Relaxed);
-	}
-
-	/// Follow the chain at `spec` (an embedded chain's directory or a node's URL): read its best
-	/// block every `period`, opening it only for the read (an embedded chain is shared with the
-	/// parties' processes).
-	pub fn follow(spec: String, period: std::time::Duration) -> Self {
-		let clock = Self::none();
-		let c = clock.clone();
-		tokio::spawn(async move {
-			loop {
-				// Opening an embedded chain waits for its lock: off the async workers.
-				let s = spec.clone();
-				let handle = tokio::runtime::Handle::current();
-				let read = tokio::task::spawn_blocking(move || handle.block_on(read_best(&s)));
-				match read
-					.await
-					.unwrap_or_else(|e| Err(rebate_client::ClientError::Backend(e.to_string())))
-				{
-					Ok(best) => c.set(best),
-					Err(e) => {
-						tracing::warn!(chain = %spec, error = %e, "cannot read the best block")
-					}
-				}
-				tokio::time::sleep(period).await;
-			}
-		});
-		clock
-	}
-}
-
-async fn read_best(spec: &str) -> Result<u32, rebate_client::ClientError> {
-	use rebate_client::chain::Chain;
-	let mut chain = rebate_client::chain::AnyChain::open(spec).await?;
-	Ok(chain.best().await?.0)
-}
 
 /// Serve `app` on `listener` until ctrl-c or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {

@@ -2,8 +2,8 @@
 //! misses, request latency.
 
 use prometheus::{
-	Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-	Registry, TextEncoder,
+	Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+	IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use std::time::Instant;
 
@@ -26,6 +26,12 @@ pub struct Metrics {
 	pub latency: HistogramVec,
 	/// How often the stored-document and nonce gauges were counted from the database.
 	pub table_counts: IntCounter,
+	/// How long posts of new offers waited for their origin purchase's record.
+	pub chain_lookups: Histogram,
+	/// Rounds the chain follower read the chain in.
+	pub chain_rounds: IntGauge,
+	/// Seconds the chain follower spent reading the chain.
+	pub chain_seconds: Gauge,
 	/// When they were last counted: a scrape within [`COUNTS_PERIOD`] of it reuses them.
 	counted_at: std::sync::Mutex<Option<Instant>>,
 }
@@ -78,6 +84,24 @@ impl Metrics {
 			"Times the stored-document and nonce gauges were counted from the database",
 		)
 		.expect("valid metric");
+		let chain_lookups = Histogram::with_opts(
+			HistogramOpts::new(
+				"rebate_coordinator_chain_lookup_seconds",
+				"How long a new offer waited for its origin purchase's record",
+			)
+			.buckets(vec![0.00001, 0.0001, 0.001, 0.01, 0.1, 1.0, 3.0]),
+		)
+		.expect("valid metric");
+		let chain_rounds = IntGauge::new(
+			"rebate_coordinator_chain_rounds",
+			"Rounds the chain follower read the chain in",
+		)
+		.expect("valid metric");
+		let chain_seconds = Gauge::new(
+			"rebate_coordinator_chain_read_seconds",
+			"Seconds the chain follower spent reading the chain",
+		)
+		.expect("valid metric");
 		for m in [
 			Box::new(accepted.clone()) as Box<dyn prometheus::core::Collector>,
 			Box::new(refused.clone()),
@@ -87,6 +111,9 @@ impl Metrics {
 			Box::new(documents.clone()),
 			Box::new(latency.clone()),
 			Box::new(table_counts.clone()),
+			Box::new(chain_lookups.clone()),
+			Box::new(chain_rounds.clone()),
+			Box::new(chain_seconds.clone()),
 		] {
 			registry.register(m).expect("metric names are unique");
 		}
@@ -100,6 +127,9 @@ impl Metrics {
 			documents,
 			latency,
 			table_counts,
+			chain_lookups,
+			chain_rounds,
+			chain_seconds,
 			counted_at: std::sync::Mutex::new(None),
 		}
 	}
@@ -119,6 +149,11 @@ impl Metrics {
 	/// Count a refusal.
 	pub fn refused(&self, reason: &str) {
 		self.refused.with_label_values(&[reason]).inc();
+	}
+
+	/// Record how long a post waited for a purchase record.
+	pub fn chain_lookup(&self, started: Instant) {
+		self.chain_lookups.observe(started.elapsed().as_secs_f64());
 	}
 
 	/// Record a request's latency.

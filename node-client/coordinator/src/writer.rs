@@ -8,32 +8,13 @@
 //! one round trip to sqlx's SQLite worker thread per statement (the writer is serial: its time per
 //! request bounds the service's throughput and sets its latency under load).
 
-use crate::store::{NonceClaim, Outcome, StoredDocument};
+use crate::model::{NonceClaim, Outcome, StoredDocument, Write};
 use sqlx::AnyPool;
 use std::path::Path;
 use tokio::sync::{mpsc, oneshot};
 
 /// How many waiting requests one transaction commits at most.
 pub(crate) const MAX_BATCH: usize = 512;
-
-/// What the writer does for one request.
-pub(crate) enum Write {
-	/// Claim the nonce only (a read request).
-	Nonce(NonceClaim),
-	/// Claim the nonce (unless claimed by an earlier attempt) and put the document, if the
-	/// stored one has `expected_links` links (`None`: if there is none).
-	Put { claim: Option<NonceClaim>, document: StoredDocument, expected_links: Option<u32> },
-}
-
-impl Write {
-	/// The row a job writes (`None`: a nonce only).
-	fn key(&self) -> Option<(&str, u64, &str)> {
-		match self {
-			Write::Nonce(_) => None,
-			Write::Put { document: d, .. } => Some((&d.merchant, d.promotion, &d.kind)),
-		}
-	}
-}
 
 /// A request for the writer and where its answer goes.
 pub(crate) type Job = (Write, oneshot::Sender<Result<Outcome, String>>);
@@ -46,14 +27,22 @@ const INSERT_DOCUMENT: &str = concat!(
 	"INSERT INTO documents (",
 	columns!(),
 	", updated_ms)
-	 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-	 ON CONFLICT (merchant, promotion, kind) DO NOTHING"
+	 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+	 ON CONFLICT (merchant, promotion, pay_at, kind) DO NOTHING"
 );
-/// Replace a stored document if it still has the links the request was checked against.
+/// Replace a stored document if it is still the version the request was checked against (by its
+/// content's digest, not only its link count: nothing acknowledged is overwritten unseen).
 const UPDATE_DOCUMENT: &str =
 	"UPDATE documents SET links = $1, referee = $2, next_signer = $3, complete = $4,
-	   body = $5, updated_ms = $6
-	 WHERE merchant = $7 AND promotion = $8 AND kind = $9 AND links = $10";
+	   sender = $5, body = $6, digest = $7, updated_ms = $8
+	 WHERE merchant = $9 AND promotion = $10 AND pay_at = $11 AND kind = $12 AND digest = $13";
+/// Mute a sender (nothing happens if it is muted already).
+const MUTE: &str =
+	"INSERT INTO mutes (account, muted) VALUES ($1, $2) ON CONFLICT (account, muted) DO NOTHING";
+/// Unmute a sender.
+const UNMUTE: &str = "DELETE FROM mutes WHERE account = $1 AND muted = $2";
+/// Forget the documents of promotions whose rebate block is before a block (retention).
+const FORGET: &str = "DELETE FROM documents WHERE pay_at < $1";
 /// Forget the nonces whose window has closed (a range at the start of the key order).
 const SWEEP_NONCES: &str = "DELETE FROM request_nonces WHERE expires_ms < $1";
 
@@ -99,25 +88,31 @@ pub(crate) trait Backend {
 	/// Store `d` unless a document is stored under its key: whether it was stored.
 	async fn insert(&mut self, d: &StoredDocument, now_ms: i64) -> Result<bool, WriteError> {
 		let params = [
-			Param::Text(&d.merchant),
-			Param::Int(d.promotion as i64),
-			Param::Text(&d.kind),
+			Param::Text(&d.key.merchant),
+			Param::Int(d.key.promotion as i64),
+			Param::Int(d.key.pay_at as i64),
+			Param::Text(d.key.kind.as_str()),
 			Param::Int(d.links as i64),
 			Param::Text(&d.customer),
 			Param::MaybeText(d.referee.as_deref()),
 			Param::MaybeText(d.next_signer.as_deref()),
 			Param::Int(d.complete as i64),
+			Param::Text(&d.creator),
+			Param::Text(&d.sender),
+			Param::Int(d.deadline as i64),
 			Param::Text(&d.body),
+			Param::Text(&d.digest),
 			Param::Int(now_ms),
 		];
 		Ok(self.execute(INSERT_DOCUMENT, &params).await? == 1)
 	}
 
-	/// Replace the stored document by `d` if it has `links` links: whether it was replaced.
+	/// Replace the stored document by `d` if the stored one has digest `replaces`: whether it
+	/// was replaced.
 	async fn update(
 		&mut self,
 		d: &StoredDocument,
-		links: u32,
+		replaces: &str,
 		now_ms: i64,
 	) -> Result<bool, WriteError> {
 		let params = [
@@ -125,14 +120,28 @@ pub(crate) trait Backend {
 			Param::MaybeText(d.referee.as_deref()),
 			Param::MaybeText(d.next_signer.as_deref()),
 			Param::Int(d.complete as i64),
+			Param::Text(&d.sender),
 			Param::Text(&d.body),
+			Param::Text(&d.digest),
 			Param::Int(now_ms),
-			Param::Text(&d.merchant),
-			Param::Int(d.promotion as i64),
-			Param::Text(&d.kind),
-			Param::Int(links as i64),
+			Param::Text(&d.key.merchant),
+			Param::Int(d.key.promotion as i64),
+			Param::Int(d.key.pay_at as i64),
+			Param::Text(d.key.kind.as_str()),
+			Param::Text(replaces),
 		];
 		Ok(self.execute(UPDATE_DOCUMENT, &params).await? == 1)
+	}
+
+	/// `account` mutes (`on`) or unmutes `muted`.
+	async fn mute(&mut self, account: &str, muted: &str, on: bool) -> Result<(), WriteError> {
+		let sql = if on { MUTE } else { UNMUTE };
+		self.execute(sql, &[Param::Text(account), Param::Text(muted)]).await.map(|_| ())
+	}
+
+	/// Delete the documents of promotions whose rebate block is before block `before`.
+	async fn forget(&mut self, before: u32) -> Result<(), WriteError> {
+		self.execute(FORGET, &[Param::Int(before as i64)]).await.map(|_| ())
 	}
 
 	/// Delete the nonces that expired before `now_ms`.
@@ -146,11 +155,7 @@ async fn apply<B: Backend>(db: &mut B, batch: &[Job]) -> Result<Vec<Outcome>, Wr
 	db.begin().await?;
 	let mut outcomes = Vec::with_capacity(batch.len());
 	for (write, _) in batch {
-		let claim = match write {
-			Write::Nonce(c) => Some(c),
-			Write::Put { claim, .. } => claim.as_ref(),
-		};
-		if let Some(claim) = claim {
+		if let Some(claim) = write.claim() {
 			// A nonce is remembered until its window closes; past that it could be claimed
 			// again, so a request that reaches the writer after its window is refused.
 			if claim.expires_ms <= crate::auth::now_ms() {
@@ -162,14 +167,21 @@ async fn apply<B: Backend>(db: &mut B, batch: &[Job]) -> Result<Vec<Outcome>, Wr
 				continue;
 			}
 		}
-		let Write::Put { document, expected_links, .. } = write else {
-			outcomes.push(Outcome::Done);
-			continue;
-		};
 		let now = crate::auth::now_ms() as i64;
-		let changed = match expected_links {
-			None => db.insert(document, now).await?,
-			Some(links) => db.update(document, *links, now).await?,
+		let changed = match write {
+			Write::Nonce(_) => true,
+			Write::Put { document, replaces: None, .. } => db.insert(document, now).await?,
+			Write::Put { document, replaces: Some(digest), .. } => {
+				db.update(document, digest, now).await?
+			}
+			Write::Mute { account, muted, on, .. } => {
+				db.mute(account, muted, *on).await?;
+				true
+			}
+			Write::Forget { before } => {
+				db.forget(*before).await?;
+				true
+			}
 		};
 		outcomes.push(if changed { Outcome::Done } else { Outcome::Raced });
 	}

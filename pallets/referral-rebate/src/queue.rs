@@ -5,7 +5,7 @@
 
 use crate::*;
 use frame_support::{traits::tokens::Preservation, weights::WeightMeter};
-use sp_runtime::traits::{CheckedSub, Saturating};
+use sp_runtime::traits::CheckedSub;
 
 impl<T: Config> Pallet<T> {
 	/// The hook: close what is due, then remove what has ended, within `MaxHookWeight`. Closing
@@ -84,7 +84,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether a purchase recorded at `block` is still live at `now`.
 	pub(crate) fn is_live(block: BlockNumberFor<T>, now: BlockNumberFor<T>) -> bool {
-		block.saturating_add(T::PurchaseLifetime::get()) > now
+		crate::types::record_is_live(block, T::PurchaseLifetime::get(), now)
 	}
 
 	/// Close one promotion that has just been removed from the queue: pay its escrowed rebate to

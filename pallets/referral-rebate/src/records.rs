@@ -45,6 +45,41 @@ pub struct PurchaseRecord<AccountId, AssetKind, Balance, BlockNumber> {
 	pub refunded: bool,
 }
 
+/// Why a purchase record is not the origin purchase an offer names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OriginError {
+	/// The record's merchant, buyer, asset or price is not the offer's merchant, customer, asset
+	/// and original price.
+	Mismatch,
+	/// The merchant refunded the purchase.
+	Refunded,
+}
+
+impl<AccountId: PartialEq, AssetKind: PartialEq, Balance: PartialEq, BlockNumber>
+	PurchaseRecord<AccountId, AssetKind, Balance, BlockNumber>
+{
+	/// Whether this record backs `offer` as its origin purchase: the customer bought from the
+	/// offer's merchant, in its asset, at its original price, and was not refunded. The pallet
+	/// checks it when the referral is settled; the coordinator before it lists an offer to
+	/// anyone (a stranger cannot address an offer to a customer who never bought).
+	pub fn check_origin_of<OfferBlock>(
+		&self,
+		offer: &crate::Offer<AccountId, AssetKind, Balance, OfferBlock>,
+	) -> Result<(), OriginError> {
+		let matches = self.merchant == offer.merchant
+			&& self.buyer == offer.customer
+			&& self.asset == offer.asset
+			&& self.price == offer.original_price;
+		if !matches {
+			return Err(OriginError::Mismatch);
+		}
+		if self.refunded {
+			return Err(OriginError::Refunded);
+		}
+		Ok(())
+	}
+}
+
 /// The referral side of an open promotion: the settled referred purchase.
 #[derive(
 	Clone,

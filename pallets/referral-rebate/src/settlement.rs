@@ -275,14 +275,10 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::UnknownOriginPurchase,
 			Error::<T>::OriginPurchaseExpired,
 		)?;
-		ensure!(
-			origin.merchant == o.merchant
-				&& origin.buyer == o.customer
-				&& origin.asset == o.asset
-				&& origin.price == o.original_price,
-			Error::<T>::OriginPurchaseMismatch
-		);
-		ensure!(!origin.refunded, Error::<T>::OriginPurchaseRefunded);
+		origin.check_origin_of(o).map_err(|e| match e {
+			OriginError::Mismatch => Error::<T>::OriginPurchaseMismatch,
+			OriginError::Refunded => Error::<T>::OriginPurchaseRefunded,
+		})?;
 		let key = (BlockKey::of(o.pay_at), o.merchant.clone(), o.promotion_id);
 		let plan = Self::open_or_join(key, &o.customer, &referee, &o.asset, Side::Referral)?;
 		Ok((referee, plan))

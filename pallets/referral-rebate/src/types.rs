@@ -44,6 +44,17 @@ pub struct PurchaseId<BlockNumber> {
 	pub index: u32,
 }
 
+/// Whether a purchase recorded in block `block` is live at block `now`: its record is kept, and
+/// it can be an origin purchase, for `lifetime` blocks after its block (the pallet's
+/// `PurchaseLifetime`). The pallet and off-chain parties decide it by this one rule.
+pub fn record_is_live<BlockNumber: sp_runtime::traits::Saturating + PartialOrd>(
+	block: BlockNumber,
+	lifetime: BlockNumber,
+	now: BlockNumber,
+) -> bool {
+	block.saturating_add(lifetime) > now
+}
+
 impl<BlockNumber: core::fmt::Display> core::fmt::Display for PurchaseId<BlockNumber> {
 	/// `block-index`, e.g. `12-3`: the form the CLI takes and prints.
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

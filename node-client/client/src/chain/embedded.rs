@@ -90,7 +90,8 @@ pub struct Genesis {
 /// The embedded chain.
 pub struct Embedded {
 	dir: PathBuf,
-	_lock: File,
+	/// The exclusive lock (`None`: opened read-only, which takes no lock and writes nothing).
+	_lock: Option<File>,
 	backend: InMemoryBackend<BlakeTwo256>,
 	head: Head,
 	log: File,
@@ -119,10 +120,21 @@ impl Embedded {
 		lock.lock().map_err(|e| ClientError::io(&lock_path, e))?;
 		let snapshot_path = dir.join(SNAPSHOT);
 		if snapshot_path.exists() {
-			Self::load(dir.to_path_buf(), lock)
+			Self::load(dir.to_path_buf(), Some(lock))
 		} else {
 			Self::create(dir.to_path_buf(), lock, genesis)
 		}
+	}
+
+	/// Open the chain in `dir` to read it while another process may hold it open: no lock is
+	/// taken and nothing is written (its state is the snapshot and the complete blocks the log
+	/// holds after it at this moment; a torn last record, another process's write in flight, is
+	/// left alone). Producing blocks is refused.
+	pub fn open_read_only(dir: &Path) -> Result<Self, ClientError> {
+		if !dir.join(SNAPSHOT).exists() {
+			return Err(ClientError::Backend(format!("{}: no chain here yet", dir.display())));
+		}
+		Self::load(dir.to_path_buf(), None)
 	}
 
 	fn create(dir: PathBuf, lock: File, genesis: &Genesis) -> Result<Self, ClientError> {
@@ -159,7 +171,7 @@ impl Embedded {
 			.map_err(|e| ClientError::io(&log_path, e))?;
 		let mut chain = Embedded {
 			dir,
-			_lock: lock,
+			_lock: Some(lock),
 			backend,
 			head: Head { number: 0, hash: genesis_hash, genesis: genesis_hash },
 			log,
@@ -174,7 +186,8 @@ impl Embedded {
 		Ok(chain)
 	}
 
-	fn load(dir: PathBuf, lock: File) -> Result<Self, ClientError> {
+	fn load(dir: PathBuf, lock: Option<File>) -> Result<Self, ClientError> {
+		let writable = lock.is_some();
 		let snapshot_path = dir.join(SNAPSHOT);
 		let bytes =
 			std::fs::read(&snapshot_path).map_err(|e| ClientError::io(&snapshot_path, e))?;
@@ -190,7 +203,7 @@ impl Embedded {
 		let log_path = dir.join(LOG);
 		let mut log = OpenOptions::new()
 			.read(true)
-			.write(true)
+			.write(writable)
 			.open(&log_path)
 			.map_err(|e| ClientError::io(&log_path, e))?;
 		let file_len = log.metadata().map_err(|e| ClientError::io(&log_path, e))?.len();
@@ -216,6 +229,7 @@ impl Embedded {
 			let remaining = file_len - chain.log_len;
 			match read_record(&mut reader, remaining).map_err(|e| ClientError::io(&log_path, e))? {
 				Record::End => break,
+				Record::Torn if !writable => break,
 				Record::Torn => {
 					chain.log.set_len(chain.log_len).map_err(|e| ClientError::io(&log_path, e))?;
 					chain.log.sync_all().map_err(|e| ClientError::io(&log_path, e))?;
@@ -245,7 +259,9 @@ impl Embedded {
 				}
 			}
 		}
-		chain.healthy = true;
+		// A read-only chain is never healthy for writing: it produces no block and writes no
+		// snapshot.
+		chain.healthy = writable;
 		Ok(chain)
 	}
 
@@ -318,6 +334,9 @@ impl Embedded {
 		&mut self,
 		extrinsics: Vec<UncheckedExtrinsic>,
 	) -> Result<(Block, Vec<ApplyExtrinsicResult>, Vec<EventRecord>), ClientError> {
+		if self._lock.is_none() {
+			return Err(ClientError::Backend("the chain is open read-only".into()));
+		}
 		if !self.healthy {
 			return Err(ClientError::Backend(
 				"an earlier write to the chain failed; reopen it".into(),
@@ -375,6 +394,9 @@ impl Embedded {
 	/// Write the whole state atomically (temporary file, flush, rename) and rebuild the
 	/// in-memory state from it, dropping trie nodes no longer referenced.
 	pub fn snapshot(&mut self) -> Result<(), ClientError> {
+		if self._lock.is_none() {
+			return Err(ClientError::Backend("the chain is open read-only".into()));
+		}
 		let pairs = self
 			.backend
 			.pairs(Default::default())

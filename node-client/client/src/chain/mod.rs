@@ -202,6 +202,18 @@ impl AnyChain {
 			&embedded::Genesis::default(),
 		)?)))
 	}
+
+	/// Open `target` to read it: a node as [`AnyChain::open`] does; an embedded chain without
+	/// its lock, while the processes that write it keep it open
+	/// ([`embedded::Embedded::open_read_only`]).
+	pub async fn open_read_only(target: &str) -> Result<Self, ClientError> {
+		if target.starts_with("ws://") || target.starts_with("wss://") {
+			return Self::open(target).await;
+		}
+		Ok(AnyChain::Embedded(Box::new(embedded::Embedded::open_read_only(std::path::Path::new(
+			target,
+		))?)))
+	}
 }
 
 macro_rules! delegate {
