@@ -156,11 +156,15 @@ fn a_reader_sees_the_chain_another_process_holds_open_and_writes_nothing() {
 		// It produces nothing and snapshots nothing.
 		assert!(reader.advance(1, &mut |_, _| {}).await.is_err());
 		assert!(reader.snapshot().is_err());
-		drop(reader);
-		// The writer goes on; a new reader sees the new block.
-		writer.chain.advance(1, &mut |_, _| {}).await.unwrap();
-		let reader = Embedded::open_read_only(dir.path()).expect("opens");
-		assert_eq!(reader.head(), writer.chain.head());
+		// The writer goes on, past a snapshot; the reader catches up with the log's new blocks.
+		let n = rebate_client::chain::embedded::SNAPSHOT_EVERY + 2;
+		writer.chain.advance(n, &mut |_, _| {}).await.unwrap();
+		assert_eq!(reader.catch_up().expect("catches up"), writer.chain.head());
+		let record = state::purchase(&mut reader, origin).await.unwrap().expect("still there");
+		assert_eq!(record.price, 100 * UNIT);
+		// A new reader sees the same.
+		let fresh = Embedded::open_read_only(dir.path()).expect("opens");
+		assert_eq!(fresh.head(), writer.chain.head());
 		// No chain yet: a clear error, nothing created.
 		let empty = tempfile::tempdir().unwrap();
 		assert!(Embedded::open_read_only(empty.path()).is_err());

@@ -235,24 +235,31 @@ fn run(db: &str, clients: usize, promotions: u64, rate: Option<f64>, sessions: b
 	let verify_unit = unit_verify();
 
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
+	// Each party signs in (with sessions) before the timed phase.
+	let parties: Vec<[Arc<Coordinator>; 3]> = runtime.block_on(async {
+		let mut all = Vec::new();
+		for k in keys {
+			let parties = k.map(|key| Arc::new(Coordinator::new(&url, key)));
+			if sessions {
+				for p in &parties {
+					p.sign_in().await.expect("signs in");
+				}
+			}
+			all.push(parties);
+		}
+		all
+	});
 	let cpu_before = cpu(pid);
 	let clients_before = cpu(std::process::id());
 	let started = Instant::now();
 	let latencies = runtime.block_on(async {
 		let mut tasks = Vec::new();
-		for (k, docs) in keys.into_iter().zip(work) {
-			let url = url.clone();
+		for (parties, docs) in parties.into_iter().zip(work) {
 			// Paced: this client's documents are due every `clients / rate` seconds, the
 			// clients spread evenly over that interval.
 			let every = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
 			let offset = every.map(|e| e.mul_f64(tasks.len() as f64 / clients as f64));
 			tasks.push(tokio::spawn(async move {
-				let parties = k.map(|key| Coordinator::new(&url, key));
-				if sessions {
-					for p in &parties {
-						p.sign_in().await.expect("signs in");
-					}
-				}
 				let mut lat = Vec::with_capacity(docs.len());
 				let start = tokio::time::Instant::now() + offset.unwrap_or_default();
 				for (n, (who, envelope)) in docs.into_iter().enumerate() {

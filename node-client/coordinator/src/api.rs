@@ -1,16 +1,19 @@
 //! The service's request and response types: declared once, used by the server, its client
-//! ([`crate::Coordinator`]) and the OpenAPI description.
+//! ([`crate::Coordinator`]) and the OpenAPI description ([`crate::openapi`], generated from
+//! them).
 //!
-//! Views that carry a document's inspection are generic over it: the server fills in the
-//! client library's [`Inspection`](rebate_client::documents::Inspection); a client reads it as
-//! JSON.
+//! A document's inspection is the client library's
+//! [`Inspection`](rebate_client::documents::Inspection), carried as JSON.
 
 use pallet_referral_rebate::Framing;
 use rebate_client::documents::{AnyDocument, Envelope};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A document kind: the three documents of a promotion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
 	/// The referral offer (merchant, customer, referee).
@@ -56,7 +59,9 @@ impl std::fmt::Display for DocumentKind {
 }
 
 /// What a mailbox entry asks its party to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
 	/// Settle the referral on chain (the merchant: the offer and the referred purchase are
@@ -86,7 +91,7 @@ impl std::fmt::Display for Action {
 }
 
 /// Whether a posted document changed what the coordinator holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PostStatus {
 	/// Stored: new, or extended by more links.
@@ -96,7 +101,7 @@ pub enum PostStatus {
 }
 
 /// What the service answers to an accepted document.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Accepted {
 	pub status: PostStatus,
 	pub kind: DocumentKind,
@@ -112,31 +117,36 @@ pub struct Accepted {
 }
 
 /// One document of a promotion as a party sees it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DocumentView<I> {
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DocumentView {
+	/// The envelope: the genesis hash it is bound to and the signed document under its kind,
+	/// with the pallet's field names (accounts SS58, signatures hex, amounts decimal strings).
+	#[schema(value_type = Object)]
 	pub envelope: Envelope,
-	/// The coordinator's inspection of it (links verified on arrival, deadlines now).
-	pub inspection: I,
+	/// The coordinator's inspection of it (links verified on arrival, deadlines now): each link
+	/// valid, invalid or missing, whose turn it is, the asset and amounts, the deadlines.
+	#[schema(value_type = Object)]
+	pub inspection: serde_json::Value,
 }
 
 /// A promotion as its parties see it: its documents and what happens next.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PromotionView<I> {
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PromotionView {
 	pub merchant: String,
 	pub promotion_id: u64,
 	pub pay_at: u32,
 	/// The chain's best block, if the coordinator follows a chain.
 	pub best_block: Option<u32>,
-	pub offer: Option<DocumentView<I>>,
-	pub rebate: Option<DocumentView<I>>,
-	pub purchase: Option<DocumentView<I>>,
+	pub offer: Option<DocumentView>,
+	pub rebate: Option<DocumentView>,
+	pub purchase: Option<DocumentView>,
 	/// What has to happen next, in order.
 	pub next_steps: Vec<String>,
 }
 
 /// One entry of a mailbox.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct MailboxEntry<I> {
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MailboxEntry {
 	pub action: Action,
 	pub kind: DocumentKind,
 	pub merchant: String,
@@ -144,20 +154,20 @@ pub struct MailboxEntry<I> {
 	pub pay_at: u32,
 	/// The document's own deadline block (entries are listed soonest first).
 	pub deadline: u32,
-	pub document: DocumentView<I>,
+	pub document: DocumentView,
 }
 
 /// A page of a mailbox: what the party must do on chain (`settle`, `submit`) first, then the
 /// documents it signs next; in each, the soonest deadline first.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct MailboxPage<I> {
-	pub entries: Vec<MailboxEntry<I>>,
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MailboxPage {
+	pub entries: Vec<MailboxEntry>,
 	/// Where the next page starts (`GET /v1/mailbox?cursor=…`); `None`: this was the last.
 	pub next_cursor: Option<String>,
 }
 
 /// A sign-in challenge: the text to sign (raw or inside `<Bytes>…</Bytes>`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Challenge {
 	pub challenge: String,
 	/// Until when it can be answered (milliseconds since the Unix epoch).
@@ -165,19 +175,21 @@ pub struct Challenge {
 }
 
 /// The answer to a challenge: `POST /v1/sessions`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SessionRequest {
 	/// The challenge, as given.
 	pub challenge: String,
 	/// The SCALE-encoded `MultiSignature` over it, hex.
 	pub signature: String,
-	/// How the signature frames the challenge (default `raw`).
+	/// How the signature frames the challenge: `raw` (the default) or `bytes` (inside
+	/// `<Bytes>…</Bytes>`, as wallets sign).
 	#[serde(default)]
+	#[schema(value_type = String)]
 	pub framing: Framing,
 }
 
 /// A session: a short-lived token scoped to one account at one coordinator origin.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Session {
 	/// Sent as `Authorization: Bearer <token>`.
 	pub token: String,
@@ -187,13 +199,13 @@ pub struct Session {
 }
 
 /// The senders a party muted: their documents to sign no longer reach its mailbox.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Mutes {
 	pub muted: Vec<String>,
 }
 
 /// A refusal: the HTTP status says its class, `code` which one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Refusal {
 	pub code: String,
 	pub message: String,

@@ -34,7 +34,8 @@ pub struct Config {
 	/// At most this many documents from one sender wait for one recipient at a time (deadline
 	/// not passed): a stranger cannot flood a party's mailbox.
 	pub open_per_recipient: u32,
-	/// At most this many stored documents created by one account.
+	/// At most this many stored documents created by one account (checked as it posts an offer;
+	/// each offer brings at most a rebate and a referred purchase).
 	pub quota: u32,
 	/// Documents are forgotten this many blocks after their promotion's rebate block (with a
 	/// chain followed; the nonces are forgotten as their windows close).

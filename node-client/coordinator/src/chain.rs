@@ -3,11 +3,11 @@
 //! customer who never bought from the merchant).
 //!
 //! A coordinator that follows a chain reads it in rounds: every period, and at once when a post
-//! asks about a purchase it does not know. A round opens the chain (an embedded chain's
-//! directory is shared with the parties' processes, so it is opened only for the round; a node
-//! connection is kept), reads the best block and every purchase record asked for since the last
-//! round, and answers them all. Records are remembered: a purchase asked about again costs a
-//! lookup in memory.
+//! asks about a purchase it does not know. The chain stays open between rounds: a node's
+//! connection, or an embedded chain opened read-only (its directory is shared with the parties'
+//! processes, which keep writing it; each round reads only the blocks its log gained). A round
+//! reads the best block and every purchase record asked for since the last round, and answers
+//! them all. Records are remembered: a purchase asked about again costs a lookup in memory.
 
 use crate::CoordinatorError;
 use pallet_referral_rebate::PurchaseRecordOf;
@@ -63,8 +63,8 @@ struct Lookup {
 const UNKNOWN: u64 = u64::MAX;
 /// At most this many purchase records are remembered (then the memory starts over).
 const RECORDS_LIMIT: usize = 200_000;
-/// Rounds are at least this far apart, however many lookups arrive.
-const MIN_ROUND_GAP: Duration = Duration::from_millis(20);
+/// A round waits this long for more lookups to read together.
+const MIN_ROUND_GAP: Duration = Duration::from_millis(2);
 
 impl ChainView {
 	fn with(source: Source) -> Self {
@@ -178,9 +178,9 @@ impl ChainView {
 		let mut tick = tokio::time::interval(period);
 		tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 		let mut pending: Vec<Lookup> = Vec::new();
-		// A node's connection is kept; an embedded chain is opened for each round only.
-		let mut node: Option<AnyChain> = None;
-		let embedded = !(spec.starts_with("ws://") || spec.starts_with("wss://"));
+		// Kept between rounds: a node's connection; an embedded chain opened read-only (no lock:
+		// the parties' processes keep writing it), which each round catches up with its log.
+		let mut chain: Option<AnyChain> = None;
 		loop {
 			tokio::select! {
 				_ = tick.tick() => {}
@@ -195,26 +195,12 @@ impl ChainView {
 			}
 			let ids: Vec<PurchaseId> = pending.iter().map(|l| l.id).collect();
 			let started = Instant::now();
-			let read = if embedded {
-				// Opening an embedded chain waits for its lock: off the async workers.
-				let s = spec.clone();
-				let handle = tokio::runtime::Handle::current();
-				tokio::task::spawn_blocking(move || {
-					handle.block_on(async {
-						let mut chain = AnyChain::open_read_only(&s).await?;
-						read_round(&mut chain, &ids).await
-					})
-				})
-				.await
-				.unwrap_or_else(|e| Err(ClientError::Backend(e.to_string())))
-			} else {
-				match node.as_mut() {
-					Some(chain) => read_round(chain, &ids).await,
-					None => match AnyChain::open_read_only(&spec).await {
-						Ok(chain) => read_round(node.insert(chain), &ids).await,
-						Err(e) => Err(e),
-					},
-				}
+			let read = match chain.as_mut() {
+				Some(c) => read_round(c, &ids).await,
+				None => match AnyChain::open_read_only(&spec).await {
+					Ok(c) => read_round(chain.insert(c), &ids).await,
+					Err(e) => Err(e),
+				},
 			};
 			self.0.reading_ns.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
 			self.0.rounds.fetch_add(1, Ordering::Relaxed);
@@ -237,7 +223,7 @@ impl ChainView {
 					pending = still;
 				}
 				Err(e) => {
-					node = None;
+					chain = None;
 					tracing::warn!(chain = %spec, error = %e, "cannot read the chain");
 					// The lookups wait for a round that can read, each until its requester
 					// stops waiting.
@@ -254,6 +240,7 @@ async fn read_round(
 	chain: &mut AnyChain,
 	ids: &[PurchaseId],
 ) -> Result<(u32, Vec<Option<Record>>), ClientError> {
+	chain.catch_up()?;
 	let best = chain.best().await?.0;
 	let mut records = Vec::with_capacity(ids.len());
 	for id in ids {

@@ -20,11 +20,11 @@ pub struct Coordinator {
 	session: Mutex<Option<api::Session>>,
 }
 
-/// A promotion as the coordinator shows it, its inspections as JSON.
-pub type PromotionView = api::PromotionView<serde_json::Value>;
+/// A promotion as the coordinator shows it.
+pub type PromotionView = api::PromotionView;
 
-/// One mailbox entry, its inspection as JSON.
-pub type Mail = MailboxEntry<serde_json::Value>;
+/// One mailbox entry.
+pub type Mail = MailboxEntry;
 
 /// A promotion's documents as the coordinator holds them.
 #[derive(Clone, Debug)]
@@ -256,7 +256,7 @@ impl Coordinator {
 	pub async fn mailbox_page(
 		&self,
 		cursor: Option<&str>,
-	) -> Result<MailboxPage<serde_json::Value>, CoordinatorError> {
+	) -> Result<MailboxPage, CoordinatorError> {
 		let path = match cursor {
 			Some(c) => format!("/v1/mailbox?cursor={c}"),
 			None => "/v1/mailbox".to_owned(),

@@ -313,8 +313,13 @@ async fn check_new_offer(
 	Ok(())
 }
 
-/// Check the sender's limits for a document that waits for `recipient` (and, new, is charged to
+/// Check the sender's limits for an offer that waits for `recipient` (and, new, is charged to
 /// its creator's quota).
+///
+/// Only offers are checked: an offer is what addresses a party that has signed nothing of the
+/// promotion (the merchant's to the customer, the customer's designation of the referee). A
+/// rebate or a referred purchase belongs to a stored offer of its promotion (at most one each),
+/// so an offer's count bounds them, and the common posts cost no count.
 async fn check_limits(
 	app: &App,
 	me: &str,
@@ -323,7 +328,7 @@ async fn check_limits(
 	new: bool,
 ) -> Result<(), CoordinatorError> {
 	let recipient = recipient.filter(|r| r.as_str() != me);
-	if recipient.is_none() && !new {
+	if key.kind != DocumentKind::Offer || (recipient.is_none() && !new) {
 		return Ok(());
 	}
 	let best = app.chain.best().unwrap_or(0);

@@ -51,7 +51,7 @@ mod intake;
 pub mod metrics;
 pub mod model;
 pub mod retention;
-mod routes;
+pub mod routes;
 pub mod session;
 pub mod store;
 mod writer;
@@ -60,12 +60,13 @@ pub use app::{App, Config};
 pub use chain::ChainView;
 pub use client::Coordinator;
 pub use error::CoordinatorError;
-pub use routes::{router, MAX_BODY};
+pub use routes::{openapi::json as openapi_json, router, MAX_BODY};
 pub use store::Store;
 
 use std::sync::Arc;
 
-/// The service's OpenAPI description.
+/// The service's OpenAPI description (generated from [`api`] and the routes; checked in as
+/// `src/openapi.json`, which a test keeps equal to it).
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// Serve `app` on `listener` until ctrl-c or SIGTERM.

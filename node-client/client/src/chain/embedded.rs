@@ -201,7 +201,7 @@ impl Embedded {
 		)
 			.into();
 		let log_path = dir.join(LOG);
-		let mut log = OpenOptions::new()
+		let log = OpenOptions::new()
 			.read(true)
 			.write(writable)
 			.open(&log_path)
@@ -216,53 +216,91 @@ impl Embedded {
 			backend,
 			head: snapshot.head,
 			log_len: snapshot.log_offset,
-			log: log.try_clone().map_err(|e| ClientError::io(&log_path, e))?,
+			log,
 			since_snapshot: 0,
 			healthy: false,
 		};
-		// Replay the blocks after the snapshot. Only a torn last record (a kill in the middle of
-		// its write) is cut off; damage anywhere else is reported, never silently dropped.
-		log.seek(SeekFrom::Start(snapshot.log_offset))
-			.map_err(|e| ClientError::io(&log_path, e))?;
+		chain.replay_log()?;
+		// A read-only chain is never healthy for writing: it produces no block and writes no
+		// snapshot.
+		chain.healthy = writable;
+		Ok(chain)
+	}
+
+	/// Apply the complete blocks the log holds after `log_len`. Only a torn last record (a kill
+	/// in the middle of its write) is cut off, by a writer; a reader leaves it (it may be another
+	/// process's write in flight) and stops before it. Damage anywhere else is reported, never
+	/// silently dropped.
+	fn replay_log(&mut self) -> Result<(), ClientError> {
+		let log_path = self.dir.join(LOG);
+		let mut log = File::open(&log_path).map_err(|e| ClientError::io(&log_path, e))?;
+		let file_len = log.metadata().map_err(|e| ClientError::io(&log_path, e))?.len();
+		if file_len < self.log_len {
+			return Err(corrupt(&log_path, "the block log is shorter than the state read from it"));
+		}
+		log.seek(SeekFrom::Start(self.log_len)).map_err(|e| ClientError::io(&log_path, e))?;
 		let mut reader = std::io::BufReader::new(log);
 		loop {
-			let remaining = file_len - chain.log_len;
+			let remaining = file_len - self.log_len;
 			match read_record(&mut reader, remaining).map_err(|e| ClientError::io(&log_path, e))? {
-				Record::End => break,
-				Record::Torn if !writable => break,
+				Record::End => return Ok(()),
+				Record::Torn if self._lock.is_none() => return Ok(()),
 				Record::Torn => {
-					chain.log.set_len(chain.log_len).map_err(|e| ClientError::io(&log_path, e))?;
-					chain.log.sync_all().map_err(|e| ClientError::io(&log_path, e))?;
-					break;
+					self.log.set_len(self.log_len).map_err(|e| ClientError::io(&log_path, e))?;
+					self.log.sync_all().map_err(|e| ClientError::io(&log_path, e))?;
+					return Ok(());
 				}
 				Record::Damaged(reason) => {
 					return Err(corrupt(
 						&log_path,
-						format!("block {} onwards: {reason}", chain.head.number + 1),
+						format!("block {} onwards: {reason}", self.head.number + 1),
 					))
 				}
 				Record::Block(len, record) => {
-					if record.block.header.number != chain.head.number + 1
-						|| record.block.header.parent_hash != chain.head.hash
+					if record.block.header.number != self.head.number + 1
+						|| record.block.header.parent_hash != self.head.hash
 					{
 						return Err(corrupt(
 							&log_path,
 							format!(
 								"block {} does not follow block {}",
-								record.block.header.number, chain.head.number
+								record.block.header.number, self.head.number
 							),
 						));
 					}
-					chain.apply_changes(&record)?;
-					chain.log_len += len;
-					chain.since_snapshot += 1;
+					self.apply_changes(&record)?;
+					self.log_len += len;
+					self.since_snapshot += 1;
 				}
 			}
 		}
-		// A read-only chain is never healthy for writing: it produces no block and writes no
-		// snapshot.
-		chain.healthy = writable;
-		Ok(chain)
+	}
+
+	/// A chain opened read-only ([`Embedded::open_read_only`]): take in the blocks its writer
+	/// added since (the log is append-only, so this reads only the new records). The new head.
+	pub fn catch_up(&mut self) -> Result<Head, ClientError> {
+		if self._lock.is_some() {
+			return Ok(self.head);
+		}
+		self.replay_log()?;
+		if self.since_snapshot >= SNAPSHOT_EVERY {
+			// As a snapshot would, in memory only: drop the trie nodes no longer referenced.
+			let pairs = self.pairs()?;
+			self.backend =
+				(pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(), StateVersion::V1)
+					.into();
+			self.since_snapshot = 0;
+		}
+		Ok(self.head)
+	}
+
+	/// The whole state as key-value pairs.
+	fn pairs(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ClientError> {
+		self.backend
+			.pairs(Default::default())
+			.map_err(|e| ClientError::Backend(format!("state iteration: {e}")))?
+			.collect::<Result<Vec<_>, _>>()
+			.map_err(|e| ClientError::Backend(format!("state iteration: {e}")))
 	}
 
 	fn apply_changes(&mut self, record: &BlockRecord) -> Result<(), ClientError> {
@@ -397,12 +435,7 @@ impl Embedded {
 		if self._lock.is_none() {
 			return Err(ClientError::Backend("the chain is open read-only".into()));
 		}
-		let pairs = self
-			.backend
-			.pairs(Default::default())
-			.map_err(|e| ClientError::Backend(format!("state iteration: {e}")))?
-			.collect::<Result<Vec<_>, _>>()
-			.map_err(|e| ClientError::Backend(format!("state iteration: {e}")))?;
+		let pairs = self.pairs()?;
 		let snapshot =
 			Snapshot { format: FORMAT, head: self.head, log_offset: self.log_len, pairs };
 		let body = snapshot.encode();

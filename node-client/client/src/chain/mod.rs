@@ -216,6 +216,18 @@ impl AnyChain {
 	}
 }
 
+impl AnyChain {
+	/// A chain opened read-only: take in what its writer added since (an embedded chain reads
+	/// its log's new records; a node is always current).
+	pub fn catch_up(&mut self) -> Result<(), ClientError> {
+		match self {
+			AnyChain::Embedded(c) => c.catch_up().map(|_| ()),
+			#[cfg(feature = "node")]
+			AnyChain::Node(_) => Ok(()),
+		}
+	}
+}
+
 macro_rules! delegate {
 	($self:ident, $c:ident => $e:expr) => {
 		match $self {

@@ -6,7 +6,7 @@
 //! sender.
 
 use crate::{
-	api::{Action, DocumentKind, MailboxEntry, MailboxPage},
+	api::{Action, DocumentKind, MailboxEntry, MailboxPage, Refusal},
 	app::App,
 	extract::Authenticated,
 	routes::promotions::view,
@@ -17,7 +17,7 @@ use axum::{
 	extract::{Query, State},
 	Json,
 };
-use rebate_client::{documents::Inspection, keys};
+use rebate_client::keys;
 use std::sync::Arc;
 
 #[derive(serde::Deserialize)]
@@ -26,11 +26,28 @@ pub(super) struct Page {
 	limit: Option<u32>,
 }
 
+/// One page of the caller's mailbox.
+#[utoipa::path(
+	get,
+	path = "/v1/mailbox",
+	operation_id = "get_mailbox",
+	tag = "mailbox",
+	params(
+		("cursor" = Option<String>, Query, description = "Where the page starts: a `next_cursor` this coordinator gave"),
+		("limit" = Option<u32>, Query, description = "At most this many entries (and at most the coordinator's page size)"),
+	),
+	responses(
+		(status = 200, description = "A page", body = MailboxPage),
+		(status = 400, description = "A malformed request", body = Refusal),
+		(status = 401, description = "Unauthenticated, a bad signature or session, expired, replayed", body = Refusal),
+	),
+	security(("signature" = []), ("session" = []))
+)]
 pub(super) async fn get(
 	State(app): State<Arc<App>>,
 	Query(page): Query<Page>,
 	Authenticated { caller, .. }: Authenticated,
-) -> Result<Json<MailboxPage<Inspection>>, CoordinatorError> {
+) -> Result<Json<MailboxPage>, CoordinatorError> {
 	let cursor = match &page.cursor {
 		None => None,
 		Some(text) => Some(Cursor::decode(text).ok_or_else(|| {

@@ -5,6 +5,7 @@
 mod documents;
 mod mailbox;
 mod mutes;
+pub mod openapi;
 mod promotions;
 mod service;
 mod sessions;

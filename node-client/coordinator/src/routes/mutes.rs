@@ -2,7 +2,13 @@
 //! documents to sign no longer reach the caller's mailbox (what it must settle or submit, which
 //! only its own signatures make, is never muted).
 
-use crate::{api::Mutes, app::App, extract::Authenticated, model::Write, CoordinatorError};
+use crate::{
+	api::{Mutes, Refusal},
+	app::App,
+	extract::Authenticated,
+	model::Write,
+	CoordinatorError,
+};
 use axum::{
 	extract::{Path, State},
 	http::StatusCode,
@@ -11,6 +17,15 @@ use axum::{
 use rebate_client::keys;
 use std::sync::Arc;
 
+/// The senders the caller muted.
+#[utoipa::path(
+	get,
+	path = "/v1/mutes",
+	operation_id = "list_mutes",
+	tag = "mutes",
+	responses((status = 200, description = "The muted senders", body = Mutes), (status = 401, description = "Unauthenticated", body = Refusal)),
+	security(("signature" = []), ("session" = []))
+)]
 pub(super) async fn list(
 	State(app): State<Arc<App>>,
 	Authenticated { caller, .. }: Authenticated,
@@ -35,6 +50,15 @@ async fn set(
 	Ok(StatusCode::NO_CONTENT)
 }
 
+/// Mute a sender.
+#[utoipa::path(
+	put,
+	path = "/v1/mutes/{account}",
+	tag = "mutes",
+	params(("account" = String, Path, description = "The sender's SS58 address")),
+	responses((status = 204, description = "Muted"), (status = 400, description = "Not an address", body = Refusal), (status = 401, description = "Unauthenticated", body = Refusal)),
+	security(("signature" = []), ("session" = []))
+)]
 pub(super) async fn mute(
 	State(app): State<Arc<App>>,
 	Path(account): Path<String>,
@@ -43,6 +67,15 @@ pub(super) async fn mute(
 	set(&app, &account, authenticated, true).await
 }
 
+/// Unmute a sender.
+#[utoipa::path(
+	delete,
+	path = "/v1/mutes/{account}",
+	tag = "mutes",
+	params(("account" = String, Path, description = "The sender's SS58 address")),
+	responses((status = 204, description = "Unmuted"), (status = 400, description = "Not an address", body = Refusal), (status = 401, description = "Unauthenticated", body = Refusal)),
+	security(("signature" = []), ("session" = []))
+)]
 pub(super) async fn unmute(
 	State(app): State<Arc<App>>,
 	Path(account): Path<String>,

@@ -4,7 +4,7 @@
 //! never one it is not a party of.
 
 use crate::{
-	api::{DocumentKind, DocumentView, PromotionView},
+	api::{DocumentKind, DocumentView, PromotionView, Refusal},
 	app::App,
 	extract::Authenticated,
 	model::StoredDocument,
@@ -15,7 +15,7 @@ use axum::{
 	Json,
 };
 use rebate_client::{
-	documents::{self, Inspection},
+	documents::{self, Envelope, Inspection},
 	keys,
 };
 use std::sync::Arc;
@@ -27,22 +27,52 @@ pub(super) struct Which {
 
 /// A stored document as its parties see it: its envelope and an inspection at the best block
 /// (its links were verified on arrival and are not verified again).
-pub(crate) fn view(
+pub(crate) fn inspected(
 	app: &App,
 	row: &StoredDocument,
-) -> Result<DocumentView<Inspection>, CoordinatorError> {
+) -> Result<(Envelope, Inspection), CoordinatorError> {
 	let envelope = App::parse(row)?.envelope;
 	let now = app.chain.best().unwrap_or(0);
 	let inspection = documents::inspect_verified(&app.config.genesis, now, &envelope);
-	Ok(DocumentView { envelope, inspection })
+	Ok((envelope, inspection))
 }
 
+/// [`inspected`], as the service answers it.
+pub(crate) fn view(app: &App, row: &StoredDocument) -> Result<DocumentView, CoordinatorError> {
+	let (envelope, inspection) = inspected(app, row)?;
+	Ok(as_view(envelope, &inspection))
+}
+
+fn as_view(envelope: Envelope, inspection: &Inspection) -> DocumentView {
+	DocumentView { envelope, inspection: serde_json::to_value(inspection).unwrap_or_default() }
+}
+
+/// A promotion's documents and next steps.
+#[utoipa::path(
+	get,
+	path = "/v1/promotions/{merchant}/{promotion}",
+	operation_id = "get_promotion",
+	tag = "promotions",
+	params(
+		("merchant" = String, Path, description = "The merchant's SS58 address"),
+		("promotion" = u64, Path, description = "The merchant's promotion id"),
+		("pay_at" = Option<u32>, Query, description = "The promotion's rebate block (default: the latest the caller is a party of)"),
+	),
+	responses(
+		(status = 200, description = "The promotion", body = PromotionView),
+		(status = 400, description = "A malformed request", body = Refusal),
+		(status = 401, description = "Unauthenticated, a bad signature or session, expired, replayed", body = Refusal),
+		(status = 403, description = "The caller is a party of no promotion of that id", body = Refusal),
+		(status = 404, description = "No such promotion", body = Refusal),
+	),
+	security(("signature" = []), ("session" = []))
+)]
 pub(super) async fn get(
 	State(app): State<Arc<App>>,
 	Path((merchant, promotion)): Path<(String, u64)>,
 	Query(which): Query<Which>,
 	Authenticated { caller, .. }: Authenticated,
-) -> Result<Json<PromotionView<Inspection>>, CoordinatorError> {
+) -> Result<Json<PromotionView>, CoordinatorError> {
 	let merchant = keys::ss58(
 		&keys::parse_account(&merchant)
 			.map_err(|e| CoordinatorError::BadRequest(format!("merchant: {e}")))?,
@@ -69,67 +99,68 @@ pub(super) async fn get(
 	};
 	let Some(pay_at) = pay_at else { return Err(CoordinatorError::NotAParty(me)) };
 	app.claim_only(&caller).await?;
-	let mut v = PromotionView {
+	let mut docs: [Option<(Envelope, Inspection)>; 3] = Default::default();
+	for row in of(pay_at) {
+		let slot = match row.key.kind {
+			DocumentKind::Offer => 0,
+			DocumentKind::Purchase => 1,
+			DocumentKind::Rebate => 2,
+		};
+		docs[slot] = Some(inspected(&app, row)?);
+	}
+	let next_steps = next_steps(&docs);
+	let [offer, purchase, rebate] = docs.map(|d| d.map(|(e, i)| as_view(e, &i)));
+	Ok(Json(PromotionView {
 		merchant,
 		promotion_id: promotion,
 		pay_at,
 		best_block: app.chain.best(),
-		offer: None,
-		rebate: None,
-		purchase: None,
-		next_steps: vec![],
-	};
-	for row in of(pay_at) {
-		let d = Some(view(&app, row)?);
-		match row.key.kind {
-			DocumentKind::Offer => v.offer = d,
-			DocumentKind::Rebate => v.rebate = d,
-			DocumentKind::Purchase => v.purchase = d,
-		}
-	}
-	v.next_steps = next_steps(&v);
-	Ok(Json(v))
+		offer,
+		rebate,
+		purchase,
+		next_steps,
+	}))
 }
 
 /// A document's own deadline (inspections list it first).
-fn deadline(d: &Option<DocumentView<Inspection>>) -> u32 {
-	d.as_ref().and_then(|d| d.inspection.deadlines.first()).map(|d| d.block).unwrap_or(0)
+fn deadline(d: &Option<(Envelope, Inspection)>) -> u32 {
+	d.as_ref().and_then(|(_, i)| i.deadlines.first()).map(|d| d.block).unwrap_or(0)
 }
 
-fn next_steps(v: &PromotionView<Inspection>) -> Vec<String> {
+/// What has to happen next for a promotion's offer, referred purchase and rebate.
+fn next_steps(docs: &[Option<(Envelope, Inspection)>; 3]) -> Vec<String> {
+	let [offer, purchase, rebate] = docs;
 	let mut steps = Vec::new();
-	let doc = |d: &Option<DocumentView<Inspection>>, what: &str, missing: &str, done: &str| match d
-	{
+	let doc = |d: &Option<(Envelope, Inspection)>, what: &str, missing: &str, done: &str| match d {
 		None => missing.to_owned(),
-		Some(d) if d.inspection.complete => done.to_owned(),
-		Some(d) => format!("{what}: {} signs next", d.inspection.next.clone().unwrap_or_default()),
+		Some((_, i)) if i.complete => done.to_owned(),
+		Some((_, i)) => format!("{what}: {} signs next", i.next.clone().unwrap_or_default()),
 	};
 	steps.push(doc(
-		&v.offer,
+		offer,
 		"offer",
 		"offer: the merchant posts it",
 		"offer: every party has signed",
 	));
 	steps.push(doc(
-		&v.purchase,
+		purchase,
 		"referred purchase",
 		"referred purchase: the customer drafts it from the endorsed offer",
 		"referred purchase: every party has signed",
 	));
 	steps.push(doc(
-		&v.rebate,
+		rebate,
 		"rebate",
 		"rebate: the merchant posts it",
 		"rebate: every party has signed",
 	));
-	let complete =
-		|d: &Option<DocumentView<Inspection>>| d.as_ref().is_some_and(|d| d.inspection.complete);
-	if complete(&v.offer) && complete(&v.purchase) {
-		let by = deadline(&v.offer);
+	let complete = |d: &Option<(Envelope, Inspection)>| d.as_ref().is_some_and(|(_, i)| i.complete);
+	if complete(offer) && complete(purchase) {
+		let by = deadline(offer);
 		steps.push(format!("the merchant settles the referral before block {by}"));
 	}
-	if complete(&v.rebate) {
-		let by = deadline(&v.rebate);
+	if complete(rebate) {
+		let by = deadline(rebate);
 		steps.push(format!("the customer submits the rebate before block {by}"));
 	}
 	steps

@@ -4,10 +4,14 @@ use crate::app::App;
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use std::sync::Arc;
 
+/// Liveness.
+#[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, description = "`ok`", body = String)))]
 pub(super) async fn health() -> &'static str {
 	"ok"
 }
 
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/ready", tag = "service", responses((status = 200, description = "`ready`", body = String), (status = 503, description = "The database does not answer", body = String)))]
 pub(super) async fn ready(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
 	if app.store.ready().await {
 		(StatusCode::OK, "ready")
@@ -16,8 +20,9 @@ pub(super) async fn ready(State(app): State<Arc<App>>) -> (StatusCode, &'static 
 	}
 }
 
-/// Unauthenticated: O(1) per scrape; the gauges counted from the database are refreshed at most
-/// once per [`crate::metrics::COUNTS_PERIOD`].
+/// Prometheus metrics. Unauthenticated: O(1) per scrape; the gauges counted from the database
+/// are refreshed at most once per [`crate::metrics::COUNTS_PERIOD`].
+#[utoipa::path(get, path = "/metrics", tag = "service", responses((status = 200, description = "The text exposition format", body = String)))]
 pub(super) async fn metrics(State(app): State<Arc<App>>) -> String {
 	app.metrics.queue_depth.set(app.store.queue_depth() as i64);
 	if app.metrics.counts_due() {
@@ -37,6 +42,8 @@ pub(super) async fn metrics(State(app): State<Arc<App>>) -> String {
 	app.metrics.render()
 }
 
+/// This description.
+#[utoipa::path(get, path = "/openapi.json", tag = "service", responses((status = 200, description = "The OpenAPI description", content_type = "application/json", body = Object)))]
 pub(super) async fn openapi() -> impl IntoResponse {
 	([("content-type", "application/json")], crate::OPENAPI)
 }
