@@ -93,6 +93,7 @@ fn run(referrals: u32, batch: u32) -> Run {
 			(p.customer.account(), rich),
 			(p.referee.account(), rich),
 		],
+		seed: None,
 	};
 	let mut chain = Embedded::open(dir.path(), &genesis).expect("chain opens");
 	let info = chain.info();

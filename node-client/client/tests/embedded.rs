@@ -38,6 +38,7 @@ fn funded(cast: &Cast) -> Genesis {
 			(cast.customer.account(), 1_000 * UNIT),
 			(cast.referee.account(), 1_000 * UNIT),
 		],
+		seed: None,
 	}
 }
 
@@ -242,48 +243,129 @@ fn refusals_change_nothing() {
 	})
 }
 
+/// The start of every record in a block log (`len ‖ check ‖ checksum ‖ body`).
+fn record_starts(log: &[u8]) -> Vec<usize> {
+	let mut starts = Vec::new();
+	let mut pos = 0usize;
+	while pos < log.len() {
+		starts.push(pos);
+		let len = u32::from_le_bytes(log[pos..pos + 4].try_into().unwrap()) as usize;
+		pos += 24 + len;
+	}
+	starts
+}
+
+/// A chain with a snapshot at block `SNAPSHOT_EVERY` and six blocks only in its log, closed as if
+/// killed: its head, and the merchant's balance there.
+async fn killed_chain(dir: &std::path::Path) -> (rebate_client::chain::embedded::Head, Vec<u8>) {
+	let mut chain = Embedded::open(dir, &Genesis::default()).unwrap();
+	let n = rebate_client::chain::embedded::SNAPSHOT_EVERY + 5;
+	chain.advance(n, &mut |_, _| {}).await.unwrap();
+	let head = chain.head();
+	chain.close_as_if_killed();
+	(head, std::fs::read(dir.join("blocks.log")).unwrap())
+}
+
 #[test]
 fn damage_inside_the_log_is_reported_not_cut_off() {
 	block_on(async {
 		let dir = tempfile::tempdir().unwrap();
-		let mut chain = Embedded::open(dir.path(), &Genesis::default()).unwrap();
-		// A snapshot at block SNAPSHOT_EVERY, then six blocks only in the log; no clean close
-		// (as if killed), so they stay there.
-		let n = rebate_client::chain::embedded::SNAPSHOT_EVERY + 5;
-		chain.advance(n, &mut |_, _| {}).await.unwrap();
-		let head = chain.head();
-		chain.close_as_if_killed();
+		let (head, good) = killed_chain(dir.path()).await;
 		let log = dir.path().join("blocks.log");
-		let good = std::fs::read(&log).unwrap();
-		let mut starts = Vec::new();
-		let mut pos = 0usize;
-		while pos < good.len() {
-			starts.push(pos);
-			let len = u32::from_le_bytes(good[pos..pos + 4].try_into().unwrap()) as usize;
-			pos += 20 + len;
-		}
+		let starts = record_starts(&good);
 		assert_eq!(starts.len() as u32, head.number);
-		// A flipped byte in a record after the snapshot but not the last one: the open refuses
-		// and cuts nothing off.
-		let mut bad = good.clone();
-		bad[starts[starts.len() - 3] + 40] ^= 0xff;
-		std::fs::write(&log, &bad).unwrap();
-		let err = Embedded::open(dir.path(), &Genesis::default()).err().expect("refused");
-		assert!(err.to_string().contains("checksum mismatch"), "{err}");
-		assert_eq!(std::fs::read(&log).unwrap(), bad, "nothing was cut off");
-		// The same damage in the last record is a torn write: cut off, the chain opens one
-		// block back.
-		let mut torn = good.clone();
-		torn[starts[starts.len() - 1] + 40] ^= 0xff;
-		std::fs::write(&log, &torn).unwrap();
+		// A flipped byte in the body of a record after the snapshot but not the last one, and
+		// a flipped byte in such a record's length: the open refuses and cuts nothing off (a
+		// damaged length used to read as a torn tail, and every later block was dropped).
+		let middle = starts[starts.len() - 3];
+		for (at, says) in
+			[(middle + 40, "checksum mismatch"), (middle + 1, "length does not check")]
+		{
+			let mut bad = good.clone();
+			bad[at] ^= 0xff;
+			std::fs::write(&log, &bad).unwrap();
+			let err = Embedded::open(dir.path(), &Genesis::default()).err().expect("refused");
+			assert!(err.to_string().contains(says), "{err}");
+			assert_eq!(std::fs::read(&log).unwrap(), bad, "nothing was cut off");
+			let err = Embedded::open_read_only(dir.path()).err().expect("refused too");
+			assert!(err.to_string().contains(says), "{err}");
+		}
+		// A last record cut short, or whole but not all on disk: a torn write; cut off, the
+		// chain opens one block back (that block was never reported written).
+		for torn in [good[..good.len() - 7].to_vec(), {
+			let mut t = good.clone();
+			let last = starts[starts.len() - 1];
+			t[last + 40] ^= 0xff;
+			t
+		}] {
+			std::fs::write(&log, &torn).unwrap();
+			let chain = Embedded::open(dir.path(), &Genesis::default()).unwrap();
+			assert_eq!(chain.head().number, head.number - 1);
+			drop(chain);
+			std::fs::write(&log, &good).unwrap();
+		}
+		// Zeros after the last record (a crash that grew the file before its data reached the
+		// disk): cut off, every committed block kept.
+		let mut zeros = good.clone();
+		zeros.extend_from_slice(&[0u8; 300]);
+		std::fs::write(&log, &zeros).unwrap();
 		let chain = Embedded::open(dir.path(), &Genesis::default()).unwrap();
-		assert_eq!(chain.head().number, head.number - 1);
+		assert_eq!(chain.head(), head);
 		drop(chain);
-		// Without its snapshot, an existing log is not overwritten by a new genesis.
-		std::fs::remove_file(dir.path().join("state.snapshot")).unwrap();
-		let before = std::fs::read(&log).unwrap();
+		assert_eq!(std::fs::read(&log).unwrap(), good, "the zeros are cut off");
+	})
+}
+
+#[test]
+fn a_lost_or_damaged_snapshot_is_rebuilt_from_the_log() {
+	block_on(async {
+		let dir = tempfile::tempdir().unwrap();
+		let alice = KeyPair::dev("alice").unwrap().account();
+		let (head, log) = killed_chain(dir.path()).await;
+		let balance = {
+			let mut chain = Embedded::open(dir.path(), &Genesis::default()).unwrap();
+			state::account(&mut chain, &alice).await.unwrap().data.free
+		};
+		let snapshot = dir.path().join("state.snapshot");
+		// Deleted, then damaged: each time the chain opens with every block, the same state,
+		// and a new snapshot.
+		for damage in [0, 1] {
+			if damage == 0 {
+				std::fs::remove_file(&snapshot).unwrap();
+			} else {
+				let mut bytes = std::fs::read(&snapshot).unwrap();
+				let n = bytes.len();
+				bytes[n / 2] ^= 0xff;
+				std::fs::write(&snapshot, bytes).unwrap();
+			}
+			let mut chain = Embedded::open(dir.path(), &Genesis::default()).expect("rebuilt");
+			assert_eq!(chain.head(), head, "no block lost");
+			assert_eq!(state::account(&mut chain, &alice).await.unwrap().data.free, balance);
+			drop(chain);
+			assert!(snapshot.exists(), "a new snapshot");
+		}
+		assert!(std::fs::read(dir.path().join("blocks.log")).unwrap().starts_with(&log));
+		// Without a snapshot or the genesis state, an existing log is not overwritten by a new
+		// genesis.
+		std::fs::remove_file(&snapshot).unwrap();
+		std::fs::remove_file(dir.path().join("genesis.state")).unwrap();
+		let before = std::fs::read(dir.path().join("blocks.log")).unwrap();
 		let err = Embedded::open(dir.path(), &Genesis::default()).err().expect("refused");
 		assert!(err.to_string().contains("not overwriting"), "{err}");
-		assert_eq!(std::fs::read(&log).unwrap(), before);
+		assert_eq!(std::fs::read(dir.path().join("blocks.log")).unwrap(), before);
 	})
+}
+
+#[test]
+fn every_embedded_chain_has_its_own_genesis() {
+	let genesis = |seed: Option<&str>| {
+		let dir = tempfile::tempdir().unwrap();
+		let g = Genesis { seed: seed.map(str::to_owned), ..Genesis::default() };
+		Embedded::open(dir.path(), &g).unwrap().head().genesis
+	};
+	// Two new chains: two geneses, so what is signed for one is refused by the other.
+	assert_ne!(genesis(None), genesis(None));
+	// One name, one genesis; two names, two.
+	assert_eq!(genesis(Some("team")), genesis(Some("team")));
+	assert_ne!(genesis(Some("team")), genesis(Some("other")));
 }

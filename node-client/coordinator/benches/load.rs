@@ -155,6 +155,7 @@ fn chain_with_purchases(
 		let unit = rebate_test_runtime::UNIT;
 		let genesis = embedded::Genesis {
 			endowed: trios.iter().map(|t| (t[1].account(), 1_000 * unit)).collect(),
+			seed: None,
 		};
 		let chain = embedded::Embedded::open(dir, &genesis).expect("the chain opens");
 		let mut client = rebate_client::Client::new(chain);

@@ -10,14 +10,22 @@
 //! A data directory holds:
 //! - `blocks.log`: one record per block, appended and flushed to disk before the block counts:
 //!   the block (header and extrinsics), its events, and the storage changes it made. Each record
-//!   is `len (u32 LE) ‖ blake2_128(body) ‖ body`; a torn or damaged tail (a kill in the middle of
-//!   a write) is cut off when the chain is opened, which leaves the last good block. The log is
-//!   the block history; it is read from disk, never held in memory.
+//!   is `len (u32 LE) ‖ blake2_128(len)[..4] ‖ blake2_128(body) ‖ body`: the length has a check of
+//!   its own, so a damaged length is told from a write cut short. Only a last, incomplete record
+//!   (a kill in the middle of its write: the file ends before the record does, its bytes never
+//!   reached the disk, or its tail is zeros) is cut off when the chain is opened; damage anywhere
+//!   else is an error that truncates nothing. The log is the block history; it is read from disk,
+//!   never held in memory.
 //! - `state.snapshot`: the whole state at some block and the log offset after that block,
 //!   written to a temporary file, flushed and renamed over the old one (atomic), every
 //!   [`SNAPSHOT_EVERY`] blocks. Opening loads it and replays the log records after it.
+//! - `genesis.state`: the genesis state, written once when the chain is made. A missing or
+//!   damaged snapshot is rebuilt from it and the whole log: the log holds every block.
 //! - `LOCK`: an exclusive lock held while the chain is open, so two processes never write at once
-//!   (a second one waits).
+//!   (a second one waits). A reader opens the chain without it ([`Embedded::open_read_only`]).
+//!
+//! Every chain's genesis state holds a seed of its own ([`SEED_KEY`], [`Genesis::seed`]), so no
+//! two chains share a genesis hash.
 //!
 //! Memory holds only the current state, rebuilt compactly at every snapshot, so it tracks the
 //! size of the state, not the length of the history.
@@ -43,9 +51,18 @@ use std::{
 
 /// A snapshot of the state is written every this many blocks.
 pub const SNAPSHOT_EVERY: u32 = 64;
-const FORMAT: u32 = 1;
+/// The on-disk format: 2 since log records check their length (format 1 chains are refused
+/// with a message saying so).
+const FORMAT: u32 = 2;
 const LOG: &str = "blocks.log";
 const SNAPSHOT: &str = "state.snapshot";
+const GENESIS_STATE: &str = "genesis.state";
+/// A record's header: its body's length and that length's check.
+const HEADER: u64 = 8;
+/// The storage key of an embedded chain's genesis seed: a value of its own in every chain's
+/// genesis state, so no two chains share a genesis hash (documents signed for one chain are
+/// refused by every other).
+pub const SEED_KEY: &[u8] = b":rebate:embedded-seed";
 
 /// An event as stored with its phase and topics.
 pub type EventRecord = frame_system::EventRecord<rebate_test_runtime::RuntimeEvent, H256>;
@@ -85,6 +102,24 @@ pub struct BlockRecord {
 pub struct Genesis {
 	/// Accounts funded at genesis in addition to (or instead of) the dev accounts' balances.
 	pub endowed: Vec<(AccountId, Balance)>,
+	/// What makes this chain's genesis its own ([`SEED_KEY`]): `None`, a random seed (every new
+	/// chain is another chain); `Some(name)`, a seed derived from the name (chains made with one
+	/// name share a genesis: tests, and a chain a team recreates on purpose).
+	pub seed: Option<String>,
+}
+
+impl Genesis {
+	/// The seed stored under [`SEED_KEY`].
+	fn seed_value(&self) -> Vec<u8> {
+		match &self.seed {
+			Some(name) => sp_io::hashing::blake2_256(name.as_bytes()).to_vec(),
+			None => {
+				use sp_core::Pair;
+				let (_, seed) = sp_core::sr25519::Pair::generate();
+				seed.to_vec()
+			}
+		}
+	}
 }
 
 /// The embedded chain.
@@ -118,8 +153,8 @@ impl Embedded {
 			.open(&lock_path)
 			.map_err(|e| ClientError::io(&lock_path, e))?;
 		lock.lock().map_err(|e| ClientError::io(&lock_path, e))?;
-		let snapshot_path = dir.join(SNAPSHOT);
-		if snapshot_path.exists() {
+		let made = dir.join(SNAPSHOT).exists() || dir.join(GENESIS_STATE).exists();
+		if made {
 			Self::load(dir.to_path_buf(), Some(lock))
 		} else {
 			Self::create(dir.to_path_buf(), lock, genesis)
@@ -131,7 +166,7 @@ impl Embedded {
 	/// holds after it at this moment; a torn last record, another process's write in flight, is
 	/// left alone). Producing blocks is refused.
 	pub fn open_read_only(dir: &Path) -> Result<Self, ClientError> {
-		if !dir.join(SNAPSHOT).exists() {
+		if !dir.join(SNAPSHOT).exists() && !dir.join(GENESIS_STATE).exists() {
 			return Err(ClientError::Backend(format!("{}: no chain here yet", dir.display())));
 		}
 		Self::load(dir.to_path_buf(), None)
@@ -148,7 +183,8 @@ impl Embedded {
 		}
 		let config: RuntimeGenesisConfig = serde_json::from_value(json)
 			.map_err(|e| ClientError::Backend(format!("genesis preset: {e}")))?;
-		let storage = config.build_storage().map_err(ClientError::Backend)?;
+		let mut storage = config.build_storage().map_err(ClientError::Backend)?;
+		storage.top.insert(SEED_KEY.to_vec(), genesis.seed_value());
 		let backend: InMemoryBackend<BlakeTwo256> = (storage, StateVersion::V1).into();
 		let state_root = *backend.root();
 		let extrinsics_root = BlakeTwo256::trie_root(Vec::new(), StateVersion::V1);
@@ -179,6 +215,14 @@ impl Embedded {
 			since_snapshot: 0,
 			healthy: true,
 		};
+		// The genesis state, once: what a lost snapshot is rebuilt from.
+		let pairs = chain.pairs()?;
+		let head = chain.head;
+		write_atomically(
+			&chain.dir,
+			GENESIS_STATE,
+			&Snapshot { format: FORMAT, head, log_offset: 0, pairs },
+		)?;
 		chain.snapshot()?;
 		// Block 1 records the genesis hash on chain (frame-system's genesis holds a placeholder
 		// until then), so every transaction signed from here on is for the real genesis.
@@ -188,13 +232,19 @@ impl Embedded {
 
 	fn load(dir: PathBuf, lock: Option<File>) -> Result<Self, ClientError> {
 		let writable = lock.is_some();
-		let snapshot_path = dir.join(SNAPSHOT);
-		let bytes =
-			std::fs::read(&snapshot_path).map_err(|e| ClientError::io(&snapshot_path, e))?;
-		let snapshot = checked_body(&bytes)
-			.and_then(|body| Snapshot::decode(&mut &body[..]).ok())
-			.filter(|s| s.format == FORMAT)
-			.ok_or_else(|| corrupt(&snapshot_path, "the state snapshot does not decode"))?;
+		// The snapshot, or (missing or damaged) the genesis state and the whole log.
+		let (snapshot, rebuilt) = match read_state(&dir, SNAPSHOT)? {
+			Some(snapshot) => (snapshot, false),
+			None => match read_state(&dir, GENESIS_STATE)? {
+				Some(genesis) => (genesis, true),
+				None => {
+					return Err(corrupt(
+						&dir.join(SNAPSHOT),
+						"the state snapshot is missing or damaged, and there is no genesis state to rebuild it from the block log (a chain made before the client kept one)",
+					))
+				}
+			},
+		};
 		let backend: InMemoryBackend<BlakeTwo256> = (
 			snapshot.pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
 			StateVersion::V1,
@@ -224,6 +274,9 @@ impl Embedded {
 		// A read-only chain is never healthy for writing: it produces no block and writes no
 		// snapshot.
 		chain.healthy = writable;
+		if rebuilt && writable {
+			chain.snapshot()?;
+		}
 		Ok(chain)
 	}
 
@@ -407,8 +460,8 @@ impl Embedded {
 
 	fn append(&mut self, record: &BlockRecord) -> Result<(), ClientError> {
 		let body = record.encode();
-		let mut bytes = Vec::with_capacity(body.len() + 20);
-		bytes.extend_from_slice(&(body.len() as u32).to_le_bytes());
+		let mut bytes = Vec::with_capacity(body.len() + 24);
+		bytes.extend_from_slice(&header(body.len() as u32));
 		bytes.extend_from_slice(&sp_io::hashing::blake2_128(&body));
 		bytes.extend_from_slice(&body);
 		let path = self.dir.join(LOG);
@@ -438,20 +491,7 @@ impl Embedded {
 		let pairs = self.pairs()?;
 		let snapshot =
 			Snapshot { format: FORMAT, head: self.head, log_offset: self.log_len, pairs };
-		let body = snapshot.encode();
-		let path = self.dir.join(SNAPSHOT);
-		let tmp = self.dir.join(format!("{SNAPSHOT}.tmp"));
-		{
-			let mut file = File::create(&tmp).map_err(|e| ClientError::io(&tmp, e))?;
-			file.write_all(&sp_io::hashing::blake2_128(&body))
-				.and_then(|()| file.write_all(&body))
-				.and_then(|()| file.sync_all())
-				.map_err(|e| ClientError::io(&tmp, e))?;
-		}
-		std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(&path, e))?;
-		File::open(&self.dir)
-			.and_then(|dir| dir.sync_all())
-			.map_err(|e| ClientError::io(&self.dir, e))?;
+		write_atomically(&self.dir, SNAPSHOT, &snapshot)?;
 		let root = *self.backend.root();
 		self.backend = (
 			snapshot.pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
@@ -515,26 +555,57 @@ enum Record {
 	Damaged(&'static str),
 }
 
-/// Read one record; `remaining` is how many bytes the log has from here.
+/// A record's header for a body of `len` bytes: the length and its check.
+fn header(len: u32) -> [u8; HEADER as usize] {
+	let len = len.to_le_bytes();
+	let check = sp_io::hashing::blake2_128(&len);
+	[len[0], len[1], len[2], len[3], check[0], check[1], check[2], check[3]]
+}
+
+/// Whether the rest of `reader` is zeros (a crash that extended the file before its data
+/// reached the disk).
+fn all_zeros(reader: &mut impl Read) -> std::io::Result<bool> {
+	let mut buf = [0u8; 8192];
+	loop {
+		match reader.read(&mut buf)? {
+			0 => return Ok(true),
+			n if buf[..n].iter().any(|b| *b != 0) => return Ok(false),
+			_ => {}
+		}
+	}
+}
+
+/// Read one record; `remaining` is how many bytes the log has from here. Only a last,
+/// incomplete record is `Torn`: the file ends inside it, or it and everything after it are zeros,
+/// or it is the file's last and its body does not check (its bytes never all reached the disk).
+/// Any other failure is `Damaged`, and nothing is cut off.
 fn read_record(reader: &mut impl Read, remaining: u64) -> std::io::Result<Record> {
 	if remaining == 0 {
 		return Ok(Record::End);
 	}
-	let mut len = [0u8; 4];
-	if remaining < 4 + 16 {
+	if remaining < HEADER + 16 {
+		// Less than a header and a checksum: a write cut short at the file's end.
 		return Ok(Record::Torn);
 	}
-	reader.read_exact(&mut len)?;
-	let len = u32::from_le_bytes(len) as u64;
-	let size = 4 + 16 + len;
+	let mut head = [0u8; HEADER as usize];
+	reader.read_exact(&mut head)?;
+	let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+	if head != header(len) {
+		if head.iter().all(|b| *b == 0) && all_zeros(reader)? {
+			return Ok(Record::Torn);
+		}
+		return Ok(Record::Damaged("a record's length does not check"));
+	}
+	let size = HEADER + 16 + len as u64;
 	if size > remaining {
-		// The length promises more than the file holds: a write cut short.
+		// The length checks and promises more than the file holds: a write cut short.
 		return Ok(Record::Torn);
 	}
 	let mut bytes = vec![0u8; 16 + len as usize];
 	reader.read_exact(&mut bytes)?;
 	let Some(body) = checked_body(&bytes) else {
-		// A checksum failure in the last record is a write cut short; elsewhere, damage.
+		// The file's last record, whole in length but not in content: its write did not reach
+		// the disk (it was never reported written). Elsewhere, damage.
 		return Ok(if size == remaining {
 			Record::Torn
 		} else {
@@ -545,6 +616,49 @@ fn read_record(reader: &mut impl Read, remaining: u64) -> std::io::Result<Record
 		Ok(record) => Record::Block(size, record),
 		Err(_) => Record::Damaged("a record that does not decode"),
 	})
+}
+
+/// Read a state file (a snapshot or the genesis state): `None` if it is missing or damaged; an
+/// error if it was made by another format of the client.
+fn read_state(dir: &Path, name: &str) -> Result<Option<Snapshot>, ClientError> {
+	let path = dir.join(name);
+	let bytes = match std::fs::read(&path) {
+		Ok(bytes) => bytes,
+		Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+		Err(e) => return Err(ClientError::io(&path, e)),
+	};
+	let Some(snapshot) =
+		checked_body(&bytes).and_then(|body| Snapshot::decode(&mut &body[..]).ok())
+	else {
+		return Ok(None);
+	};
+	if snapshot.format != FORMAT {
+		return Err(corrupt(
+			&path,
+			format!(
+				"made by another version of the client (format {}, this one reads {FORMAT}); move the directory away to start a new chain",
+				snapshot.format
+			),
+		));
+	}
+	Ok(Some(snapshot))
+}
+
+/// Write `state` to `dir/name` atomically: a temporary file, flushed, renamed over the old one,
+/// the directory flushed.
+fn write_atomically(dir: &Path, name: &str, state: &Snapshot) -> Result<(), ClientError> {
+	let body = state.encode();
+	let path = dir.join(name);
+	let tmp = dir.join(format!("{name}.tmp"));
+	{
+		let mut file = File::create(&tmp).map_err(|e| ClientError::io(&tmp, e))?;
+		file.write_all(&sp_io::hashing::blake2_128(&body))
+			.and_then(|()| file.write_all(&body))
+			.and_then(|()| file.sync_all())
+			.map_err(|e| ClientError::io(&tmp, e))?;
+	}
+	std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(&path, e))?;
+	File::open(dir).and_then(|d| d.sync_all()).map_err(|e| ClientError::io(dir, e))
 }
 
 impl Chain for Embedded {
