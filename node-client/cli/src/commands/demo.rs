@@ -56,6 +56,29 @@ async fn step(
 	Ok(())
 }
 
+/// `rebate demo`'s options.
+#[derive(clap::Args)]
+pub struct Args {
+	/// Keep the demo chain in this directory instead of a temporary one.
+	#[arg(long)]
+	keep: Option<std::path::PathBuf>,
+	/// Run the story in the native token instead of the stablecoin.
+	#[arg(long)]
+	native: bool,
+}
+
+impl Args {
+	pub async fn run(self, ctx: &super::Context) -> Result<(), crate::coordination::CliError> {
+		let options = Options {
+			keep: self.keep.as_deref(),
+			native: self.native,
+			fee_asset: ctx.fee_asset.as_ref(),
+			bytes_framing: ctx.bytes_framing,
+		};
+		Ok(run(&ctx.chain, options, &ctx.out).await?)
+	}
+}
+
 /// How the demo runs.
 pub struct Options<'a> {
 	/// Keep the chain in this directory (else a temporary one).
