@@ -94,7 +94,7 @@ enum Command {
 	/// chain; the merchant's agent settles completed referrals, the customer's submits completed
 	/// rebates. Retries transient failures; reports what it did.
 	Agent(commands::agent::Args),
-	/// The embedded chain's block history: extrinsics and events.
+	/// The chain's block history: extrinsics and events (embedded, or a node).
 	History(commands::history::Args),
 }
 

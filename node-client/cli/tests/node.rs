@@ -38,6 +38,14 @@ fn the_whole_flow_against_a_node() {
 	assert_eq!(chain.escrow(), escrow - 15 * UNIT);
 	let status = chain.status(&p);
 	assert_eq!(status["open"], false);
+	// The node's history shows the flow's events, as the embedded chain's does.
+	let from = (p.pay_at.saturating_sub(30)).max(1).to_string();
+	let out = chain.run(&["history", "--from", &from]);
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let history = String::from_utf8_lossy(&out.stdout);
+	for event in ["ReferralSettled", "RebateScheduled", "RebatePaid"] {
+		assert!(history.contains(event), "{event} in the node's history:\n{history}");
+	}
 }
 
 #[test]

@@ -1,8 +1,8 @@
-//! `rebate history`: the embedded chain's block history, extrinsics and events.
+//! `rebate history`: the chain's block history, extrinsics and events (an embedded chain's
+//! log, or a node's blocks and events).
 
 use super::Context;
 use crate::coordination::CliError;
-use rebate_client::{chain::AnyChain, ClientError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,16 +14,7 @@ pub struct Args {
 impl Args {
 	pub async fn run(self, ctx: &Context) -> Result<(), CliError> {
 		let client = ctx.client().await?;
-		match &client.chain {
-			AnyChain::Embedded(chain) => ctx.out.history(&chain.history(self.from)?),
-			#[allow(unreachable_patterns)]
-			_ => {
-				return Err(ClientError::Rule(
-					"history is kept by the embedded chain; ask the node's block explorer".into(),
-				)
-				.into())
-			}
-		}
+		ctx.out.history(&client.chain.history(self.from).await?);
 		Ok(())
 	}
 }

@@ -217,6 +217,16 @@ impl AnyChain {
 }
 
 impl AnyChain {
+	/// The block history from block `from` on: an embedded chain's log, or a node's blocks and
+	/// events.
+	pub async fn history(&self, from: u32) -> Result<Vec<embedded::BlockRecord>, ClientError> {
+		match self {
+			AnyChain::Embedded(c) => c.history(from),
+			#[cfg(feature = "node")]
+			AnyChain::Node(n) => n.history(from).await,
+		}
+	}
+
 	/// A chain opened read-only: take in what its writer added since (an embedded chain reads
 	/// its log's new records; a node is always current).
 	pub fn catch_up(&mut self) -> Result<(), ClientError> {

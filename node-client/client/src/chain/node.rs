@@ -106,6 +106,36 @@ impl Node {
 		}
 	}
 
+	/// The blocks from `from` to the best one, each with its events (the storage changes a node
+	/// does not give: left empty): what `rebate history` shows. One block per round trip pair
+	/// (`chain_getBlock`, `System::Events`).
+	pub async fn history(
+		&self,
+		from: u32,
+	) -> Result<Vec<super::embedded::BlockRecord>, ClientError> {
+		let best = self.number_of(self.best_hash().await?).await?;
+		let mut out = Vec::new();
+		for n in from.max(1)..=best {
+			let hash = self
+				.legacy
+				.chain_get_block_hash(Some(n.into()))
+				.await
+				.map_err(rpc_err)?
+				.ok_or_else(|| ClientError::Backend(format!("the node has no block {n}")))?;
+			let signed: serde_json::Value =
+				self.rpc.request("chain_getBlock", rpc_params![hash]).await.map_err(rpc_err)?;
+			let block: rebate_test_runtime::Block = serde_json::from_value(signed["block"].clone())
+				.map_err(|e| {
+					ClientError::Backend(format!(
+						"block {n} does not decode as this runtime's: {e}"
+					))
+				})?;
+			let events = self.events_at(hash).await?;
+			out.push(super::embedded::BlockRecord { block, events, changes: Vec::new() });
+		}
+		Ok(out)
+	}
+
 	/// Submit one extrinsic and follow it into a block.
 	pub async fn submit_one(&self, xt: &UncheckedExtrinsic) -> Result<Inclusion, ClientError> {
 		let tx = self.api.tx().await.map_err(rpc_err)?.from_bytes(xt.encode());
