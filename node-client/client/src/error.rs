@@ -45,6 +45,9 @@ pub enum ClientError {
 	/// A chain backend failed (I/O, RPC, storage).
 	#[error("chain: {0}")]
 	Backend(String),
+	/// The chain's referral-rebate pallet is not one this client understands (or it has none).
+	#[error("the chain's {} is not one this client understands: {why}", pallet.as_deref().map(|p| format!("pallet {p}")).unwrap_or_else(|| "runtime".into()))]
+	IncompatibleChain { pallet: Option<String>, why: String },
 	/// The embedded chain's data directory is damaged.
 	#[error("chain data {path}: {reason}")]
 	Corrupt { path: String, reason: String },
@@ -70,6 +73,7 @@ impl ClientError {
 			ClientError::Rejected { .. } => "rejected",
 			ClientError::Invalid(_) => "invalid",
 			ClientError::Backend(_) => "backend",
+			ClientError::IncompatibleChain { .. } => "incompatible_chain",
 			ClientError::Corrupt { .. } => "corrupt",
 			ClientError::Io { .. } => "io",
 		}

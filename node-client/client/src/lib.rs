@@ -22,6 +22,8 @@ pub mod documents;
 mod error;
 pub mod extrinsic;
 pub mod keys;
+#[cfg(feature = "node")]
+pub mod metadata;
 
 pub use error::{describe_dispatch_error, ClientError};
 

@@ -520,6 +520,22 @@ pub mod pallet {
 		PayoutStillBlocked,
 	}
 
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// The domain tags documents are signed under: the offer's, the rebate's and the referred
+		/// purchase's ([`Document::DOMAIN`]). With the calls' argument types (which carry the
+		/// documents' layout) they are what an off-chain client checks in a chain's metadata
+		/// before it signs for it.
+		#[pallet::constant_name(DomainTags)]
+		pub fn domain_tags() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
+			alloc::vec![
+				<OfferOf<T> as Document<T::AccountId>>::DOMAIN.to_vec(),
+				<RebateOf<T> as Document<T::AccountId>>::DOMAIN.to_vec(),
+				<ReferredPurchaseOf<T> as Document<T::AccountId>>::DOMAIN.to_vec(),
+			]
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {

@@ -27,6 +27,7 @@ pub struct Node {
 	legacy: LegacyRpcMethods<RpcConfigFor<Config>>,
 	api: OnlineClient<Config>,
 	info: RuntimeInfo,
+	pallet: crate::metadata::PalletInfo,
 }
 
 fn rpc_err(e: impl std::fmt::Display) -> ClientError {
@@ -44,6 +45,10 @@ impl Node {
 		let api = OnlineClient::<Config>::from_backend(std::sync::Arc::new(backend))
 			.await
 			.map_err(rpc_err)?;
+		// The chain's pallet must be one this client understands: checked before anything is
+		// signed for it.
+		let at = api.at_current_block().await.map_err(rpc_err)?;
+		let pallet = crate::metadata::pallet(at.metadata_ref(), &crate::metadata::ours()?)?;
 		let genesis = legacy.genesis_hash().await.map_err(rpc_err)?;
 		let version = legacy.state_get_runtime_version(None).await.map_err(rpc_err)?;
 		let info = RuntimeInfo {
@@ -51,12 +56,17 @@ impl Node {
 			spec_version: version.spec_version,
 			transaction_version: version.transaction_version,
 		};
-		Ok(Node { url: url.to_string(), rpc, legacy, api, info })
+		Ok(Node { url: url.to_string(), rpc, legacy, api, info, pallet })
 	}
 
 	/// The node's URL.
 	pub fn url(&self) -> &str {
 		&self.url
+	}
+
+	/// The referral-rebate pallet as this chain deploys it (from its metadata).
+	pub fn pallet(&self) -> &crate::metadata::PalletInfo {
+		&self.pallet
 	}
 
 	async fn best_hash(&self) -> Result<H256, ClientError> {
