@@ -82,7 +82,7 @@ fn sequence(
 	let raw = Framing::Raw;
 	let r = p[2].account();
 	let (mut offer, mut rebate, _) =
-		referral::terms(p[0].account(), p[1].account(), r.clone(), origin, 1_000_000, 2_000_000);
+		referral::terms(p[0].account(), p[1].account(), r.clone(), origin, 100_000, 200_000);
 	// Every promotion of a client on its customer's one purchase, each under its own id.
 	offer.promotion_id = id;
 	rebate.promotion_id = id;

@@ -96,7 +96,14 @@ pub struct App {
 	/// open, with when the window closes: a replay, refused or not the first time, is refused
 	/// here before any further work (the nonce is still claimed in the database with the
 	/// request's effects, which is what refuses a replay at another instance).
-	seen: Mutex<HashMap<(AccountId, String), u64>>,
+	seen: Mutex<Seen>,
+}
+
+/// The nonces an instance authenticated, and when it last swept the expired ones.
+#[derive(Default)]
+struct Seen {
+	nonces: HashMap<(AccountId, String), u64>,
+	swept_ms: u64,
 }
 
 impl App {
@@ -210,15 +217,18 @@ impl App {
 		let Some((nonce, timestamp_ms)) = caller.nonce() else { return Ok(()) };
 		let Ok(mut seen) = self.seen.lock() else { return Ok(()) };
 		let now = auth::now_ms();
-		if seen.len() >= SEEN_LIMIT {
-			seen.retain(|_, closes| *closes > now);
+		// Full: sweep the expired ones, at most once a second (a sweep that frees nothing must
+		// not run again for every request).
+		if seen.nonces.len() >= SEEN_LIMIT && now >= seen.swept_ms.saturating_add(1_000) {
+			seen.nonces.retain(|_, closes| *closes > now);
+			seen.swept_ms = now;
 		}
 		let key = (caller.account.clone(), nonce.to_owned());
-		if seen.get(&key).is_some_and(|closes| *closes > now) {
+		if seen.nonces.get(&key).is_some_and(|closes| *closes > now) {
 			return Err(CoordinatorError::Replayed);
 		}
-		if seen.len() < SEEN_LIMIT {
-			seen.insert(key, timestamp_ms.saturating_add(self.config.window_ms));
+		if seen.nonces.len() < SEEN_LIMIT {
+			seen.nonces.insert(key, timestamp_ms.saturating_add(self.config.window_ms));
 		}
 		Ok(())
 	}

@@ -36,8 +36,9 @@ pub struct ChainView(Arc<Inner>);
 struct Inner {
 	best: AtomicU64,
 	source: Source,
-	/// Purchase records read (`None`: no record at that id at or below the best block then).
-	records: Mutex<HashMap<(u32, u32), Option<Record>>>,
+	/// Purchase records read, with the best block they were read at (an absent record is not
+	/// remembered: a purchase a reorganisation brings back is seen at the next lookup).
+	records: Mutex<HashMap<(u32, u32), (Record, u32)>>,
 	/// Time spent reading the chain, in nanoseconds (for the load figures).
 	reading_ns: AtomicU64,
 	rounds: AtomicU64,
@@ -63,6 +64,11 @@ struct Lookup {
 const UNKNOWN: u64 = u64::MAX;
 /// At most this many purchase records are remembered (then the memory starts over).
 const RECORDS_LIMIT: usize = 200_000;
+/// A remembered record is read again once the chain is this many blocks past the read (a
+/// refund flags it).
+const RECORD_FRESH_BLOCKS: u32 = 100;
+/// At most this many records are read in one round (the rest wait for the next).
+const MAX_READS_PER_ROUND: usize = 1_000;
 /// A round waits this long for more lookups to read together.
 const MIN_ROUND_GAP: Duration = Duration::from_millis(2);
 
@@ -111,12 +117,20 @@ impl ChainView {
 
 	/// Tell of purchase `id` (a chain the owner describes).
 	pub fn record(&self, id: PurchaseId, record: Record) {
-		self.remember(id, Some(record));
+		self.remember(id, record, self.best().unwrap_or(0));
 	}
 
 	/// How many blocks a purchase record lives (the runtime's `PurchaseLifetime`).
 	pub fn lifetime(&self) -> u32 {
 		<<Runtime as pallet_referral_rebate::Config>::PurchaseLifetime as sp_runtime::traits::Get<
+			u32,
+		>>::get()
+	}
+
+	/// The furthest a rebate block may be after the best block (the runtime's
+	/// `MaxRebateDelay`).
+	pub fn max_rebate_delay(&self) -> u32 {
+		<<Runtime as pallet_referral_rebate::Config>::MaxRebateDelay as sp_runtime::traits::Get<
 			u32,
 		>>::get()
 	}
@@ -129,16 +143,21 @@ impl ChainView {
 		)
 	}
 
-	fn known(&self, id: &PurchaseId) -> Option<Option<Record>> {
-		self.0.records.lock().ok()?.get(&(id.block, id.index)).cloned()
+	/// A record read recently enough (a described chain's records never go stale).
+	fn known(&self, id: &PurchaseId) -> Option<Record> {
+		let records = self.0.records.lock().ok()?;
+		let (record, read_at) = records.get(&(id.block, id.index))?;
+		let fresh = matches!(self.0.source, Source::Told)
+			|| self.best().unwrap_or(0) < read_at.saturating_add(RECORD_FRESH_BLOCKS);
+		fresh.then(|| record.clone())
 	}
 
-	fn remember(&self, id: PurchaseId, record: Option<Record>) {
+	fn remember(&self, id: PurchaseId, record: Record, read_at: u32) {
 		if let Ok(mut records) = self.0.records.lock() {
 			if records.len() >= RECORDS_LIMIT {
 				records.clear();
 			}
-			records.insert((id.block, id.index), record);
+			records.insert((id.block, id.index), (record, read_at));
 		}
 	}
 
@@ -146,7 +165,7 @@ impl ChainView {
 	/// follower has not read yet is waited for, a few rounds at most.
 	pub async fn purchase(&self, id: PurchaseId) -> Result<Option<Record>, CoordinatorError> {
 		if let Some(known) = self.known(&id) {
-			return Ok(known);
+			return Ok(Some(known));
 		}
 		let Source::Followed(lookups) = &self.0.source else { return Ok(None) };
 		let (reply, answer) = oneshot::channel();
@@ -181,18 +200,25 @@ impl ChainView {
 		// Kept between rounds: a node's connection; an embedded chain opened read-only (no lock:
 		// the parties' processes keep writing it), which each round catches up with its log.
 		let mut chain: Option<AnyChain> = None;
+		// Lookups left over by a full round: the next round starts at once.
+		let mut backlog = false;
 		loop {
-			tokio::select! {
-				_ = tick.tick() => {}
-				lookup = waiting.recv() => match lookup {
-					Some(lookup) => pending.push(lookup),
-					None => return,
-				},
+			if !backlog {
+				tokio::select! {
+					_ = tick.tick() => {}
+					lookup = waiting.recv() => match lookup {
+						Some(lookup) => pending.push(lookup),
+						None => return,
+					},
+				}
 			}
 			tokio::time::sleep(MIN_ROUND_GAP).await;
 			while let Ok(lookup) = waiting.try_recv() {
 				pending.push(lookup);
 			}
+			// The rest wait for the next round, which starts at once.
+			let later = pending.split_off(pending.len().min(MAX_READS_PER_ROUND));
+			backlog = !later.is_empty();
 			let ids: Vec<PurchaseId> = pending.iter().map(|l| l.id).collect();
 			let started = Instant::now();
 			let read = match chain.as_mut() {
@@ -211,7 +237,9 @@ impl ChainView {
 					let mut still = Vec::new();
 					for (lookup, record) in pending.drain(..).zip(records) {
 						if lookup.id.block <= best {
-							self.remember(lookup.id, record.clone());
+							if let Some(r) = &record {
+								self.remember(lookup.id, r.clone(), best);
+							}
 							let _ = lookup.reply.send(record);
 						} else if lookup.until > now {
 							// Its block is not in the chain yet: asked again next round.
@@ -221,6 +249,7 @@ impl ChainView {
 						}
 					}
 					pending = still;
+					pending.extend(later);
 				}
 				Err(e) => {
 					chain = None;
@@ -228,7 +257,9 @@ impl ChainView {
 					// The lookups wait for a round that can read, each until its requester
 					// stops waiting.
 					let now = Instant::now();
+					pending.extend(later);
 					pending.retain(|l| l.until > now && !l.reply.is_closed());
+					backlog = false;
 				}
 			}
 		}

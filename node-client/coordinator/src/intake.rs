@@ -9,7 +9,7 @@ use crate::{
 	api::{Accepted, DocumentKind, PostStatus},
 	app::{App, Held},
 	auth::Caller,
-	model::{DocKey, Outcome, StoredDocument},
+	model::{DocKey, Limits, Outcome, StoredDocument},
 	CoordinatorError,
 };
 use pallet_referral_rebate::{record_is_live, referee_of, OriginError};
@@ -320,16 +320,19 @@ async fn check_new_offer(
 /// promotion (the merchant's to the customer, the customer's designation of the referee). A
 /// rebate or a referred purchase belongs to a stored offer of its promotion (at most one each),
 /// so an offer's count bounds them, and the common posts cost no count.
+///
+/// The count here is a cheap early refusal; the write counts again in its transaction
+/// ([`Limits`]), so concurrent posts cannot each see a count under the limit and all pass.
 async fn check_limits(
 	app: &App,
 	me: &str,
 	key: &DocKey,
 	recipient: Option<&String>,
 	new: bool,
-) -> Result<(), CoordinatorError> {
+) -> Result<Option<Limits>, CoordinatorError> {
 	let recipient = recipient.filter(|r| r.as_str() != me);
 	if key.kind != DocumentKind::Offer || (recipient.is_none() && !new) {
-		return Ok(());
+		return Ok(None);
 	}
 	let best = app.chain.best().unwrap_or(0);
 	let usage = app.store.usage(me, recipient.map_or("", |r| r.as_str()), best, key).await?;
@@ -342,15 +345,39 @@ async fn check_limits(
 	}
 	if let Some(recipient) = recipient {
 		if usage.open_to_recipient >= app.config.open_per_recipient as i64 {
-			return Err(CoordinatorError::TooManyOpen {
-				sender: me.to_owned(),
-				recipient: recipient.clone(),
-				open: usage.open_to_recipient,
-				limit: app.config.open_per_recipient,
-			});
+			return Err(too_many(app, me, recipient, usage.open_to_recipient));
 		}
 	}
-	Ok(())
+	Ok(Some(Limits {
+		sender: me.to_owned(),
+		recipient: recipient.cloned(),
+		best,
+		open_per_recipient: app.config.open_per_recipient,
+		quota: new.then_some(app.config.quota),
+	}))
+}
+
+fn too_many(app: &App, sender: &str, recipient: &str, open: i64) -> CoordinatorError {
+	CoordinatorError::TooManyOpen {
+		sender: sender.to_owned(),
+		recipient: recipient.to_owned(),
+		open,
+		limit: app.config.open_per_recipient,
+	}
+}
+
+/// Refuse a rebate block further than the chain allows (`MaxRebateDelay` after the best block):
+/// the chain would refuse the promotion, and its documents would otherwise be kept until then.
+fn check_pay_at(app: &App, pay_at: u32) -> Result<(), CoordinatorError> {
+	let Some(now) = app.chain.best() else { return Ok(()) };
+	let max = app.chain.max_rebate_delay();
+	match pallet_referral_rebate::check_timing(now, u32::MAX, pay_at, max) {
+		Err(pallet_referral_rebate::TimingError::PayAtTooFar) => Err(ClientError::Rule(format!(
+			"the rebate block {pay_at} is more than {max} blocks after the chain's block {now} (MaxRebateDelay): the chain would refuse the promotion"
+		))
+		.into()),
+		_ => Ok(()),
+	}
 }
 
 /// Accept a posted document from `caller`.
@@ -383,6 +410,7 @@ pub(crate) async fn accept(
 			offer.envelope.offer().map_or(0, |o| o.document.pay_at)
 		}
 	};
+	check_pay_at(app, pay_at)?;
 	let key = DocKey { merchant: f.merchant.clone(), promotion: f.promotion, pay_at, kind };
 	// What this instance holds under the key (`None`: not known here): its links need no second
 	// check. The write below is conditional on the stored version, so a stale or missing entry
@@ -408,8 +436,13 @@ pub(crate) async fn accept(
 	let mut claim = app.claim(caller);
 	let (mut stored, mut from_cache) = (cached, true);
 	let mut backed = false;
-	for _ in 0..4 {
+	for _ in 0..6 {
 		let ext = match &stored {
+			// Not known here: the database decides whether it is new.
+			None if from_cache => {
+				(stored, from_cache) = (app.load(&key).await?, false);
+				continue;
+			}
 			None => Extension::New,
 			Some(held) => match extension_of(&held.envelope, &envelope) {
 				Ok(ext) => ext,
@@ -437,7 +470,8 @@ pub(crate) async fn accept(
 			}
 			Extension::Extends => stored.as_ref().map(|held| held.digest.clone()),
 		};
-		check_limits(app, &me, &key, f.next_signer.as_ref(), replaces.is_none()).await?;
+		let limits =
+			check_limits(app, &me, &key, f.next_signer.as_ref(), replaces.is_none()).await?;
 		let creator = stored.as_ref().map_or_else(|| me.clone(), |held| held.creator.clone());
 		let row = StoredDocument {
 			key: key.clone(),
@@ -456,7 +490,23 @@ pub(crate) async fn accept(
 			body: body.clone(),
 		};
 		let digest = row.digest.clone();
-		match app.committed(app.store.put(claim.take(), row, replaces).await?, caller)? {
+		let outcome = match limits {
+			Some(limits) => app.store.put_within(claim.take(), row, replaces, limits).await?,
+			None => app.store.put(claim.take(), row, replaces).await?,
+		};
+		match app.committed(outcome, caller)? {
+			Outcome::OverLimit => {
+				let recipient = f.next_signer.clone().unwrap_or_default();
+				let open = app.config.open_per_recipient as i64;
+				return Err(too_many(app, &me, &recipient, open));
+			}
+			Outcome::OverQuota => {
+				return Err(CoordinatorError::QuotaExceeded {
+					account: me.clone(),
+					stored: app.config.quota as i64,
+					quota: app.config.quota,
+				})
+			}
 			Outcome::Done => {
 				tracing::info!(%kind, merchant = %f.merchant, promotion = f.promotion, pay_at, links = f.links, by = %me, "document stored");
 				app.remember(key, Arc::new(Held { envelope, digest, creator }));

@@ -67,6 +67,27 @@ pub enum Outcome {
 	/// The request's validity window closed before its nonce could be claimed: nothing was
 	/// written.
 	Expired,
+	/// The sender already has its limit of documents waiting for the recipient (counted in the
+	/// write's transaction): nothing was written but the nonce.
+	OverLimit,
+	/// The creator's stored documents reached its quota (counted in the write's transaction):
+	/// nothing was written but the nonce.
+	OverQuota,
+}
+
+/// The limits a write is checked against, in its transaction (so concurrent requests cannot
+/// each see a count under the limit and all pass).
+#[derive(Clone, Debug)]
+pub struct Limits {
+	/// Who posts it.
+	pub sender: String,
+	/// Who it waits for, if that is someone else: at most `open_per_recipient` of the sender's
+	/// documents wait for one recipient (deadline after `best`).
+	pub recipient: Option<String>,
+	pub best: u32,
+	pub open_per_recipient: u32,
+	/// A new document: its creator (the sender) stores at most this many.
+	pub quota: Option<u32>,
 }
 
 /// What the writer does for one request. Every variant claims the request's nonce first (none:
@@ -76,8 +97,13 @@ pub enum Write {
 	/// Claim the nonce only (a read request).
 	Nonce(NonceClaim),
 	/// Put `document` if the stored version is still the one with digest `replaces` (`None`: if
-	/// nothing is stored under its key).
-	Put { claim: Option<NonceClaim>, document: StoredDocument, replaces: Option<String> },
+	/// nothing is stored under its key), and within `limits`.
+	Put {
+		claim: Option<NonceClaim>,
+		document: StoredDocument,
+		replaces: Option<String>,
+		limits: Option<Limits>,
+	},
 	/// `account` mutes (`on`) or unmutes `muted`.
 	Mute { claim: Option<NonceClaim>, account: String, muted: String, on: bool },
 	/// Delete the documents of promotions whose rebate block is before block `before`

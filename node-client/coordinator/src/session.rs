@@ -44,6 +44,8 @@ impl Sessions {
 		Self { secret, ttl_ms }
 	}
 
+	/// The tag of `parts` for `purpose` (an origin among them is lower-cased by the caller: hosts
+	/// compare without case).
 	fn tag(&self, purpose: &str, parts: &[&str]) -> String {
 		let mut input = Vec::with_capacity(64 + parts.iter().map(|p| p.len() + 1).sum::<usize>());
 		input.extend_from_slice(&self.secret);
@@ -57,6 +59,7 @@ impl Sessions {
 
 	/// A challenge for `account` to sign at `origin`.
 	pub fn challenge(&self, origin: &str, account: &AccountId) -> api::Challenge {
+		let origin = &origin.to_ascii_lowercase();
 		let expires_ms = auth::now_ms().saturating_add(CHALLENGE_TTL_MS);
 		let account = keys::ss58(account);
 		// Unpredictable without the secret, and costs one hash (the route is unauthenticated).
@@ -75,6 +78,7 @@ impl Sessions {
 		origin: &str,
 		request: &api::SessionRequest,
 	) -> Result<api::Session, CoordinatorError> {
+		let origin = &origin.to_ascii_lowercase();
 		let bad = |why: &str| CoordinatorError::Session(format!("the challenge {why}"));
 		let mut lines = request.challenge.split('\n');
 		if lines.next() != Some(CHALLENGE_HEADER) {
@@ -132,6 +136,7 @@ impl Sessions {
 
 	/// The caller a token names, if it is this coordinator's, for `origin`, and not expired.
 	pub fn check(&self, origin: &str, token: &str) -> Result<auth::Caller, CoordinatorError> {
+		let origin = &origin.to_ascii_lowercase();
 		let bad = |why: &str| CoordinatorError::Session(format!("the token {why}"));
 		let mut parts = token.split('.');
 		let (Some("v1"), Some(account), Some(expires), Some(tag), None) =

@@ -6,7 +6,7 @@
 //! instances over one PostgreSQL database) never lose each other's links.
 
 use crate::api::DocumentKind;
-use crate::model::{DocKey, NonceClaim, Outcome, StoredDocument, Write};
+use crate::model::{DocKey, Limits, NonceClaim, Outcome, StoredDocument, Write};
 use crate::writer::{self, Job};
 use crate::CoordinatorError;
 use sqlx::{any::AnyPoolOptions, AnyPool, Row};
@@ -243,7 +243,18 @@ impl Store {
 		document: StoredDocument,
 		replaces: Option<String>,
 	) -> Result<Outcome, CoordinatorError> {
-		self.write(Write::Put { claim, document, replaces }).await
+		self.write(Write::Put { claim, document, replaces, limits: None }).await
+	}
+
+	/// [`Store::put`] within `limits`, counted in the write's transaction.
+	pub async fn put_within(
+		&self,
+		claim: Option<NonceClaim>,
+		document: StoredDocument,
+		replaces: Option<String>,
+		limits: Limits,
+	) -> Result<Outcome, CoordinatorError> {
+		self.write(Write::Put { claim, document, replaces, limits: Some(limits) }).await
 	}
 
 	/// The secret this database's coordinators share (session tokens and challenges are
@@ -307,7 +318,8 @@ impl Store {
 	/// referrals it settles as the merchant (the offer and the referred purchase complete; listed
 	/// as the purchase) and the rebates it submits as the customer (rank 0: strangers cannot make
 	/// those for another party), then the documents it signs next, but those of senders it muted
-	/// (rank 1; a rebate whose referee is not named yet is the referee's the offer names); in
+	/// (rank 1; a rebate whose referee is not named yet is the referee's the offer names, while
+	/// the offer is open: so the offers the sender limit counts bound those too); in
 	/// each, the soonest deadline first. Documents past their deadline are not listed.
 	pub async fn mailbox(
 		&self,
@@ -374,7 +386,7 @@ impl Store {
 			", 1 AS rank FROM documents o
 			   JOIN documents d ON d.merchant = o.merchant AND d.promotion = o.promotion
 			     AND d.pay_at = o.pay_at AND d.kind = 'rebate'
-			   WHERE o.referee = $1 AND o.kind = 'offer'
+			   WHERE o.referee = $1 AND o.kind = 'offer' AND o.deadline > $2
 			     AND d.next_signer IS NULL AND d.complete = 0 AND d.deadline > $2
 			     AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account = $1 AND u.muted = d.sender)
 			 UNION ALL SELECT ",

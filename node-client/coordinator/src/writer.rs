@@ -8,7 +8,7 @@
 //! one round trip to sqlx's SQLite worker thread per statement (the writer is serial: its time per
 //! request bounds the service's throughput and sets its latency under load).
 
-use crate::model::{NonceClaim, Outcome, StoredDocument, Write};
+use crate::model::{Limits, NonceClaim, Outcome, StoredDocument, Write};
 use sqlx::AnyPool;
 use std::path::Path;
 use tokio::sync::{mpsc, oneshot};
@@ -36,6 +36,13 @@ const UPDATE_DOCUMENT: &str =
 	"UPDATE documents SET links = $1, referee = $2, next_signer = $3, complete = $4,
 	   sender = $5, body = $6, digest = $7, updated_ms = $8
 	 WHERE merchant = $9 AND promotion = $10 AND pay_at = $11 AND kind = $12 AND digest = $13";
+/// The documents an account created that are stored.
+const COUNT_CREATED: &str = "SELECT COUNT(*) FROM documents WHERE creator = $1";
+/// The documents a sender posted that wait for a recipient (deadline not passed), but the one
+/// being written.
+const COUNT_OPEN: &str = "SELECT COUNT(*) FROM documents
+	 WHERE next_signer = $1 AND sender = $2 AND deadline > $3
+	   AND NOT (merchant = $4 AND promotion = $5 AND pay_at = $6 AND kind = $7)";
 /// Mute a sender (nothing happens if it is muted already).
 const MUTE: &str =
 	"INSERT INTO mutes (account, muted) VALUES ($1, $2) ON CONFLICT (account, muted) DO NOTHING";
@@ -72,6 +79,8 @@ pub(crate) trait Backend {
 	/// Run `sql` with `params` (`$1`, `$2`, … in order) in the transaction: the rows it changed.
 	async fn execute(&mut self, sql: &'static str, params: &[Param<'_>])
 		-> Result<u64, WriteError>;
+	/// Run the counting query `sql` with `params` in the transaction: its count.
+	async fn count(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<i64, WriteError>;
 	/// Commit the transaction (durably: SQLite `synchronous = FULL`, PostgreSQL's default).
 	async fn commit(&mut self) -> Result<(), WriteError>;
 	/// Roll back a transaction a failed batch left open, releasing its locks now rather than at
@@ -133,6 +142,34 @@ pub(crate) trait Backend {
 		Ok(self.execute(UPDATE_DOCUMENT, &params).await? == 1)
 	}
 
+	/// Whether `d` is within `limits`: `None` if so, else the outcome that refuses it.
+	async fn over(
+		&mut self,
+		d: &StoredDocument,
+		l: &Limits,
+	) -> Result<Option<Outcome>, WriteError> {
+		if let Some(quota) = l.quota {
+			if self.count(COUNT_CREATED, &[Param::Text(&l.sender)]).await? >= quota as i64 {
+				return Ok(Some(Outcome::OverQuota));
+			}
+		}
+		if let Some(recipient) = &l.recipient {
+			let params = [
+				Param::Text(recipient),
+				Param::Text(&l.sender),
+				Param::Int(l.best as i64),
+				Param::Text(&d.key.merchant),
+				Param::Int(d.key.promotion as i64),
+				Param::Int(d.key.pay_at as i64),
+				Param::Text(d.key.kind.as_str()),
+			];
+			if self.count(COUNT_OPEN, &params).await? >= l.open_per_recipient as i64 {
+				return Ok(Some(Outcome::OverLimit));
+			}
+		}
+		Ok(None)
+	}
+
 	/// `account` mutes (`on`) or unmutes `muted`.
 	async fn mute(&mut self, account: &str, muted: &str, on: bool) -> Result<(), WriteError> {
 		let sql = if on { MUTE } else { UNMUTE };
@@ -168,6 +205,12 @@ async fn apply<B: Backend>(db: &mut B, batch: &[Job]) -> Result<Vec<Outcome>, Wr
 			}
 		}
 		let now = crate::auth::now_ms() as i64;
+		if let Write::Put { document, limits: Some(limits), .. } = write {
+			if let Some(refused) = db.over(document, limits).await? {
+				outcomes.push(refused);
+				continue;
+			}
+		}
 		let changed = match write {
 			Write::Nonce(_) => true,
 			Write::Put { document, replaces: None, .. } => db.insert(document, now).await?,
@@ -266,6 +309,18 @@ impl Backend for Pooled {
 		Ok(query.execute(self.tx()?).await?.rows_affected())
 	}
 
+	async fn count(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<i64, WriteError> {
+		let mut query = sqlx::query_scalar::<_, i64>(sql);
+		for param in params {
+			query = match *param {
+				Param::Int(v) => query.bind(v),
+				Param::Text(v) => query.bind(v),
+				Param::MaybeText(v) => query.bind(v),
+			};
+		}
+		Ok(query.fetch_one(self.tx()?).await?)
+	}
+
 	async fn commit(&mut self) -> Result<(), WriteError> {
 		self.tx.take().ok_or(WriteError::NoTransaction)?.commit().await?;
 		Ok(())
@@ -345,6 +400,11 @@ impl Backend for Direct {
 		let changed =
 			self.conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params.iter()))?;
 		Ok(changed as u64)
+	}
+
+	async fn count(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<i64, WriteError> {
+		let mut statement = self.conn.prepare_cached(sql)?;
+		Ok(statement.query_row(rusqlite::params_from_iter(params.iter()), |row| row.get(0))?)
 	}
 
 	async fn commit(&mut self) -> Result<(), WriteError> {

@@ -284,8 +284,8 @@ fn unbacked_offer(
 		asset: rebate_test_runtime::AssetKind::Native,
 		original_price: 100 * UNIT,
 		discounted_price: 80 * UNIT,
-		settle_by: 1_000_000,
-		pay_at: 2_000_000,
+		settle_by: 1_000,
+		pay_at: 2_000,
 	});
 	spam.sign_next(&genesis, None, Framing::Raw, |m| stranger.sign(m)).expect("signs");
 	Envelope { chain: genesis, document: AnyDocument::Offer(spam) }
@@ -343,18 +343,35 @@ async fn poisoning(mut s: Service) {
 		s.client.transact(&alice, fund).await.expect("funded");
 	}
 	let bought = s.purchase_by(&accomplice, &mallory).await;
-	let (mallory_at, accomplice_at) =
-		(Coordinator::new(&s.url, mallory.clone()), Coordinator::new(&s.url, accomplice.clone()));
-	let mut refusals = Vec::new();
-	for id in 100..106u64 {
-		let (mut offer, _) = s.offer_on(id, bought, &mallory).await;
-		mallory_at.post(&offer).await.expect("a backed offer from the throwaway merchant");
-		s.client.sign(&mut offer, &accomplice, Some(bob.account())).await.expect("endorses");
-		if let Err(e) = accomplice_at.post(&offer).await {
-			refusals.push(refused(e));
+	let mallory_at = Arc::new(Coordinator::new(&s.url, mallory.clone()));
+	let accomplice_at = Coordinator::new(&s.url, accomplice.clone());
+	// Eight offers to the accomplice at once: the limit is counted in the write's transaction,
+	// so concurrent posts cannot each see a count under it: four are stored.
+	let mut posts = tokio::task::JoinSet::new();
+	for id in 100..108u64 {
+		let offer = s.offer_on(id, bought, &mallory).await.0;
+		let at = mallory_at.clone();
+		posts.spawn(async move { (at.post(&offer).await, offer) });
+	}
+	let mut stored = Vec::new();
+	while let Some(done) = posts.join_next().await {
+		match done.expect("the post runs") {
+			(Ok(_), offer) => stored.push(offer),
+			(Err(e), _) => assert_eq!(refused(e), (429, "too_many_open".into())),
 		}
 	}
-	assert_eq!(refusals, vec![(429, "too_many_open".to_owned()); 2], "4 of 6 accepted");
+	assert_eq!(stored.len(), 4, "four of eight stored");
+	// The accomplice endorses them naming the victim: four wait for the victim, the limit.
+	for mut offer in stored {
+		s.client.sign(&mut offer, &accomplice, Some(bob.account())).await.expect("endorses");
+		accomplice_at.post(&offer).await.expect("within the limit");
+	}
+	// A fifth: the merchant's offer is stored, the endorsement to the victim is refused.
+	let (mut fifth, _) = s.offer_on(200, bought, &mallory).await;
+	mallory_at.post(&fifth).await.expect("the accomplice has room again");
+	s.client.sign(&mut fifth, &accomplice, Some(bob.account())).await.expect("endorses");
+	let e = accomplice_at.post(&fifth).await.unwrap_err();
+	assert_eq!(refused(e), (429, "too_many_open".into()));
 	// The victim's mailbox, a page of two entries at a time: its rebate to submit first.
 	let page = victim.mailbox_page(None).await.expect("a page");
 	assert_eq!(page.entries[0].action, Action::Submit);
@@ -407,7 +424,7 @@ async fn reused(mut s: Service) {
 	let view = bob.promotion(&alice(), 1, None).await.expect("bob's view");
 	assert_eq!(view.pay_at, first_pay_at, "bob sees the promotion he is a party of");
 	let e = bob.promotion(&alice(), 1, Some(second_pay_at)).await.unwrap_err();
-	assert_eq!(refused(e), (403, "not_a_party".into()));
+	assert_eq!(refused(e), (404, "not_found".into()));
 	// The merchant sees both, each by its rebate block.
 	let docs = merchant.documents(&alice(), 1, Some(first_pay_at)).await.expect("the first");
 	assert_eq!(docs.offer, Some(first));
@@ -738,10 +755,33 @@ async fn refusals(mut s: Service) {
 		o.links[0].signature = codec::Decode::decode(&mut &[1u8; 65][..]).expect("a signature");
 	}
 	assert_eq!(refused(outsider.post(&garbled).await.unwrap_err()), (403, "not_a_party".into()));
+	// Reading: a promotion it is not a party of looks like one that does not exist.
 	assert_eq!(
 		refused(outsider.promotion(&alice(), 1, None).await.unwrap_err()),
-		(403, "not_a_party".into())
+		(404, "not_found".into())
 	);
+	assert_eq!(
+		refused(outsider.promotion(&alice(), 999, None).await.unwrap_err()),
+		(404, "not_found".into())
+	);
+	// A rebate block further than the chain allows (MaxRebateDelay): refused before anything.
+	let far = {
+		let mut far = unbacked_offer(
+			s.client.genesis(),
+			&alice_key,
+			&KeyPair::dev("bob").unwrap(),
+			3,
+			PurchaseId { block: 1, index: 0 },
+		);
+		if let AnyDocument::Offer(o) = &mut far.document {
+			o.document.pay_at = 10_000_000;
+			o.links.clear();
+			o.sign_next(&s.client.genesis(), None, Framing::Raw, |m| alice_key.sign(m))
+				.expect("signs");
+		}
+		far
+	};
+	assert_eq!(refused(merchant.post(&far).await.unwrap_err()), (422, "rule".into()));
 	// Malformed body.
 	let r = {
 		let headers = auth::sign(&alice_key, "POST", &host, "/v1/documents", b"{nope");

@@ -62,8 +62,7 @@ fn as_view(envelope: Envelope, inspection: &Inspection) -> DocumentView {
 		(status = 200, description = "The promotion", body = PromotionView),
 		(status = 400, description = "A malformed request", body = Refusal),
 		(status = 401, description = "Unauthenticated, a bad signature or session, expired, replayed", body = Refusal),
-		(status = 403, description = "The caller is a party of no promotion of that id", body = Refusal),
-		(status = 404, description = "No such promotion", body = Refusal),
+		(status = 404, description = "No such promotion that the caller is a party of (one answer for both: a stranger learns nothing of which exist)", body = Refusal),
 	),
 	security(("signature" = []), ("session" = []))
 )]
@@ -73,15 +72,20 @@ pub(super) async fn get(
 	Query(which): Query<Which>,
 	Authenticated { caller, .. }: Authenticated,
 ) -> Result<Json<PromotionView>, CoordinatorError> {
+	// An address (a dev name only where dev names are allowed: each costs a key derivation).
+	let parse = if app.config.dev_names { keys::parse_account } else { keys::parse_address };
 	let merchant = keys::ss58(
-		&keys::parse_account(&merchant)
-			.map_err(|e| CoordinatorError::BadRequest(format!("merchant: {e}")))?,
+		&parse(&merchant).map_err(|e| CoordinatorError::BadRequest(format!("merchant: {e}")))?,
 	);
 	let rows = app.store.promotion(&merchant, promotion).await?;
-	if rows.is_empty() {
-		return Err(CoordinatorError::NotFound(format!("promotion {promotion} of {merchant}")));
-	}
 	let me = keys::ss58(&caller.account);
+	// One answer for a promotion that does not exist and one the caller is not a party of:
+	// a stranger learns nothing of which promotions exist.
+	let unseen = || {
+		CoordinatorError::NotFound(format!(
+			"no promotion {promotion} of {merchant} that {me} is a party of"
+		))
+	};
 	let of = |pay_at: u32| rows.iter().filter(move |r| r.key.pay_at == pay_at);
 	let party = |pay_at: u32| {
 		of(pay_at)
@@ -89,15 +93,10 @@ pub(super) async fn get(
 	};
 	// Rows come the latest rebate block first.
 	let pay_at = match which.pay_at {
-		Some(pay_at) if of(pay_at).next().is_none() => {
-			return Err(CoordinatorError::NotFound(format!(
-				"promotion {promotion} of {merchant} with rebate block {pay_at}"
-			)))
-		}
 		Some(pay_at) => Some(pay_at).filter(|p| party(*p)),
 		None => rows.iter().map(|r| r.key.pay_at).find(|p| party(*p)),
 	};
-	let Some(pay_at) = pay_at else { return Err(CoordinatorError::NotAParty(me)) };
+	let Some(pay_at) = pay_at else { return Err(unseen()) };
 	app.claim_only(&caller).await?;
 	let mut docs: [Option<(Envelope, Inspection)>; 3] = Default::default();
 	for row in of(pay_at) {
