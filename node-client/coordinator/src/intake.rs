@@ -313,48 +313,33 @@ async fn check_new_offer(
 	Ok(())
 }
 
-/// Check the sender's limits for an offer that waits for `recipient` (and, new, is charged to
-/// its creator's quota).
+/// The sender's limits for an offer that waits for `recipient` (and, new, is charged to its
+/// creator's quota), which the write counts in its transaction (so concurrent posts cannot each
+/// see a count under the limit and all pass).
 ///
-/// Only offers are checked: an offer is what addresses a party that has signed nothing of the
+/// Only offers are limited: an offer is what addresses a party that has signed nothing of the
 /// promotion (the merchant's to the customer, the customer's designation of the referee). A
-/// rebate or a referred purchase belongs to a stored offer of its promotion (at most one each),
-/// so an offer's count bounds them, and the common posts cost no count.
-///
-/// The count here is a cheap early refusal; the write counts again in its transaction
-/// ([`Limits`]), so concurrent posts cannot each see a count under the limit and all pass.
-async fn check_limits(
+/// rebate or a referred purchase belongs to a stored offer of its promotion (at most one each;
+/// a referee sees a rebate to sign only while its offer is open), so an offer's count bounds
+/// them, and the common posts cost no count.
+fn limits(
 	app: &App,
 	me: &str,
 	key: &DocKey,
 	recipient: Option<&String>,
 	new: bool,
-) -> Result<Option<Limits>, CoordinatorError> {
+) -> Option<Limits> {
 	let recipient = recipient.filter(|r| r.as_str() != me);
 	if key.kind != DocumentKind::Offer || (recipient.is_none() && !new) {
-		return Ok(None);
+		return None;
 	}
-	let best = app.chain.best().unwrap_or(0);
-	let usage = app.store.usage(me, recipient.map_or("", |r| r.as_str()), best, key).await?;
-	if new && usage.stored >= app.config.quota as i64 {
-		return Err(CoordinatorError::QuotaExceeded {
-			account: me.to_owned(),
-			stored: usage.stored,
-			quota: app.config.quota,
-		});
-	}
-	if let Some(recipient) = recipient {
-		if usage.open_to_recipient >= app.config.open_per_recipient as i64 {
-			return Err(too_many(app, me, recipient, usage.open_to_recipient));
-		}
-	}
-	Ok(Some(Limits {
+	Some(Limits {
 		sender: me.to_owned(),
 		recipient: recipient.cloned(),
-		best,
+		best: app.chain.best().unwrap_or(0),
 		open_per_recipient: app.config.open_per_recipient,
 		quota: new.then_some(app.config.quota),
-	}))
+	})
 }
 
 fn too_many(app: &App, sender: &str, recipient: &str, open: i64) -> CoordinatorError {
@@ -438,11 +423,8 @@ pub(crate) async fn accept(
 	let mut backed = false;
 	for _ in 0..6 {
 		let ext = match &stored {
-			// Not known here: the database decides whether it is new.
-			None if from_cache => {
-				(stored, from_cache) = (app.load(&key).await?, false);
-				continue;
-			}
+			// Not known here: new, unless the conditional insert finds it stored (then decided
+			// again on the database's version).
 			None => Extension::New,
 			Some(held) => match extension_of(&held.envelope, &envelope) {
 				Ok(ext) => ext,
@@ -470,8 +452,7 @@ pub(crate) async fn accept(
 			}
 			Extension::Extends => stored.as_ref().map(|held| held.digest.clone()),
 		};
-		let limits =
-			check_limits(app, &me, &key, f.next_signer.as_ref(), replaces.is_none()).await?;
+		let limits = limits(app, &me, &key, f.next_signer.as_ref(), replaces.is_none());
 		let creator = stored.as_ref().map_or_else(|| me.clone(), |held| held.creator.clone());
 		let row = StoredDocument {
 			key: key.clone(),

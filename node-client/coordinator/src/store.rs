@@ -126,16 +126,6 @@ pub struct MailboxRow {
 	pub document: StoredDocument,
 }
 
-/// What an account holds and sends (quotas and limits).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Usage {
-	/// Documents it created that are stored.
-	pub stored: i64,
-	/// Documents whose current version it posted that wait for the recipient, deadline not
-	/// passed.
-	pub open_to_recipient: i64,
-}
-
 /// The coordinator's database.
 #[derive(Clone)]
 pub struct Store {
@@ -415,33 +405,6 @@ impl Store {
 		.fetch_all(&self.pool)
 		.await?;
 		rows.iter().map(|r| Ok(MailboxRow { rank: r.try_get(14)?, document: decode(r)? })).collect()
-	}
-
-	/// What `account` holds and has sent to `recipient` at block `best`, but the document under
-	/// `except` (the one being replaced).
-	pub async fn usage(
-		&self,
-		account: &str,
-		recipient: &str,
-		best: u32,
-		except: &DocKey,
-	) -> Result<Usage, CoordinatorError> {
-		let row = sqlx::query(
-			"SELECT (SELECT COUNT(*) FROM documents WHERE creator = $1),
-			        (SELECT COUNT(*) FROM documents
-			          WHERE next_signer = $2 AND sender = $1 AND deadline > $3
-			            AND NOT (merchant = $4 AND promotion = $5 AND pay_at = $6 AND kind = $7))",
-		)
-		.bind(account)
-		.bind(recipient)
-		.bind(best as i64)
-		.bind(&except.merchant)
-		.bind(except.promotion as i64)
-		.bind(except.pay_at as i64)
-		.bind(except.kind.as_str())
-		.fetch_one(&self.pool)
-		.await?;
-		Ok(Usage { stored: row.try_get(0)?, open_to_recipient: row.try_get(1)? })
 	}
 
 	/// The senders `account` muted.

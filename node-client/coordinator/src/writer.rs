@@ -43,6 +43,9 @@ const COUNT_CREATED: &str = "SELECT COUNT(*) FROM documents WHERE creator = $1";
 const COUNT_OPEN: &str = "SELECT COUNT(*) FROM documents
 	 WHERE next_signer = $1 AND sender = $2 AND deadline > $3
 	   AND NOT (merchant = $4 AND promotion = $5 AND pay_at = $6 AND kind = $7)";
+/// Take back a document this transaction just inserted (it was over a limit).
+const DELETE_DOCUMENT: &str =
+	"DELETE FROM documents WHERE merchant = $1 AND promotion = $2 AND pay_at = $3 AND kind = $4";
 /// Mute a sender (nothing happens if it is muted already).
 const MUTE: &str =
 	"INSERT INTO mutes (account, muted) VALUES ($1, $2) ON CONFLICT (account, muted) DO NOTHING";
@@ -142,14 +145,17 @@ pub(crate) trait Backend {
 		Ok(self.execute(UPDATE_DOCUMENT, &params).await? == 1)
 	}
 
-	/// Whether `d` is within `limits`: `None` if so, else the outcome that refuses it.
+	/// Whether `d` is within `limits` (`inserted`: `d` is stored already, by this
+	/// transaction): `None` if so, else the outcome that refuses it.
 	async fn over(
 		&mut self,
 		d: &StoredDocument,
 		l: &Limits,
+		inserted: bool,
 	) -> Result<Option<Outcome>, WriteError> {
 		if let Some(quota) = l.quota {
-			if self.count(COUNT_CREATED, &[Param::Text(&l.sender)]).await? >= quota as i64 {
+			let stored = self.count(COUNT_CREATED, &[Param::Text(&l.sender)]).await?;
+			if stored > quota as i64 - i64::from(inserted) {
 				return Ok(Some(Outcome::OverQuota));
 			}
 		}
@@ -168,6 +174,17 @@ pub(crate) trait Backend {
 			}
 		}
 		Ok(None)
+	}
+
+	/// Delete the document under `d`'s key.
+	async fn delete(&mut self, d: &StoredDocument) -> Result<(), WriteError> {
+		let params = [
+			Param::Text(&d.key.merchant),
+			Param::Int(d.key.promotion as i64),
+			Param::Int(d.key.pay_at as i64),
+			Param::Text(d.key.kind.as_str()),
+		];
+		self.execute(DELETE_DOCUMENT, &params).await.map(|_| ())
 	}
 
 	/// `account` mutes (`on`) or unmutes `muted`.
@@ -205,16 +222,28 @@ async fn apply<B: Backend>(db: &mut B, batch: &[Job]) -> Result<Vec<Outcome>, Wr
 			}
 		}
 		let now = crate::auth::now_ms() as i64;
-		if let Write::Put { document, limits: Some(limits), .. } = write {
-			if let Some(refused) = db.over(document, limits).await? {
-				outcomes.push(refused);
-				continue;
-			}
-		}
 		let changed = match write {
 			Write::Nonce(_) => true,
-			Write::Put { document, replaces: None, .. } => db.insert(document, now).await?,
-			Write::Put { document, replaces: Some(digest), .. } => {
+			// A new document: inserted first (one already stored under its key is a race, not
+			// a limit), then counted with it; over a limit, taken back.
+			Write::Put { document, replaces: None, limits, .. } => {
+				let inserted = db.insert(document, now).await?;
+				if let (true, Some(l)) = (inserted, limits) {
+					if let Some(refused) = db.over(document, l, true).await? {
+						db.delete(document).await?;
+						outcomes.push(refused);
+						continue;
+					}
+				}
+				inserted
+			}
+			Write::Put { document, replaces: Some(digest), limits, .. } => {
+				if let Some(l) = limits {
+					if let Some(refused) = db.over(document, l, false).await? {
+						outcomes.push(refused);
+						continue;
+					}
+				}
 				db.update(document, digest, now).await?
 			}
 			Write::Mute { account, muted, on, .. } => {
