@@ -7,7 +7,7 @@ use rebate_client::{
 	chain::{state, AnyChain, Chain},
 	documents::Envelope,
 	keys::{self, KeyPair},
-	Client, ClientError,
+	Client, ClientError, PalletError,
 };
 use rebate_coordinator::{
 	api::{Action, DocumentKind},
@@ -291,8 +291,11 @@ fn transient(e: &CliError) -> bool {
 fn client_transient(e: &ClientError) -> bool {
 	match e {
 		ClientError::Backend(_) | ClientError::Invalid(_) => true,
-		ClientError::Rejected { name, .. } => {
-			matches!(name.as_str(), "RefereeCannotPay" | "MerchantCannotEscrow")
+		ClientError::Rejected { pallet, .. } => {
+			matches!(
+				pallet,
+				Some(PalletError::RefereeCannotPay | PalletError::MerchantCannotEscrow)
+			)
 		}
 		_ => false,
 	}

@@ -3,6 +3,10 @@
 
 use pallet_referral_rebate::Role;
 
+/// An error of the referral-rebate pallet, as a value (decoded by the pallet's index on the
+/// chain: the runtime's, or on a node the one its metadata gives).
+pub type PalletError = pallet_referral_rebate::Error<rebate_test_runtime::Runtime>;
+
 /// Everything that can go wrong in the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -36,9 +40,10 @@ pub enum ClientError {
 	/// A document or request breaks a rule of the protocol.
 	#[error("{0}")]
 	Rule(String),
-	/// The chain refused the call when it was dispatched (or would, by a dry run).
+	/// The chain refused the call when it was dispatched (or would, by a dry run): the error's
+	/// name and documentation, and, when it is the referral-rebate pallet's, the error itself.
 	#[error("the chain refused the call: {name}: {description}")]
-	Rejected { name: String, description: String },
+	Rejected { name: String, description: String, pallet: Option<PalletError> },
 	/// The transaction is not valid (nonce, fee, era, signature…).
 	#[error("the transaction is invalid: {0}")]
 	Invalid(String),
@@ -85,30 +90,31 @@ impl ClientError {
 }
 
 /// Describe a dispatch error: for the referral-rebate pallet, the error's name and its doc line.
-pub fn describe_dispatch_error(e: &sp_runtime::DispatchError) -> ClientError {
+/// `e` as the client reports it; `pallet_index` is where the chain has the referral-rebate
+/// pallet ([`crate::chain::Chain::pallet_index`]), so its errors come back as values.
+pub fn describe_dispatch_error(e: &sp_runtime::DispatchError, pallet_index: u8) -> ClientError {
 	use codec::Decode;
 	if let sp_runtime::DispatchError::Module(m) = e {
-		let index =
-			<rebate_test_runtime::ReferralRebate as frame_support::traits::PalletInfoAccess>::index(
-			);
-		if m.index as usize == index {
-			if let Ok(err) = pallet_referral_rebate::Error::<rebate_test_runtime::Runtime>::decode(
-				&mut &m.error[..],
-			) {
-				let name: &'static str = err.into();
-				let description = variant_docs::<
-					pallet_referral_rebate::Error<rebate_test_runtime::Runtime>,
-				>(name)
-				.unwrap_or_default();
-				return ClientError::Rejected { name: name.to_string(), description };
+		if m.index == pallet_index {
+			if let (Ok(named), Ok(err)) =
+				(PalletError::decode(&mut &m.error[..]), PalletError::decode(&mut &m.error[..]))
+			{
+				let name: &'static str = named.into();
+				let description = variant_docs::<PalletError>(name).unwrap_or_default();
+				return ClientError::Rejected {
+					name: name.to_string(),
+					description,
+					pallet: Some(err),
+				};
 			}
 		}
 		return ClientError::Rejected {
 			name: m.message.unwrap_or("module error").to_string(),
 			description: format!("error {:?} of pallet {}", m.error, m.index),
+			pallet: None,
 		};
 	}
-	ClientError::Rejected { name: format!("{e:?}"), description: String::new() }
+	ClientError::Rejected { name: format!("{e:?}"), description: String::new(), pallet: None }
 }
 
 /// The doc comment of variant `name` of `T`'s type info.

@@ -25,7 +25,7 @@ pub mod keys;
 #[cfg(feature = "node")]
 pub mod metadata;
 
-pub use error::{describe_dispatch_error, ClientError};
+pub use error::{describe_dispatch_error, ClientError, PalletError};
 
 use chain::{state, Chain, Inclusion};
 use documents::{AnyDocument, Envelope};
@@ -170,7 +170,7 @@ impl<C: Chain> Client<C> {
 		if best > 0 {
 			match self.chain.dry_run(&xt).await? {
 				Err(invalid) => return Err(ClientError::Invalid(format!("{invalid:?}"))),
-				Ok(Err(e)) => return Err(describe_dispatch_error(&e)),
+				Ok(Err(e)) => return Err(describe_dispatch_error(&e, self.chain.pallet_index())),
 				Ok(Ok(())) => {}
 			}
 		}
@@ -188,7 +188,7 @@ impl<C: Chain> Client<C> {
 				..
 			}) = e
 			{
-				return Err(describe_dispatch_error(dispatch_error));
+				return Err(describe_dispatch_error(dispatch_error, self.chain.pallet_index()));
 			}
 		}
 		Ok(Receipt { inclusion })

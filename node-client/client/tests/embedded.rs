@@ -186,6 +186,17 @@ fn refusals_change_nothing() {
 			.await
 			.unwrap_err();
 		assert!(matches!(&e, ClientError::Rejected { name, .. } if name == "SelfPurchase"), "{e}");
+		// The pallet's error as a value, not only its name.
+		assert!(
+			matches!(
+				&e,
+				ClientError::Rejected {
+					pallet: Some(rebate_client::PalletError::SelfPurchase),
+					..
+				}
+			),
+			"{e}"
+		);
 		assert_eq!(client.chain.head(), head);
 		// A promotion on a purchase that does not exist is refused before anyone signs.
 		let terms = PromotionTerms {

@@ -91,3 +91,29 @@ fn a_pallet_this_client_does_not_understand_is_refused_saying_why() {
 	let e = refusal(doctored(|m| m.pallets.retain(|p| p.name != "ReferralRebate")));
 	assert!(e.contains("no referral-rebate pallet"), "{e}");
 }
+
+#[test]
+fn the_pallets_errors_come_back_as_values_at_the_index_the_chain_gives() {
+	use rebate_client::{describe_dispatch_error, PalletError};
+	let settled = PalletError::AlreadySettled.encode();
+	let mut error = [0u8; 4];
+	error[..settled.len()].copy_from_slice(&settled);
+	// A chain with the pallet at index 42 (its metadata says so): its error 42/AlreadySettled is
+	// the pallet's error, a value the agent matches on, not a name.
+	let module = sp_runtime::DispatchError::Module(sp_runtime::ModuleError {
+		index: 42,
+		error,
+		message: None,
+	});
+	match describe_dispatch_error(&module, 42) {
+		ClientError::Rejected { name, pallet: Some(PalletError::AlreadySettled), .. } => {
+			assert_eq!(name, "AlreadySettled")
+		}
+		other => panic!("expected the pallet's AlreadySettled, got {other:?}"),
+	}
+	// The same bytes from another pallet are not the referral-rebate pallet's.
+	assert!(matches!(
+		describe_dispatch_error(&module, 7),
+		ClientError::Rejected { pallet: None, .. }
+	));
+}

@@ -55,6 +55,13 @@ pub trait Chain {
 	/// The chain's genesis hash and runtime versions.
 	fn info(&self) -> RuntimeInfo;
 
+	/// Where the chain's runtime has the referral-rebate pallet (its errors' module index): the
+	/// test runtime's, unless the chain says otherwise (a node: its metadata).
+	fn pallet_index(&self) -> u8 {
+		<rebate_test_runtime::ReferralRebate as frame_support::traits::PalletInfoAccess>::index()
+			as u8
+	}
+
 	/// The number and hash of the best block.
 	async fn best(&mut self) -> Result<(u32, H256), ClientError>;
 
@@ -251,6 +258,9 @@ macro_rules! delegate {
 impl Chain for AnyChain {
 	fn info(&self) -> RuntimeInfo {
 		delegate!(self, c => c.info())
+	}
+	fn pallet_index(&self) -> u8 {
+		delegate!(self, c => c.pallet_index())
 	}
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
 		delegate!(self, c => c.best().await)

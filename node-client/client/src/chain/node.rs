@@ -185,6 +185,10 @@ impl Chain for Node {
 		self.info
 	}
 
+	fn pallet_index(&self) -> u8 {
+		self.pallet.index
+	}
+
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
 		let hash = self.best_hash().await?;
 		Ok((self.number_of(hash).await?, hash))
