@@ -117,3 +117,19 @@ fn the_pallets_errors_come_back_as_values_at_the_index_the_chain_gives() {
 		ClientError::Rejected { pallet: None, .. }
 	));
 }
+
+#[test]
+fn the_pallets_storage_is_read_under_the_name_the_chain_gives() {
+	use rebate_client::chain::state::at_pallet;
+	let typed = pallet_referral_rebate::Purchases::<rebate_test_runtime::Runtime>::hashed_key_for(
+		pallet_referral_rebate::BlockKey::of(5u32),
+		2u32,
+	);
+	// The test runtime's name: the key as frame writes it.
+	assert_eq!(at_pallet("ReferralRebate", typed.clone()), typed);
+	// A chain that calls the pallet `Rebates`: frame's prefix for that name, the rest unchanged.
+	let moved = at_pallet("Rebates", typed.clone());
+	let prefix = frame_support::storage::storage_prefix(b"Rebates", b"Purchases");
+	assert_eq!(&moved[..32], &prefix[..]);
+	assert_eq!(&moved[32..], &typed[32..]);
+}

@@ -62,6 +62,12 @@ pub trait Chain {
 			as u8
 	}
 
+	/// The name the chain's runtime gives the referral-rebate pallet: its storage prefix (the
+	/// test runtime's, unless the chain says otherwise: a node, its metadata).
+	fn pallet_name(&self) -> &str {
+		<rebate_test_runtime::ReferralRebate as frame_support::traits::PalletInfoAccess>::name()
+	}
+
 	/// The number and hash of the best block.
 	async fn best(&mut self) -> Result<(u32, H256), ClientError>;
 
@@ -130,7 +136,8 @@ pub mod state {
 		chain: &mut C,
 		id: PurchaseId,
 	) -> Result<Option<PurchaseRecordOf<Runtime>>, ClientError> {
-		read(chain, &Purchases::<Runtime>::hashed_key_for(BlockKey::of(id.block), id.index)).await
+		let key = Purchases::<Runtime>::hashed_key_for(BlockKey::of(id.block), id.index);
+		read(chain, &at_pallet(chain.pallet_name(), key)).await
 	}
 
 	/// The open promotion `(pay_at, merchant, id)`.
@@ -140,8 +147,19 @@ pub mod state {
 		merchant: &AccountId,
 		id: PromotionId,
 	) -> Result<Option<PromotionOf<Runtime>>, ClientError> {
-		let key = (BlockKey::of(pay_at), merchant.clone(), id);
-		read(chain, &Promotions::<Runtime>::hashed_key_for(key)).await
+		let key =
+			Promotions::<Runtime>::hashed_key_for((BlockKey::of(pay_at), merchant.clone(), id));
+		read(chain, &at_pallet(chain.pallet_name(), key)).await
+	}
+
+	/// `key`, a storage key of the referral-rebate pallet as the test runtime names it, under the
+	/// pallet's name on this chain: the prefix is `twox128(pallet name)`; the entry's name and key
+	/// hashers after it are the pallet's own (the metadata check compares them).
+	pub fn at_pallet(name: &str, mut key: Vec<u8>) -> Vec<u8> {
+		if key.len() >= 16 {
+			key[..16].copy_from_slice(&sp_io::hashing::twox_128(name.as_bytes()));
+		}
+		key
 	}
 
 	/// `who`'s account: nonce and balances.
@@ -261,6 +279,9 @@ impl Chain for AnyChain {
 	}
 	fn pallet_index(&self) -> u8 {
 		delegate!(self, c => c.pallet_index())
+	}
+	fn pallet_name(&self) -> &str {
+		delegate!(self, c => c.pallet_name())
 	}
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
 		delegate!(self, c => c.best().await)

@@ -189,6 +189,10 @@ impl Chain for Node {
 		self.pallet.index
 	}
 
+	fn pallet_name(&self) -> &str {
+		&self.pallet.name
+	}
+
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
 		let hash = self.best_hash().await?;
 		Ok((self.number_of(hash).await?, hash))
