@@ -416,15 +416,15 @@ async fn act(
 		};
 		// Every party has signed both (the signatures themselves `settle` checks).
 		use rebate_client::documents::next_signer;
-		let (Some(o), Some(p)) = (offer.offer(), purchase.purchase()) else {
+		let (Some(o), Some(signed)) = (offer.offer(), purchase.purchase()) else {
 			return Ok(None);
 		};
-		if next_signer(o).is_some() || next_signer(p).is_some() {
+		if next_signer(o).is_some() || next_signer(signed).is_some() {
 			return Ok(None);
 		}
-		let pay_at = o.document.pay_at;
-		let on_chain = state::promotion(&mut client.chain, pay_at, &merchant_id, promotion).await?;
-		if on_chain.as_ref().is_some_and(|p| p.referral.is_some()) {
+		let on_chain =
+			state::promotion(&mut client.chain, p.pay_at, &merchant_id, promotion).await?;
+		if on_chain.as_ref().is_some_and(|open| open.referral.is_some()) {
 			return Ok(None);
 		}
 		let receipt = client.settle(key, &offer, &purchase).await?;
@@ -432,11 +432,11 @@ async fn act(
 	}
 	let rebate =
 		coordinator.document(merchant, promotion, Some(p.pay_at), DocumentKind::Rebate).await?;
-	let Some(pay_at) = rebate.rebate().map(|r| r.document.pay_at) else {
+	if rebate.rebate().is_none() {
 		return Ok(None);
-	};
-	let on_chain = state::promotion(&mut client.chain, pay_at, &merchant_id, promotion).await?;
-	if on_chain.as_ref().is_some_and(|p| p.rebate.is_some()) {
+	}
+	let on_chain = state::promotion(&mut client.chain, p.pay_at, &merchant_id, promotion).await?;
+	if on_chain.as_ref().is_some_and(|open| open.rebate.is_some()) {
 		return Ok(None);
 	}
 	let receipt = client.submit_rebate(key, &rebate).await?;

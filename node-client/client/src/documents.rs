@@ -475,7 +475,9 @@ fn inspect_signed<D: Kind>(
 ) -> Inspection {
 	let shape = check_shape(signed, false);
 	let trusted = if verified { signed.links.len() } else { 0 };
-	let first_bad = match verify_links_from(genesis, signed, trusted) {
+	// Each link is verified once: for its status here and for the problem below.
+	let verified_links = verify_links_from(genesis, signed, trusted);
+	let first_bad = match verified_links {
 		Err(ChainError::BadSignature { link, .. }) => Some(link),
 		_ => None,
 	};
@@ -507,7 +509,13 @@ fn inspect_signed<D: Kind>(
 	let problem = if !for_this_chain {
 		Some("the document is for another chain".to_string())
 	} else {
-		verify_extension(genesis, signed, trusted).err().map(|e| e.to_string())
+		// What `verify_extension` checks, in its order, from the results above.
+		let referee = referee_of(&signed.document, &signed.links);
+		let rules = signed.document.check_rules(referee).err();
+		rules
+			.or_else(|| shape.err().map(chain_error::<D>))
+			.or_else(|| verified_links.err().map(chain_error::<D>))
+			.map(|e| e.to_string())
 	};
 	let complete = signed.links.len() == D::ORDER.len() && problem.is_none();
 	let next = if problem.is_some() {

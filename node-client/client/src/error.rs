@@ -96,10 +96,8 @@ pub fn describe_dispatch_error(e: &sp_runtime::DispatchError, pallet_index: u8) 
 	use codec::Decode;
 	if let sp_runtime::DispatchError::Module(m) = e {
 		if m.index == pallet_index {
-			if let (Ok(named), Ok(err)) =
-				(PalletError::decode(&mut &m.error[..]), PalletError::decode(&mut &m.error[..]))
-			{
-				let name: &'static str = named.into();
+			if let Ok(err) = PalletError::decode(&mut &m.error[..]) {
+				let name = err.as_str();
 				let description = variant_docs::<PalletError>(name).unwrap_or_default();
 				return ClientError::Rejected {
 					name: name.to_string(),

@@ -69,8 +69,6 @@ pub(crate) struct Held {
 	pub envelope: Envelope,
 	/// The stored version's digest (an update names it).
 	pub digest: String,
-	/// Who created it (quotas).
-	pub creator: String,
 }
 
 /// At most this many documents are remembered in memory (then the memory starts over).
@@ -168,7 +166,7 @@ impl App {
 		let envelope = Envelope::from_json(&row.body).map_err(|e| {
 			CoordinatorError::Store(format!("a stored document does not parse: {e}"))
 		})?;
-		Ok(Held { envelope, digest: row.digest.clone(), creator: row.creator.clone() })
+		Ok(Held { envelope, digest: row.digest.clone() })
 	}
 
 	/// The stored document under `key`, from the database (and remembered).
@@ -200,7 +198,7 @@ impl App {
 		let header =
 			|name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
 		if let Some(authorization) = header("authorization") {
-			let origin = auth::addressed(&header, self.policy())?;
+			let origin = self.origin_of(headers)?;
 			let token = authorization.strip_prefix("Bearer ").ok_or_else(|| {
 				CoordinatorError::Unauthenticated("authorization is `Bearer <token>`".into())
 			})?;

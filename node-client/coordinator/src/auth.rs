@@ -148,7 +148,7 @@ pub enum By {
 	/// store).
 	Signature { nonce: String, timestamp_ms: u64 },
 	/// A session token (no nonce: the token is the request's authority until it expires).
-	Session { expires_ms: u64 },
+	Session,
 }
 
 impl Caller {
@@ -156,7 +156,7 @@ impl Caller {
 	pub fn nonce(&self) -> Option<(&str, u64)> {
 		match &self.by {
 			By::Signature { nonce, timestamp_ms } => Some((nonce, *timestamp_ms)),
-			By::Session { .. } => None,
+			By::Session => None,
 		}
 	}
 }

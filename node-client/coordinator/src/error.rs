@@ -35,12 +35,12 @@ pub enum CoordinatorError {
 	/// customer who never bought).
 	#[error("{0}")]
 	NotBacked(String),
-	/// The caller already has this many documents waiting for the recipient.
-	#[error("{sender} already has {open} open documents waiting for {recipient} (at most {limit}); wait until they are signed or their deadlines pass")]
-	TooManyOpen { sender: String, recipient: String, open: i64, limit: u32 },
+	/// The caller already has its limit of documents waiting for the recipient.
+	#[error("{sender} already has {limit} open documents waiting for {recipient} (at most {limit}); wait until they are signed or their deadlines pass")]
+	TooManyOpen { sender: String, recipient: String, limit: u32 },
 	/// The caller's stored documents reached its quota.
-	#[error("{account} has {stored} documents stored at this coordinator (its quota is {quota}); they are forgotten after their promotions end")]
-	QuotaExceeded { account: String, stored: i64, quota: u32 },
+	#[error("{account} has {quota} documents stored at this coordinator (its quota is {quota}); they are forgotten after their promotions end")]
+	QuotaExceeded { account: String, quota: u32 },
 	/// The document does not extend the stored one.
 	#[error("{0}")]
 	Conflict(String),

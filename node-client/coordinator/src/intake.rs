@@ -9,7 +9,7 @@ use crate::{
 	api::{Accepted, DocumentKind, PostStatus},
 	app::{App, Held},
 	auth::Caller,
-	model::{DocKey, Limits, Outcome, StoredDocument},
+	model::{DocKey, Limits, Outcome, StoredDocument, Write},
 	CoordinatorError,
 };
 use pallet_referral_rebate::{record_is_live, referee_of, OriginError};
@@ -120,27 +120,6 @@ fn extension_of(stored: &Envelope, posted: &Envelope) -> Result<Extension, Coord
 		(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => extension(s, p),
 		(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => extension(s, p),
 		_ => Err(CoordinatorError::Store("a document stored under another kind".into())),
-	}
-}
-
-/// How many of `posted`'s links are, byte for byte, the links of the same document in `stored`:
-/// those were verified when `stored` was accepted (every stored document was), and each new
-/// link's signature covers them.
-fn verified_prefix(stored: &Envelope, posted: &Envelope) -> usize {
-	fn prefix<D: Kind + PartialEq>(s: &SignedDoc<D>, p: &SignedDoc<D>) -> usize {
-		let n = s.links.len();
-		let same = s.document == p.document && p.links.get(..n) == Some(&s.links[..]);
-		if same {
-			n
-		} else {
-			0
-		}
-	}
-	match (&stored.document, &posted.document) {
-		(AnyDocument::Offer(s), AnyDocument::Offer(p)) => prefix(s, p),
-		(AnyDocument::Rebate(s), AnyDocument::Rebate(p)) => prefix(s, p),
-		(AnyDocument::Purchase(s), AnyDocument::Purchase(p)) => prefix(s, p),
-		_ => 0,
 	}
 }
 
@@ -342,15 +321,6 @@ fn limits(
 	})
 }
 
-fn too_many(app: &App, sender: &str, recipient: &str, open: i64) -> CoordinatorError {
-	CoordinatorError::TooManyOpen {
-		sender: sender.to_owned(),
-		recipient: recipient.to_owned(),
-		open,
-		limit: app.config.open_per_recipient,
-	}
-}
-
 /// Refuse a rebate block further than the chain allows (`MaxRebateDelay` after the best block):
 /// the chain would refuse the promotion, and its documents would otherwise be kept until then.
 fn check_pay_at(app: &App, pay_at: u32) -> Result<(), CoordinatorError> {
@@ -401,7 +371,12 @@ pub(crate) async fn accept(
 	// check. The write below is conditional on the stored version, so a stale or missing entry
 	// (another instance, a restart, retention) only costs a retry against the database.
 	let cached = app.cached(&key);
-	let trusted = cached.as_deref().map_or(0, |held| verified_prefix(&held.envelope, &envelope));
+	// The posted chain extends this instance's copy link for link (or repeats it): those links
+	// were verified when the copy was accepted, and each new link's signature covers them.
+	let trusted = match cached.as_deref() {
+		Some(held) if extension_of(&held.envelope, &envelope).is_ok() => links(&held.envelope),
+		_ => 0,
+	};
 	with_signed!(&envelope.document, s => check(&genesis, now, s, trusted))?;
 	if kind == DocumentKind::Rebate {
 		check_rebate(app, &key, &envelope, f.referee.as_ref()).await?;
@@ -453,7 +428,6 @@ pub(crate) async fn accept(
 			Extension::Extends => stored.as_ref().map(|held| held.digest.clone()),
 		};
 		let limits = limits(app, &me, &key, f.next_signer.as_ref(), replaces.is_none());
-		let creator = stored.as_ref().map_or_else(|| me.clone(), |held| held.creator.clone());
 		let row = StoredDocument {
 			key: key.clone(),
 			links: f.links,
@@ -461,7 +435,8 @@ pub(crate) async fn accept(
 			referee: f.referee.clone(),
 			next_signer: f.next_signer.clone(),
 			complete: f.complete,
-			creator: creator.clone(),
+			// Written with a new document only (an update leaves the creator as it was).
+			creator: me.clone(),
 			sender: me.clone(),
 			deadline: f.deadline,
 			digest: StoredDocument::digest_of(&body),
@@ -471,26 +446,24 @@ pub(crate) async fn accept(
 			body: body.clone(),
 		};
 		let digest = row.digest.clone();
-		let outcome = match limits {
-			Some(limits) => app.store.put_within(claim.take(), row, replaces, limits).await?,
-			None => app.store.put(claim.take(), row, replaces).await?,
-		};
-		match app.committed(outcome, caller)? {
+		let write = Write::Put { claim: claim.take(), document: row, replaces, limits };
+		match app.committed(app.store.write(write).await?, caller)? {
 			Outcome::OverLimit => {
-				let recipient = f.next_signer.clone().unwrap_or_default();
-				let open = app.config.open_per_recipient as i64;
-				return Err(too_many(app, &me, &recipient, open));
+				return Err(CoordinatorError::TooManyOpen {
+					sender: me,
+					recipient: f.next_signer.clone().unwrap_or_default(),
+					limit: app.config.open_per_recipient,
+				})
 			}
 			Outcome::OverQuota => {
 				return Err(CoordinatorError::QuotaExceeded {
-					account: me.clone(),
-					stored: app.config.quota as i64,
+					account: me,
 					quota: app.config.quota,
 				})
 			}
 			Outcome::Done => {
 				tracing::info!(%kind, merchant = %f.merchant, promotion = f.promotion, pay_at, links = f.links, by = %me, "document stored");
-				app.remember(key, Arc::new(Held { envelope, digest, creator }));
+				app.remember(key, Arc::new(Held { envelope, digest }));
 				return Ok(accepted(PostStatus::Stored));
 			}
 			_raced => (stored, from_cache) = (app.load(&key).await?, false),

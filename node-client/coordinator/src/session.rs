@@ -152,7 +152,7 @@ impl Sessions {
 			return Err(bad("has expired; sign in again"));
 		}
 		let account = keys::parse_address(account).map_err(|e| bad(&format!("account: {e}")))?;
-		Ok(auth::Caller { account, by: auth::By::Session { expires_ms } })
+		Ok(auth::Caller { account, by: auth::By::Session })
 	}
 }
 

@@ -6,7 +6,7 @@
 //! instances over one PostgreSQL database) never lose each other's links.
 
 use crate::api::DocumentKind;
-use crate::model::{DocKey, Limits, NonceClaim, Outcome, StoredDocument, Write};
+use crate::model::{DocKey, NonceClaim, Outcome, StoredDocument, Write};
 use crate::writer::{self, Job};
 use crate::CoordinatorError;
 use sqlx::{any::AnyPoolOptions, AnyPool, Row};
@@ -149,12 +149,7 @@ impl Store {
 						// WAL, and every commit synced before it returns.
 						// Checkpoints are the checkpoint task's (below), not the commit
 						// that happens to cross the WAL's size threshold.
-						for pragma in [
-							"PRAGMA journal_mode = WAL",
-							"PRAGMA synchronous = FULL",
-							"PRAGMA busy_timeout = 5000",
-							"PRAGMA wal_autocheckpoint = 0",
-						] {
+						for pragma in crate::writer::SQLITE_PRAGMAS {
 							sqlx::query(pragma).execute(&mut *conn).await?;
 						}
 					}
@@ -236,17 +231,6 @@ impl Store {
 		self.write(Write::Put { claim, document, replaces, limits: None }).await
 	}
 
-	/// [`Store::put`] within `limits`, counted in the write's transaction.
-	pub async fn put_within(
-		&self,
-		claim: Option<NonceClaim>,
-		document: StoredDocument,
-		replaces: Option<String>,
-		limits: Limits,
-	) -> Result<Outcome, CoordinatorError> {
-		self.write(Write::Put { claim, document, replaces, limits: Some(limits) }).await
-	}
-
 	/// The secret this database's coordinators share (session tokens and challenges are
 	/// authenticated with it): made by the first coordinator to open the database.
 	pub async fn secret(&self) -> Result<[u8; 32], CoordinatorError> {
@@ -318,40 +302,6 @@ impl Store {
 		cursor: Option<&Cursor>,
 		limit: u32,
 	) -> Result<Vec<MailboxRow>, CoordinatorError> {
-		macro_rules! of {
-			($t:literal) => {
-				concat!(
-					$t,
-					".merchant, ",
-					$t,
-					".promotion, ",
-					$t,
-					".pay_at, ",
-					$t,
-					".kind, ",
-					$t,
-					".links, ",
-					$t,
-					".customer, ",
-					$t,
-					".referee, ",
-					$t,
-					".next_signer, ",
-					$t,
-					".complete, ",
-					$t,
-					".creator, ",
-					$t,
-					".sender, ",
-					$t,
-					".deadline, ",
-					$t,
-					".body, ",
-					$t,
-					".digest"
-				)
-			};
-		}
 		let start = cursor.cloned().unwrap_or(Cursor {
 			rank: -1,
 			deadline: 0,
@@ -366,28 +316,20 @@ impl Store {
 			"SELECT ",
 			columns!(),
 			", rank FROM (
-			   SELECT ",
-			of!("d"),
-			", 1 AS rank FROM documents d
+			   SELECT d.*, 1 AS rank FROM documents d
 			   WHERE d.next_signer = $1 AND d.deadline > $2
 			     AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account = $1 AND u.muted = d.sender)
-			 UNION ALL SELECT ",
-			of!("d"),
-			", 1 AS rank FROM documents o
+			 UNION ALL SELECT d.*, 1 AS rank FROM documents o
 			   JOIN documents d ON d.merchant = o.merchant AND d.promotion = o.promotion
 			     AND d.pay_at = o.pay_at AND d.kind = 'rebate'
 			   WHERE o.referee = $1 AND o.kind = 'offer' AND o.deadline > $2
 			     AND d.next_signer IS NULL AND d.complete = 0 AND d.deadline > $2
 			     AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account = $1 AND u.muted = d.sender)
-			 UNION ALL SELECT ",
-			of!("d"),
-			", 0 AS rank FROM documents d
+			 UNION ALL SELECT d.*, 0 AS rank FROM documents d
 			   JOIN documents o ON o.merchant = d.merchant AND o.promotion = d.promotion
 			     AND o.pay_at = d.pay_at AND o.kind = 'offer' AND o.complete = 1
 			   WHERE d.merchant = $1 AND d.kind = 'purchase' AND d.complete = 1 AND d.deadline > $2
-			 UNION ALL SELECT ",
-			of!("d"),
-			", 0 AS rank FROM documents d
+			 UNION ALL SELECT d.*, 0 AS rank FROM documents d
 			   WHERE d.customer = $1 AND d.kind = 'rebate' AND d.complete = 1 AND d.deadline > $2
 			 ) AS m
 			 WHERE (rank, deadline, merchant, promotion, pay_at, kind) > ($3, $4, $5, $6, $7, $8)

@@ -13,6 +13,16 @@ use sqlx::AnyPool;
 use std::path::Path;
 use tokio::sync::{mpsc, oneshot};
 
+/// Every SQLite connection's settings, the writer's and the pool's: WAL, every commit synced
+/// before it returns, and checkpoints left to the checkpoint task (not the commit that happens to
+/// cross the WAL's size threshold).
+pub(crate) const SQLITE_PRAGMAS: [&str; 4] = [
+	"PRAGMA journal_mode = WAL",
+	"PRAGMA synchronous = FULL",
+	"PRAGMA busy_timeout = 5000",
+	"PRAGMA wal_autocheckpoint = 0",
+];
+
 /// How many waiting requests one transaction commits at most.
 pub(crate) const MAX_BATCH: usize = 512;
 
@@ -379,12 +389,9 @@ impl Direct {
 		let conn = rusqlite::Connection::open_with_flags(path, flags)?;
 		// Checkpoints are the checkpoint task's, not the commit that happens to cross the
 		// WAL's size threshold.
-		conn.execute_batch(
-			"PRAGMA journal_mode = WAL;
-			 PRAGMA synchronous = FULL;
-			 PRAGMA busy_timeout = 5000;
-			 PRAGMA wal_autocheckpoint = 0;",
-		)?;
+		for pragma in SQLITE_PRAGMAS {
+			conn.execute_batch(pragma)?;
+		}
 		Ok(Self { conn })
 	}
 

@@ -530,7 +530,8 @@ mod benchmarks {
 	}
 
 	/// The hook closing `n` due promotions whose payout fails, each returned to its merchant
-	/// instead: the refusal named, then the second transfer.
+	/// instead: the failed transfer (unnamed: the hook only needs to know it failed), then the
+	/// second transfer.
 	#[benchmark]
 	fn close_promotions_returning(n: Linear<0, 100>) {
 		let (at, mut meter) = due_queue::<T>(n, true);

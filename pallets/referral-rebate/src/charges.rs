@@ -8,17 +8,15 @@ use frame_support::{
 	weights::Weight,
 };
 
-/// Which of the benchmarks' two asset paths a call takes: the native token's (`a = 0`), another
-/// asset's (`a = 1`), or, when the call does not name its asset (a refund, a closing), either:
-/// charged the costlier.
+/// Which of the benchmarks' two asset paths a call takes: the native token's (`a = 0`) or
+/// another asset's (`a = 1`). A call that does not name its asset (a refund, a closing) is
+/// charged the costlier ([`costlier`]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AssetPath {
 	/// An asset of `Config::NativeAsset`.
 	Native,
 	/// Any other asset.
 	Other,
-	/// Not known when the weight is charged: the costlier.
-	Either,
 }
 
 impl AssetPath {
@@ -27,9 +25,14 @@ impl AssetPath {
 		match self {
 			AssetPath::Native => weight(0),
 			AssetPath::Other => weight(1),
-			AssetPath::Either => weight(0).max(weight(1)),
 		}
 	}
+}
+
+/// The costlier of a call's two asset paths: for a call whose asset is not known when its
+/// weight is charged.
+fn costlier(weight: impl Fn(u32) -> Weight) -> Weight {
+	weight(0).max(weight(1))
 }
 
 /// `Config::NativeAsset` for `NativeOrWithId` asset kinds (as `fungible::UnionOf` takes them): the
@@ -79,12 +82,12 @@ pub fn purchase<W: WeightInfo>(asset: AssetPath) -> Weight {
 
 /// `refund`: its purchase's asset is not known until the record is read, so the costlier path.
 pub fn refund<W: WeightInfo>() -> Weight {
-	AssetPath::Either.of(W::refund)
+	costlier(W::refund)
 }
 
 /// `close_overdue`: the promotion's asset is not known until it is read, so the costlier path.
 pub fn close_overdue<W: WeightInfo>() -> Weight {
-	AssetPath::Either.of(W::close_overdue)
+	costlier(W::close_overdue)
 }
 
 /// The benchmarked weight of the path taken (`None`: the costlier, charged up front). The

@@ -103,9 +103,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// That `asset` exists and its minimum balance: what a document's amounts are measured
-	/// against.
+	/// against. One read of the asset's details: an unknown asset has a zero minimum, so only a
+	/// zero minimum is asked about again.
 	pub(crate) fn minimum_of(asset: &AssetKindOf<T>) -> Result<BalanceOf<T>, Error<T>> {
-		ensure!(T::Assets::asset_exists(asset.clone()), Error::<T>::UnknownAsset);
-		Ok(T::Assets::minimum_balance(asset.clone()))
+		let minimum = T::Assets::minimum_balance(asset.clone());
+		ensure!(
+			!minimum.is_zero() || T::Assets::asset_exists(asset.clone()),
+			Error::<T>::UnknownAsset
+		);
+		Ok(minimum)
 	}
 }

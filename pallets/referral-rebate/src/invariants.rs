@@ -49,14 +49,6 @@ impl<T: Config> Pallet<T> {
 		sums
 	}
 
-	/// The open and held promotions' escrow in `asset`.
-	pub fn open_escrow_in(asset: &AssetKindOf<T>) -> BalanceOf<T> {
-		Self::open_escrow()
-			.into_iter()
-			.find(|(a, _)| a == asset)
-			.map_or_else(Zero::zero, |(_, sum)| sum)
-	}
-
 	/// The pallet's invariants: the escrow account exists and its balance in each asset covers
 	/// every open and held rebate in that asset (it equals their sum but for what anyone
 	/// transferred to it unasked); every open promotion's parties are distinct and its escrowed

@@ -125,8 +125,9 @@ impl Genesis {
 /// The embedded chain.
 pub struct Embedded {
 	dir: PathBuf,
-	/// The exclusive lock (`None`: opened read-only, which takes no lock and writes nothing).
-	_lock: Option<File>,
+	/// The exclusive lock, held while open (`None`: opened read-only, which takes no lock and
+	/// writes nothing).
+	lock: Option<File>,
 	backend: InMemoryBackend<BlakeTwo256>,
 	head: Head,
 	log: File,
@@ -207,7 +208,7 @@ impl Embedded {
 			.map_err(|e| ClientError::io(&log_path, e))?;
 		let mut chain = Embedded {
 			dir,
-			_lock: Some(lock),
+			lock: Some(lock),
 			backend,
 			head: Head { number: 0, hash: genesis_hash, genesis: genesis_hash },
 			log,
@@ -245,11 +246,7 @@ impl Embedded {
 				}
 			},
 		};
-		let backend: InMemoryBackend<BlakeTwo256> = (
-			snapshot.pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
-			StateVersion::V1,
-		)
-			.into();
+		let backend: InMemoryBackend<BlakeTwo256> = backend_of(snapshot.pairs);
 		let log_path = dir.join(LOG);
 		let log = OpenOptions::new()
 			.read(true)
@@ -262,7 +259,7 @@ impl Embedded {
 		}
 		let mut chain = Embedded {
 			dir,
-			_lock: lock,
+			lock,
 			backend,
 			head: snapshot.head,
 			log_len: snapshot.log_offset,
@@ -297,7 +294,7 @@ impl Embedded {
 			let remaining = file_len - self.log_len;
 			match read_record(&mut reader, remaining).map_err(|e| ClientError::io(&log_path, e))? {
 				Record::End => return Ok(()),
-				Record::Torn if self._lock.is_none() => return Ok(()),
+				Record::Torn if self.read_only() => return Ok(()),
 				Record::Torn => {
 					self.log.set_len(self.log_len).map_err(|e| ClientError::io(&log_path, e))?;
 					self.log.sync_all().map_err(|e| ClientError::io(&log_path, e))?;
@@ -332,19 +329,22 @@ impl Embedded {
 	/// A chain opened read-only ([`Embedded::open_read_only`]): take in the blocks its writer
 	/// added since (the log is append-only, so this reads only the new records). The new head.
 	pub fn catch_up(&mut self) -> Result<Head, ClientError> {
-		if self._lock.is_some() {
+		if !self.read_only() {
 			return Ok(self.head);
 		}
 		self.replay_log()?;
 		if self.since_snapshot >= SNAPSHOT_EVERY {
 			// As a snapshot would, in memory only: drop the trie nodes no longer referenced.
 			let pairs = self.pairs()?;
-			self.backend =
-				(pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(), StateVersion::V1)
-					.into();
+			self.backend = backend_of(pairs);
 			self.since_snapshot = 0;
 		}
 		Ok(self.head)
+	}
+
+	/// Whether the chain was opened read-only ([`Embedded::open_read_only`]).
+	fn read_only(&self) -> bool {
+		self.lock.is_none()
 	}
 
 	/// The whole state as key-value pairs.
@@ -425,7 +425,7 @@ impl Embedded {
 		&mut self,
 		extrinsics: Vec<UncheckedExtrinsic>,
 	) -> Result<(Block, Vec<ApplyExtrinsicResult>, Vec<EventRecord>), ClientError> {
-		if self._lock.is_none() {
+		if self.read_only() {
 			return Err(ClientError::Backend("the chain is open read-only".into()));
 		}
 		if !self.healthy {
@@ -485,7 +485,7 @@ impl Embedded {
 	/// Write the whole state atomically (temporary file, flush, rename) and rebuild the
 	/// in-memory state from it, dropping trie nodes no longer referenced.
 	pub fn snapshot(&mut self) -> Result<(), ClientError> {
-		if self._lock.is_none() {
+		if self.read_only() {
 			return Err(ClientError::Backend("the chain is open read-only".into()));
 		}
 		let pairs = self.pairs()?;
@@ -493,11 +493,7 @@ impl Embedded {
 			Snapshot { format: FORMAT, head: self.head, log_offset: self.log_len, pairs };
 		write_atomically(&self.dir, SNAPSHOT, &snapshot)?;
 		let root = *self.backend.root();
-		self.backend = (
-			snapshot.pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
-			StateVersion::V1,
-		)
-			.into();
+		self.backend = backend_of(snapshot.pairs);
 		debug_assert_eq!(root, *self.backend.root());
 		self.since_snapshot = 0;
 		Ok(())
@@ -642,6 +638,11 @@ fn read_state(dir: &Path, name: &str) -> Result<Option<Snapshot>, ClientError> {
 		));
 	}
 	Ok(Some(snapshot))
+}
+
+/// An in-memory state holding exactly `pairs`.
+fn backend_of(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> InMemoryBackend<BlakeTwo256> {
+	(pairs.into_iter().collect::<std::collections::BTreeMap<_, _>>(), StateVersion::V1).into()
 }
 
 /// Write `state` to `dir/name` atomically: a temporary file, flushed, renamed over the old one,

@@ -31,7 +31,11 @@ pub(crate) fn inspected(
 	app: &App,
 	row: &StoredDocument,
 ) -> Result<(Envelope, Inspection), CoordinatorError> {
-	let envelope = App::parse(row)?.envelope;
+	// This instance's parsed copy of that very version, if it has one; else parsed here.
+	let envelope = match app.cached(&row.key) {
+		Some(held) if held.digest == row.digest => held.envelope.clone(),
+		_ => App::parse(row)?.envelope,
+	};
 	let now = app.chain.best().unwrap_or(0);
 	let inspection = documents::inspect_verified(&app.config.genesis, now, &envelope);
 	Ok((envelope, inspection))
