@@ -3,7 +3,7 @@
 use pallet_referral_rebate::{Event, PromotionOf};
 use rebate_client::{
 	assets::{kind_name, AssetInfo},
-	chain::embedded::BlockRecord,
+	chain::HistoryBlock,
 	documents::Inspection,
 	keys, Receipt,
 };
@@ -286,31 +286,27 @@ impl Out {
 	}
 
 	/// Block history.
-	pub fn history(&self, blocks: &[BlockRecord]) {
+	pub fn history(&self, blocks: &[HistoryBlock]) {
 		for b in blocks {
 			let events: Vec<String> = b
 				.events
 				.iter()
-				.map(|e| match &e.event {
-					rebate_test_runtime::RuntimeEvent::ReferralRebate(r) => self.event(r),
-					other => format!("{other:?}"),
+				.map(|e| match e.rebate() {
+					Some(r) => self.event(r),
+					None => e.to_string(),
 				})
 				.collect();
 			if self.json {
 				println!(
 					"{}",
 					serde_json::json!({
-						"block": b.block.header.number,
-						"extrinsics": b.block.extrinsics.len(),
+						"block": b.number,
+						"extrinsics": b.extrinsics,
 						"events": events,
 					})
 				);
 			} else {
-				println!(
-					"block {} ({} extrinsics)",
-					b.block.header.number,
-					b.block.extrinsics.len()
-				);
+				println!("block {} ({} extrinsics)", b.number, b.extrinsics);
 				for e in events {
 					println!("  {e}");
 				}

@@ -19,12 +19,12 @@ mod referral;
 mod support;
 
 use rebate_client::{
-	chain::{node::Node, Chain},
-	extrinsic::{self, Birth},
+	chain::{node::Node, Chain, ChainEvent, Extrinsic},
+	extrinsic::Birth,
 	keys::KeyPair,
 	ClientError,
 };
-use rebate_test_runtime::{RuntimeCall, RuntimeEvent, UncheckedExtrinsic, UNIT};
+use rebate_test_runtime::{RuntimeCall, RuntimeEvent, UNIT};
 use referral::{documents, Parties};
 use std::time::{Duration, Instant};
 
@@ -68,9 +68,9 @@ impl Phase {
 /// Returns the phase's figures and the events the extrinsics emitted.
 async fn phase(
 	node: &mut Node,
-	xts: Vec<UncheckedExtrinsic>,
+	xts: Vec<Extrinsic>,
 	node_pid: Option<u32>,
-) -> Result<(Phase, Vec<RuntimeEvent>), ClientError> {
+) -> Result<(Phase, Vec<ChainEvent>), ClientError> {
 	let count = xts.len();
 	let (start_block, _) = node.best().await?;
 	let cpu_start = node_pid.map(support::cpu);
@@ -89,19 +89,18 @@ async fn phase(
 		while next <= best {
 			let hash = node.block_hash(next).await?;
 			let mut in_block = 0;
-			for record in node.events_at(hash).await? {
+			for (index, event) in node.events_at(hash).await? {
 				// Extrinsic 0 is the timestamp inherent; nothing else uses this node meanwhile.
-				if !matches!(record.phase, frame_system::Phase::ApplyExtrinsic(i) if i > 0) {
+				if !matches!(index, Some(i) if i > 0) {
 					continue;
 				}
-				match record.event {
-					RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. }) => {
-						in_block += 1
-					}
-					RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-						dispatch_error,
-						..
-					}) => {
+				match event {
+					ChainEvent::Known(RuntimeEvent::System(
+						frame_system::Event::ExtrinsicSuccess { .. },
+					)) => in_block += 1,
+					ChainEvent::Known(RuntimeEvent::System(
+						frame_system::Event::ExtrinsicFailed { dispatch_error, .. },
+					)) => {
 						return Err(ClientError::Backend(format!(
 							"an extrinsic failed in block #{next}: {dispatch_error:?}"
 						)))
@@ -156,18 +155,13 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 				asset: rebate_test_runtime::AssetKind::Native,
 				price: 100 * UNIT,
 			});
-			extrinsic::sign(&info, &p.customer, c, nonce + i, at, None)
+			node.sign(&p.customer, c, nonce + i, at, None)
 		})
-		.collect();
+		.collect::<Result<_, _>>()?;
 	let (made, events) = phase(&mut node, purchases, None).await?;
 	made.report("setup: purchases");
-	let ids: Vec<rebate_client::PurchaseId> = events
-		.iter()
-		.filter_map(|e| match e {
-			RuntimeEvent::ReferralRebate(e) => e.recorded_purchase(),
-			_ => None,
-		})
-		.collect();
+	let ids: Vec<rebate_client::PurchaseId> =
+		events.iter().filter_map(|e| e.rebate().and_then(|e| e.recorded_purchase())).collect();
 
 	// Every referral's documents, signed by its parties; settle-by far enough for the run, and
 	// rebate blocks spread over blocks (as a shop's would be).
@@ -175,7 +169,7 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 	let settle_by = at.number + 2_000;
 	let due_per_block = 200;
 	let nonce = node.next_nonce(&p.merchant.account()).await?;
-	let settlements: Vec<UncheckedExtrinsic> = ids
+	let settlements: Vec<Extrinsic> = ids
 		.iter()
 		.enumerate()
 		.map(|(i, &id)| {
@@ -186,19 +180,19 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 				offer: Box::new(offer),
 				purchase: Box::new(purchase),
 			});
-			extrinsic::sign(&info, &p.merchant, c, nonce + i as u32, at, None)
+			node.sign(&p.merchant, c, nonce + i as u32, at, None)
 		})
-		.collect();
+		.collect::<Result<_, _>>()?;
 	let nonce = node.next_nonce(&sender.account()).await?;
-	let transfers: Vec<UncheckedExtrinsic> = (0..settles as u32)
+	let transfers: Vec<Extrinsic> = (0..settles as u32)
 		.map(|i| {
 			let c = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 				dest: receiver.account().into(),
 				value: UNIT,
 			});
-			extrinsic::sign(&info, &sender, c, nonce + i, at, None)
+			node.sign(&sender, c, nonce + i, at, None)
 		})
-		.collect();
+		.collect::<Result<_, _>>()?;
 
 	let (transfers, _) = phase(&mut node, transfers, node_pid).await?;
 	transfers.report("balance transfers");
@@ -207,10 +201,7 @@ async fn run(url: &str, settles: usize, node_pid: Option<u32>) -> Result<(), Cli
 	let count = events
 		.iter()
 		.filter(|e| {
-			matches!(
-				e,
-				RuntimeEvent::ReferralRebate(pallet_referral_rebate::Event::ReferralSettled { .. })
-			)
+			matches!(e.rebate(), Some(pallet_referral_rebate::Event::ReferralSettled { .. }))
 		})
 		.count();
 	assert_eq!(count, settles, "every referral settled");

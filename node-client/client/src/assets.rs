@@ -67,7 +67,7 @@ pub fn kind_name(kind: &AssetKind) -> String {
 }
 
 impl AssetInfo {
-	/// The native token.
+	/// The native token (with the test runtime's minimum balance).
 	pub fn native() -> Self {
 		AssetInfo {
 			asset: NativeOrWithId::Native,
@@ -75,6 +75,11 @@ impl AssetInfo {
 			decimals: NATIVE_DECIMALS,
 			min_balance: EXISTENTIAL_DEPOSIT,
 		}
+	}
+
+	/// The native token of `chain`: its minimum balance as the chain has it.
+	pub fn native_of<C: Chain>(chain: &C) -> Self {
+		AssetInfo { min_balance: chain.constants().existential_deposit, ..Self::native() }
 	}
 
 	/// Its pallet-assets id (`None` for the native token): what a fee paid in it names.
@@ -220,7 +225,7 @@ async fn read_asset<C: Chain>(chain: &mut C, id: u32) -> Result<Option<AssetInfo
 /// What the chain says about `asset`; an error naming it if the chain has no such asset.
 pub async fn info<C: Chain>(chain: &mut C, asset: &AssetKind) -> Result<AssetInfo, ClientError> {
 	match asset {
-		NativeOrWithId::Native => Ok(AssetInfo::native()),
+		NativeOrWithId::Native => Ok(AssetInfo::native_of(chain)),
 		NativeOrWithId::WithId(id) => read_asset(chain, *id)
 			.await?
 			.ok_or_else(|| ClientError::Rule(format!("asset {id} does not exist on this chain"))),
@@ -231,11 +236,11 @@ pub async fn info<C: Chain>(chain: &mut C, asset: &AssetKind) -> Result<AssetInf
 /// [`KNOWN_ASSET_IDS`].
 pub async fn resolve<C: Chain>(chain: &mut C, arg: &AssetArg) -> Result<AssetInfo, ClientError> {
 	match arg {
-		AssetArg::Native => Ok(AssetInfo::native()),
+		AssetArg::Native => Ok(AssetInfo::native_of(chain)),
 		AssetArg::Id(id) => info(chain, &NativeOrWithId::WithId(*id)).await,
 		AssetArg::Symbol(symbol) => {
 			if symbol.eq_ignore_ascii_case(NATIVE_SYMBOL) {
-				return Ok(AssetInfo::native());
+				return Ok(AssetInfo::native_of(chain));
 			}
 			for id in KNOWN_ASSET_IDS {
 				if let Some(info) = read_asset(chain, *id).await? {
@@ -254,7 +259,7 @@ pub async fn resolve<C: Chain>(chain: &mut C, arg: &AssetArg) -> Result<AssetInf
 /// The assets `rebate balances` shows by default: the native token and the known assets the
 /// chain has.
 pub async fn on_chain<C: Chain>(chain: &mut C) -> Result<Vec<AssetInfo>, ClientError> {
-	let mut all = vec![AssetInfo::native()];
+	let mut all = vec![AssetInfo::native_of(chain)];
 	for id in KNOWN_ASSET_IDS {
 		if let Some(info) = read_asset(chain, *id).await? {
 			all.push(info);

@@ -459,15 +459,31 @@ fn as_string<S: serde::Serializer>(b: &Balance, s: S) -> Result<S::Ok, S::Error>
 	s.serialize_str(&b.to_string())
 }
 
-fn deadline_status(what: &'static str, block: u32, now: u32) -> DeadlineStatus {
-	let blocks_left = block as i64 - now as i64;
-	let seconds_left = blocks_left * (rebate_test_runtime::MILLISECS_PER_BLOCK as i64) / 1000;
+/// A chain's block `now` and its block time: what deadlines are shown against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+	/// The best block.
+	pub now: u32,
+	/// The chain's target block time ([`crate::chain::Constants::block_time_ms`]).
+	pub block_time_ms: u64,
+}
+
+impl Clock {
+	/// Block `now` of a chain with the test runtime's block time (the embedded chain's).
+	pub fn test_runtime(now: u32) -> Self {
+		Clock { now, block_time_ms: crate::chain::Constants::test_runtime().block_time_ms }
+	}
+}
+
+fn deadline_status(what: &'static str, block: u32, clock: Clock) -> DeadlineStatus {
+	let blocks_left = block as i64 - clock.now as i64;
+	let seconds_left = blocks_left * (clock.block_time_ms as i64) / 1000;
 	DeadlineStatus { what, block, blocks_left, seconds_left }
 }
 
 fn inspect_signed<D: Kind>(
 	genesis: &H256,
-	now: u32,
+	now: Clock,
 	signed: &SignedDoc<D>,
 	for_this_chain: bool,
 	verified: bool,
@@ -556,18 +572,18 @@ fn inspect_signed<D: Kind>(
 	}
 }
 
-/// Inspect `envelope` against a chain with this genesis at block `now`.
-pub fn inspect(genesis: &H256, now: u32, envelope: &Envelope) -> Inspection {
+/// Inspect `envelope` against a chain with this genesis at `now`.
+pub fn inspect(genesis: &H256, now: Clock, envelope: &Envelope) -> Inspection {
 	inspect_as(genesis, now, envelope, false)
 }
 
 /// [`inspect`] of a document whose every link was verified already (a coordinator verifies each
 /// link once, on arrival): the rules, shape and deadlines are checked, no signature is.
-pub fn inspect_verified(genesis: &H256, now: u32, envelope: &Envelope) -> Inspection {
+pub fn inspect_verified(genesis: &H256, now: Clock, envelope: &Envelope) -> Inspection {
 	inspect_as(genesis, now, envelope, true)
 }
 
-fn inspect_as(genesis: &H256, now: u32, envelope: &Envelope, verified: bool) -> Inspection {
+fn inspect_as(genesis: &H256, now: Clock, envelope: &Envelope, verified: bool) -> Inspection {
 	let ours = envelope.chain == *genesis;
 	// Links are checked against the chain the document names, so a document of another chain
 	// still shows who signed it; `for_this_chain` and `problem` say it is not for this one.

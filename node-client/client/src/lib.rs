@@ -27,13 +27,11 @@ pub mod metadata;
 
 pub use error::{describe_dispatch_error, ClientError, PalletError};
 
-use chain::{state, Chain, Inclusion};
+use chain::{state, Chain, Extrinsic, Inclusion};
 use documents::{AnyDocument, Envelope};
 use keys::KeyPair;
 use pallet_referral_rebate::{Framing, Offer, PayoutCondition, PromotionId, Rebate, Signed};
-use rebate_test_runtime::{
-	AccountId, AssetKind, Balance, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
-};
+use rebate_test_runtime::{AccountId, AssetKind, Balance, RuntimeCall};
 use sp_core::H256;
 
 /// A recorded purchase's id on this chain: its block and the index of its `PurchaseRecorded`
@@ -52,14 +50,7 @@ impl Receipt {
 	pub fn rebate_events(
 		&self,
 	) -> Vec<pallet_referral_rebate::Event<rebate_test_runtime::Runtime>> {
-		self.inclusion
-			.events
-			.iter()
-			.filter_map(|e| match e {
-				RuntimeEvent::ReferralRebate(e) => Some(e.clone()),
-				_ => None,
-			})
-			.collect()
+		self.inclusion.events.iter().filter_map(|e| e.rebate().cloned()).collect()
 	}
 }
 
@@ -123,7 +114,7 @@ impl<C: Chain> Client<C> {
 		&mut self,
 		key: &KeyPair,
 		call: RuntimeCall,
-	) -> Result<UncheckedExtrinsic, ClientError> {
+	) -> Result<Extrinsic, ClientError> {
 		let nonce = self.chain.next_nonce(&key.account()).await?;
 		self.extrinsic_with_nonce(key, call, nonce).await
 	}
@@ -134,7 +125,7 @@ impl<C: Chain> Client<C> {
 		key: &KeyPair,
 		call: RuntimeCall,
 		nonce: u32,
-	) -> Result<UncheckedExtrinsic, ClientError> {
+	) -> Result<Extrinsic, ClientError> {
 		Ok(self.signed_at_best(key, call, nonce).await?.0)
 	}
 
@@ -144,7 +135,7 @@ impl<C: Chain> Client<C> {
 		key: &KeyPair,
 		call: RuntimeCall,
 		nonce: u32,
-	) -> Result<(UncheckedExtrinsic, u32), ClientError> {
+	) -> Result<(Extrinsic, u32), ClientError> {
 		// Anchor the era at the best block's parent: its hash is in the best block's state, so
 		// a dry run on the best state (a node's `state_call`) accepts the era too.
 		let (best, best_hash) = self.chain.best().await?;
@@ -152,8 +143,7 @@ impl<C: Chain> Client<C> {
 			Some(number) => extrinsic::Birth { number, hash: self.chain.block_hash(number).await? },
 			None => extrinsic::Birth { number: best, hash: best_hash },
 		};
-		let info = self.chain.info();
-		Ok((extrinsic::sign(&info, key, call, nonce, birth, self.fee_asset), best))
+		Ok((self.chain.sign(key, call, nonce, birth, self.fee_asset)?, best))
 	}
 
 	/// Sign, dry-run and submit `call` as `key`; wait until it is in a block. A call the chain
@@ -182,14 +172,8 @@ impl<C: Chain> Client<C> {
 			.ok_or_else(|| ClientError::Backend("no result for the transaction".into()))??;
 		// The state may have moved between the dry run and the block (a node's other
 		// transactions): report a failure all the same.
-		for e in &inclusion.events {
-			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-				dispatch_error,
-				..
-			}) = e
-			{
-				return Err(describe_dispatch_error(dispatch_error, self.chain.pallet_index()));
-			}
+		if let Err(e) = &inclusion.outcome {
+			return Err(describe_dispatch_error(e, self.chain.pallet_index()));
 		}
 		Ok(Receipt { inclusion })
 	}
@@ -265,8 +249,7 @@ impl<C: Chain> Client<C> {
 		let now = self.now().await?;
 		// The chain's timing rule, from the protocol's one copy of it: the documents reach the
 		// chain at the next block at the earliest.
-		let max_delay =
-			<<Runtime as pallet_referral_rebate::Config>::MaxRebateDelay as frame_support::traits::Get<u32>>::get();
+		let max_delay = self.chain.constants().max_rebate_delay;
 		pallet_referral_rebate::check_timing(now + 1, terms.settle_by, terms.pay_at, max_delay)
 			.map_err(|e| {
 				ClientError::Rule(match e {
@@ -443,6 +426,11 @@ impl<C: Chain> Client<C> {
 		envelope: &Envelope,
 	) -> Result<documents::Inspection, ClientError> {
 		let now = self.now().await?;
-		Ok(documents::inspect(&self.genesis(), now, envelope))
+		Ok(documents::inspect(&self.genesis(), self.clock(now), envelope))
+	}
+
+	/// Block `now` of this chain, with its block time (what deadlines are shown in).
+	pub fn clock(&self, now: u32) -> documents::Clock {
+		documents::Clock { now, block_time_ms: self.chain.constants().block_time_ms }
 	}
 }

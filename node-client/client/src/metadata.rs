@@ -9,10 +9,31 @@
 //! was built against (the test runtime's), by subxt's structural hashes of each call and storage
 //! entry the client uses, and by the pallet's `DomainTags` constant. A chain that differs is
 //! refused with what differs, before anything is signed.
+//!
+//! From the same metadata the client learns how its vocabulary — the test runtime's calls and
+//! events — is numbered on the chain ([`Vocabulary`]: a call or event of a pallet with the same
+//! name and the same field types, renumbered; the referral-rebate pallet under whatever name the
+//! chain gives it), which transaction extensions a signed extrinsic carries ([`Extensions`]: the
+//! ones subxt fills, and those that carry nothing; any other is refused by name), and the
+//! constants its rules and displays use ([`constants`]).
 
-use crate::ClientError;
-use codec::Decode;
-use subxt::Metadata;
+use crate::{
+	chain::{ChainEvent, Constants, Extrinsic, RuntimeInfo},
+	extrinsic::{Birth, MORTALITY},
+	keys::KeyPair,
+	ClientError,
+};
+use codec::{Decode, Encode};
+use rebate_test_runtime::{RuntimeCall, RuntimeEvent};
+use sp_runtime::DispatchError;
+use std::collections::HashMap;
+use subxt::{
+	client::{ClientAtBlock, OfflineClient, OfflineClientAtBlockImpl},
+	config::{substrate::SpecVersionForRange, DefaultExtrinsicParamsBuilder},
+	Metadata, SubstrateConfig,
+};
+
+type Config = SubstrateConfig;
 
 /// The calls the client submits.
 pub const CALLS: [&str; 5] =
@@ -77,6 +98,14 @@ pub fn pallet(chain: &Metadata, ours: &Metadata) -> Result<PalletInfo, ClientErr
 			differs.push(format!("storage `{entry}` has another layout"));
 		}
 	}
+	let theirs = found.event_variants().unwrap_or_default();
+	for event in reference.event_variants().unwrap_or_default() {
+		match theirs.iter().find(|t| t.name == event.name) {
+			Some(t) if same_fields(ours, &event.fields, chain, &t.fields) => {}
+			Some(_) => differs.push(format!("event `{}` has other fields", event.name)),
+			None => differs.push(format!("it has no event `{}`", event.name)),
+		}
+	}
 	let tags = |p: &subxt::metadata::PalletMetadata<'_>| {
 		p.constant_by_name(DOMAIN_TAGS).map(|c| c.value().to_vec())
 	};
@@ -125,4 +154,387 @@ pub fn pallet(chain: &Metadata, ours: &Metadata) -> Result<PalletInfo, ClientErr
 			})
 			.unwrap_or_default(),
 	})
+}
+
+/// A call of the client's vocabulary as one chain numbers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallOnChain {
+	/// The chain's index of the call's pallet.
+	pub pallet_index: u8,
+	/// The chain's index of the call in its pallet.
+	pub call_index: u8,
+	/// The pallet's name on the chain.
+	pub pallet: String,
+	/// The call's name.
+	pub call: String,
+}
+
+/// How the client's calls and events (the test runtime's) are numbered on one chain: only those
+/// whose pallet and name exist there with the same field types (by their metadata hashes).
+#[derive(Clone, Debug, Default)]
+pub struct Vocabulary {
+	/// The test runtime's (pallet, call) indices → the chain's call.
+	calls: HashMap<(u8, u8), CallOnChain>,
+	/// The chain's (pallet, event) indices → the test runtime's.
+	events: HashMap<(u8, u8), (u8, u8)>,
+	/// The test runtime's pallet names by index (for errors).
+	names: HashMap<(u8, u8), (String, String)>,
+}
+
+impl Vocabulary {
+	/// The chain's call for the test runtime's call encoded as `encoded` (pallet index, call
+	/// index, arguments), or an error naming the call the chain lacks.
+	pub fn call(&self, encoded: &[u8]) -> Result<&CallOnChain, ClientError> {
+		let key = match encoded {
+			[pallet, call, ..] => (*pallet, *call),
+			_ => return Err(ClientError::Backend("an encoded call is two bytes at least".into())),
+		};
+		self.calls.get(&key).ok_or_else(|| {
+			let (pallet, call) = self
+				.names
+				.get(&key)
+				.cloned()
+				.unwrap_or_else(|| (format!("pallet {}", key.0), format!("call {}", key.1)));
+			ClientError::IncompatibleChain {
+				pallet: Some(pallet.clone()),
+				why: format!(
+					"it has no call `{pallet}.{call}` with the arguments this client encodes"
+				),
+			}
+		})
+	}
+
+	/// The test runtime's (pallet, event) indices for the chain's event at `at`, if the chain's
+	/// event is one of the client's.
+	pub fn event(&self, at: (u8, u8)) -> Option<(u8, u8)> {
+		self.events.get(&at).copied()
+	}
+}
+
+/// The name the chain gives the test runtime's pallet `ours`: the referral-rebate pallet's is
+/// the one [`pallet`] found; every other pallet is looked up by its own name.
+fn chain_name<'a>(ours: &'a str, rebate: (&str, &'a str)) -> &'a str {
+	if ours == rebate.0 {
+		rebate.1
+	} else {
+		ours
+	}
+}
+
+/// Whether two variants' fields have the same names and types (by their metadata hashes).
+fn same_fields(
+	ours: &Metadata,
+	mine: &[scale_info::Field<scale_info::form::PortableForm>],
+	chain: &Metadata,
+	theirs: &[scale_info::Field<scale_info::form::PortableForm>],
+) -> bool {
+	mine.len() == theirs.len()
+		&& mine.iter().zip(theirs).all(|(a, b)| {
+			a.name == b.name
+				&& ours.type_hash(a.ty.id).is_some()
+				&& ours.type_hash(a.ty.id) == chain.type_hash(b.ty.id)
+		})
+}
+
+/// The [`Vocabulary`] of the client (metadata `ours`) on `chain`, whose referral-rebate pallet
+/// is `pallet`.
+pub fn vocabulary(chain: &Metadata, ours: &Metadata, pallet: &PalletInfo) -> Vocabulary {
+	let our_rebate = ours
+		.pallets()
+		.find(|p| CALLS.iter().all(|c| p.call_variant_by_name(c).is_some()))
+		.map(|p| p.name().to_owned())
+		.unwrap_or_default();
+	let mut vocabulary = Vocabulary::default();
+	for mine in ours.pallets() {
+		let name = chain_name(mine.name(), (&our_rebate, &pallet.name));
+		for v in mine.call_variants().unwrap_or_default() {
+			vocabulary
+				.names
+				.insert((mine.call_index(), v.index), (name.to_owned(), v.name.clone()));
+		}
+		let Some(theirs) = chain.pallet_by_name(name) else { continue };
+		for v in mine.call_variants().unwrap_or_default() {
+			let Some(t) = theirs.call_variant_by_name(&v.name) else { continue };
+			if theirs.call_hash(&v.name).is_some()
+				&& theirs.call_hash(&v.name) == mine.call_hash(&v.name)
+			{
+				vocabulary.calls.insert(
+					(mine.call_index(), v.index),
+					CallOnChain {
+						pallet_index: theirs.call_index(),
+						call_index: t.index,
+						pallet: name.to_owned(),
+						call: v.name.clone(),
+					},
+				);
+			}
+		}
+		let their_events = theirs.event_variants().unwrap_or_default();
+		for v in mine.event_variants().unwrap_or_default() {
+			let Some(t) = their_events.iter().find(|t| t.name == v.name) else { continue };
+			if same_fields(ours, &v.fields, chain, &t.fields) {
+				vocabulary
+					.events
+					.insert((theirs.event_index(), t.index), (mine.event_index(), v.index));
+			}
+		}
+	}
+	vocabulary
+}
+
+/// The transaction extensions subxt fills (`subxt::config::DefaultTransactionExtensions`).
+pub const FILLED_BY_SUBXT: [&str; 9] = [
+	"VerifyMultiSignature",
+	"CheckSpecVersion",
+	"CheckTxVersion",
+	"CheckNonce",
+	"CheckGenesis",
+	"CheckMortality",
+	"ChargeAssetTxPayment",
+	"ChargeTransactionPayment",
+	"CheckMetadataHash",
+];
+
+/// What the chain's signed extrinsics carry, as far as the client decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extensions {
+	/// Whether fees can be paid in a pallet-assets asset (`ChargeAssetTxPayment` with the client's
+	/// asset id type).
+	pub asset_fees: bool,
+}
+
+/// Whether the type `id` encodes to nothing (a unit, an empty tuple or composite).
+fn is_empty(md: &Metadata, id: u32) -> bool {
+	use scale_info::TypeDef;
+	match md.types().resolve(id).map(|t| &t.type_def) {
+		Some(TypeDef::Composite(c)) => c.fields.iter().all(|f| is_empty(md, f.ty.id)),
+		Some(TypeDef::Tuple(t)) => t.fields.iter().all(|f| is_empty(md, f.id)),
+		Some(TypeDef::Array(a)) => a.len == 0 || is_empty(md, a.type_param.id),
+		_ => false,
+	}
+}
+
+/// Check the transaction extensions of `chain`'s signed extrinsics: each is one subxt fills
+/// (with the client's types where the client's runtime has it too) or carries nothing; any
+/// other is refused by name, before anything is signed.
+pub fn extensions(chain: &Metadata, ours: &Metadata) -> Result<Extensions, ClientError> {
+	let mut asset_fees = false;
+	let mine: HashMap<&str, (u32, u32)> = ours
+		.extrinsic()
+		.transaction_extensions_to_use_for_encoding()
+		.map(|e| (e.identifier(), (e.extra_ty(), e.additional_ty())))
+		.collect();
+	let mut refused = Vec::new();
+	for e in chain.extrinsic().transaction_extensions_to_use_for_encoding() {
+		let name = e.identifier();
+		if FILLED_BY_SUBXT.contains(&name) {
+			let same_types = mine.get(name).map(|(extra, implicit)| {
+				ours.type_hash(*extra) == chain.type_hash(e.extra_ty())
+					&& ours.type_hash(*implicit) == chain.type_hash(e.additional_ty())
+			});
+			if name == "ChargeAssetTxPayment" {
+				// Without an asset it encodes a tip and `None` whatever the asset id's type.
+				asset_fees = same_types == Some(true);
+			} else if same_types == Some(false) {
+				refused.push(format!("its transaction extension `{name}` has other types"));
+			}
+		} else if !(is_empty(chain, e.extra_ty()) && is_empty(chain, e.additional_ty())) {
+			refused.push(format!(
+				"its transaction extension `{name}` carries data this client cannot fill"
+			));
+		}
+	}
+	if !refused.is_empty() {
+		return Err(ClientError::IncompatibleChain { pallet: None, why: refused.join("; ") });
+	}
+	Ok(Extensions { asset_fees })
+}
+
+/// The constants the client uses, from `chain`'s metadata (`pallet` holds the
+/// referral-rebate pallet's); where the chain has none, the test runtime's.
+pub fn constants(chain: &Metadata, pallet: &PalletInfo) -> Constants {
+	let read = |p: &str, c: &str| -> Option<Vec<u8>> {
+		chain.pallet_by_name(p)?.constant_by_name(c).map(|c| c.value().to_vec())
+	};
+	let u64_of = |p: &str, c: &str| read(p, c).and_then(|v| u64::decode(&mut &v[..]).ok());
+	let default = Constants::test_runtime();
+	Constants {
+		max_rebate_delay: pallet.max_rebate_delay,
+		purchase_lifetime: pallet.purchase_lifetime,
+		existential_deposit: read("Balances", "ExistentialDeposit")
+			.and_then(|v| u128::decode(&mut &v[..]).ok())
+			.unwrap_or(default.existential_deposit),
+		block_time_ms: u64_of("Aura", "SlotDuration")
+			.or_else(|| u64_of("Babe", "ExpectedBlockTime"))
+			.or_else(|| u64_of("Timestamp", "MinimumPeriod").map(|p| p.saturating_mul(2)))
+			.filter(|ms| *ms > 0)
+			.unwrap_or(default.block_time_ms),
+	}
+}
+
+/// One chain as the client knows it from its metadata: its referral-rebate pallet, the
+/// numbering of the client's calls and events, its transaction extensions and constants. It
+/// signs and reads events offline (subxt's metadata-driven encoder and decoder): what the node
+/// backend does with a connected chain's metadata.
+pub struct Profile {
+	at: ClientAtBlock<Config, OfflineClientAtBlockImpl<Config>>,
+	/// The referral-rebate pallet.
+	pub pallet: PalletInfo,
+	/// The client's calls and events on this chain.
+	pub vocabulary: Vocabulary,
+	/// Its transaction extensions, as far as the client decides them.
+	pub extensions: Extensions,
+	/// Its constants.
+	pub constants: Constants,
+}
+
+/// A call's arguments, already encoded by the test runtime's types (the same types as the
+/// chain's: [`Vocabulary`] maps only calls whose metadata hashes agree), written as they are.
+struct RawArgs<'a>(&'a [u8]);
+
+impl subxt::ext::scale_encode::EncodeAsFields for RawArgs<'_> {
+	fn encode_as_fields_to<R: subxt::ext::scale_type_resolver::TypeResolver>(
+		&self,
+		_fields: &mut dyn subxt::ext::scale_encode::FieldIter<'_, R::TypeId>,
+		_types: &R,
+		out: &mut Vec<u8>,
+	) -> Result<(), subxt::ext::scale_encode::Error> {
+		out.extend_from_slice(self.0);
+		Ok(())
+	}
+}
+
+/// A call of the chain's, by its names, with its encoded arguments: what subxt signs.
+struct RawCall<'a> {
+	on_chain: &'a CallOnChain,
+	args: RawArgs<'a>,
+}
+
+impl<'a> subxt::transactions::Payload for RawCall<'a> {
+	type CallData = RawArgs<'a>;
+	fn pallet_name(&self) -> &str {
+		&self.on_chain.pallet
+	}
+	fn call_name(&self) -> &str {
+		&self.on_chain.call
+	}
+	fn call_data(&self) -> &Self::CallData {
+		&self.args
+	}
+}
+
+impl Profile {
+	/// The profile of the chain with `metadata` and `info`, checked against the metadata this
+	/// client was built against: an error, before anything is signed, if its pallet or its
+	/// transaction extensions are not ones this client understands.
+	pub fn new(
+		metadata: subxt::metadata::ArcMetadata,
+		info: &RuntimeInfo,
+	) -> Result<Self, ClientError> {
+		let ours = ours()?;
+		let pallet = pallet(&metadata, &ours)?;
+		let extensions = extensions(&metadata, &ours)?;
+		let vocabulary = vocabulary(&metadata, &ours, &pallet);
+		let constants = constants(&metadata, &pallet);
+		let config = SubstrateConfig::builder()
+			.set_genesis_hash(info.genesis.0.into())
+			.set_metadata_for_spec_versions([(info.spec_version, metadata.clone())])
+			.set_spec_version_for_block_ranges([SpecVersionForRange {
+				block_range: 0..u64::MAX,
+				spec_version: info.spec_version,
+				transaction_version: info.transaction_version,
+			}])
+			.build();
+		let at = OfflineClient::new_with_config(config)
+			.at_block(0u64)
+			.map_err(|e| ClientError::Backend(format!("the chain's metadata: {e}")))?;
+		Ok(Profile { at, pallet, vocabulary, extensions, constants })
+	}
+
+	/// Sign `call` as `key` with `nonce`, mortal from `birth`, its fee in the native token or
+	/// (`fee_asset`) in a pallet-assets asset, as this chain takes it: the call renumbered to
+	/// the chain's indices, the extensions the chain's metadata lists filled by subxt.
+	pub fn sign(
+		&self,
+		key: &KeyPair,
+		call: RuntimeCall,
+		nonce: u32,
+		birth: Birth,
+		fee_asset: Option<u32>,
+	) -> Result<Extrinsic, ClientError> {
+		let encoded = call.encode();
+		let on_chain = self.vocabulary.call(&encoded)?;
+		let mut params = DefaultExtrinsicParamsBuilder::<Config>::new()
+			.nonce(nonce as u64)
+			.mortal_from_unchecked(MORTALITY, birth.number as u64, birth.hash.0.into());
+		if let Some(asset) = fee_asset {
+			if !self.extensions.asset_fees {
+				return Err(ClientError::IncompatibleChain {
+					pallet: None,
+					why: format!(
+						"its fees cannot be paid in asset {asset} (no ChargeAssetTxPayment with a pallet-assets id)"
+					),
+				});
+			}
+			params = params.tip_of(0, asset);
+		}
+		let payload = RawCall { on_chain, args: RawArgs(&encoded[2..]) };
+		let failed = |e: subxt::error::ExtrinsicError| {
+			ClientError::Backend(format!("cannot build the extrinsic: {e}"))
+		};
+		let mut signable =
+			self.at.tx().create_signable_offline(&payload, params.build()).map_err(failed)?;
+		let signature = match key.sign(&signable.signer_payload().map_err(failed)?) {
+			sp_runtime::MultiSignature::Sr25519(s) => subxt::utils::MultiSignature::Sr25519(s.0),
+			sp_runtime::MultiSignature::Ed25519(s) => subxt::utils::MultiSignature::Ed25519(s.0),
+			sp_runtime::MultiSignature::Ecdsa(s) => subxt::utils::MultiSignature::Ecdsa(s.0),
+			sp_runtime::MultiSignature::Eth(_) => {
+				return Err(ClientError::Key("an Ethereum key cannot sign extrinsics here".into()))
+			}
+		};
+		let account = subxt::utils::AccountId32::from(<[u8; 32]>::from(key.account()));
+		let tx = signable.sign_with_account_and_signature(&account, &signature).map_err(failed)?;
+		Ok(Extrinsic::from_encoded(tx.into_encoded()))
+	}
+
+	/// The chain's event `e` in the client's vocabulary.
+	pub fn event_of(&self, e: &subxt::events::Event<'_, Config>) -> ChainEvent {
+		if let Some((pallet, variant)) = self.vocabulary.event((e.pallet_index(), e.event_index()))
+		{
+			let mut bytes = Vec::with_capacity(2 + e.field_bytes().len());
+			bytes.extend_from_slice(&[pallet, variant]);
+			bytes.extend_from_slice(e.field_bytes());
+			let input = &mut &bytes[..];
+			if let Ok(event) = RuntimeEvent::decode(input) {
+				if input.is_empty() {
+					return ChainEvent::Known(event);
+				}
+			}
+		}
+		ChainEvent::Other { pallet: e.pallet_name().to_owned(), name: e.event_name().to_owned() }
+	}
+
+	/// The dispatch error of an `ExtrinsicFailed` event (its first field, whatever the rest of
+	/// the chain's `System` event looks like).
+	pub fn failure_of(e: &subxt::events::Event<'_, Config>) -> Option<DispatchError> {
+		(e.pallet_name() == "System" && e.event_name() == "ExtrinsicFailed")
+			.then(|| DispatchError::decode(&mut e.field_bytes()).ok())
+			.flatten()
+	}
+
+	/// The events of a block's `System::Events` (`raw`), each with the index of the extrinsic
+	/// that emitted it.
+	pub fn events(&self, raw: Vec<u8>) -> Result<Vec<(Option<u32>, ChainEvent)>, ClientError> {
+		let events = self.at.events().from_bytes(raw);
+		let mut out = Vec::with_capacity(events.len() as usize);
+		for e in events.iter() {
+			let e = e.map_err(|e| ClientError::Backend(format!("undecodable event: {e}")))?;
+			let index = match e.phase() {
+				subxt::events::Phase::ApplyExtrinsic(i) => Some(i),
+				_ => None,
+			};
+			out.push((index, self.event_of(&e)));
+		}
+		Ok(out)
+	}
 }

@@ -133,3 +133,190 @@ fn the_pallets_storage_is_read_under_the_name_the_chain_gives() {
 	assert_eq!(&moved[..32], &prefix[..]);
 	assert_eq!(&moved[32..], &typed[32..]);
 }
+
+use rebate_client::{
+	chain::{ChainEvent, Constants, RuntimeInfo},
+	extrinsic::Birth,
+	keys::{KeyPair, Scheme},
+	metadata::Profile,
+};
+use rebate_test_runtime::{RuntimeCall, RuntimeEvent};
+
+fn info() -> RuntimeInfo {
+	let v = rebate_test_runtime::VERSION;
+	RuntimeInfo {
+		genesis: sp_core::H256::repeat_byte(7),
+		spec_version: v.spec_version,
+		transaction_version: v.transaction_version,
+	}
+}
+
+fn profile(change: impl FnOnce(&mut RuntimeMetadataV15)) -> Result<Profile, ClientError> {
+	let mut m = v15();
+	change(&mut m);
+	Profile::new(subxt(m).arc(), &info())
+}
+
+/// A purchase of alice's, and a transfer (another pallet's call).
+fn calls() -> [RuntimeCall; 2] {
+	let alice = KeyPair::dev("alice").unwrap().account();
+	[
+		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::purchase {
+			merchant: alice.clone(),
+			asset: rebate_test_runtime::STABLECOIN,
+			price: 5_000_000,
+		}),
+		RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: alice.into(),
+			value: rebate_test_runtime::UNIT,
+		}),
+	]
+}
+
+const BIRTH: Birth = Birth { number: 9, hash: sp_core::H256::repeat_byte(3) };
+
+fn type_id(m: &RuntimeMetadataV15, def: impl Fn(&TypeDef<PortableForm>) -> bool) -> u32 {
+	m.types.types.iter().find(|t| def(&t.ty.type_def)).map(|t| t.id).expect("a type")
+}
+
+#[test]
+fn the_metadata_path_signs_exactly_what_the_typed_path_signs_on_the_test_runtime() {
+	// ed25519 signs deterministically: the same payload gives the same bytes.
+	let key = KeyPair::from_suri(Scheme::Ed25519, "//Bob").unwrap();
+	let p = profile(|_| {}).expect("the test runtime's profile");
+	assert_eq!(p.constants, Constants::test_runtime());
+	assert!(p.extensions.asset_fees);
+	for call in calls() {
+		for fee in [None, Some(rebate_test_runtime::STABLECOIN_ID)] {
+			let typed = rebate_client::extrinsic::sign(&info(), &key, call.clone(), 4, BIRTH, fee);
+			let by_metadata = p.sign(&key, call.clone(), 4, BIRTH, fee).expect("signed");
+			assert_eq!(by_metadata.encoded(), codec::Encode::encode(&typed), "{call:?} {fee:?}");
+		}
+	}
+}
+
+#[test]
+fn calls_and_events_are_renumbered_where_the_chain_puts_the_pallet() {
+	let key = KeyPair::dev("bob").unwrap();
+	let moved = profile(|m| {
+		let p = ours_pallet(m);
+		p.name = "Rebates".into();
+		p.index = 42;
+		// And pallet Multisig as something this client does not know.
+		m.pallets.iter_mut().find(|p| p.name == "Multisig").unwrap().name = "Proxy".into();
+	})
+	.expect("the moved pallet's profile");
+	let [purchase, transfer] = calls();
+	// The call goes out under index 42, its arguments unchanged; a v4 extrinsic ends with it.
+	let mut renumbered = codec::Encode::encode(&purchase);
+	let on_chain = moved.vocabulary.call(&renumbered).expect("the chain has it").clone();
+	assert_eq!((on_chain.pallet_index, on_chain.pallet.as_str()), (42, "Rebates"));
+	renumbered[0] = 42;
+	let xt = moved.sign(&key, purchase, 0, BIRTH, None).expect("signed");
+	assert!(xt.encoded().ends_with(&renumbered));
+	// Another pallet's call keeps its index.
+	let plain = codec::Encode::encode(&transfer);
+	assert!(moved.sign(&key, transfer, 1, BIRTH, None).unwrap().encoded().ends_with(&plain));
+
+	// The chain's event 42/… is the pallet's event; an unknown pallet's event keeps its names.
+	let event = RuntimeEvent::ReferralRebate(pallet_referral_rebate::Event::PurchaseRefunded {
+		purchase_id: pallet_referral_rebate::PurchaseId { block: 3, index: 1 },
+		merchant: key.account(),
+		buyer: key.account(),
+		asset: rebate_test_runtime::STABLECOIN,
+		amount: 5,
+		promotion_id: None,
+	});
+	let record = |event: RuntimeEvent, pallet: u8| {
+		let mut bytes = frame_system::EventRecord {
+			phase: frame_system::Phase::ApplyExtrinsic(1),
+			event,
+			topics: Vec::<sp_core::H256>::new(),
+		}
+		.encode();
+		// Phase (variant and u32), then the event's pallet index.
+		bytes[5] = pallet;
+		bytes
+	};
+	let mut raw = codec::Compact(2u32).encode();
+	raw.extend(record(event.clone(), 42));
+	let multisig = RuntimeEvent::Multisig(pallet_multisig::Event::MultisigCancelled {
+		cancelling: key.account(),
+		timepoint: pallet_multisig::Timepoint { height: 1, index: 0 },
+		multisig: key.account(),
+		call_hash: [0; 32],
+	});
+	let multisig_index = codec::Encode::encode(&multisig)[0];
+	raw.extend(record(multisig, multisig_index));
+	let events = moved.events(raw).expect("decoded by the chain's metadata");
+	assert_eq!(events[0], (Some(1), ChainEvent::Known(event)));
+	assert_eq!(
+		events[1],
+		(Some(1), ChainEvent::Other { pallet: "Proxy".into(), name: "MultisigCancelled".into() })
+	);
+}
+
+#[test]
+fn transaction_extensions_the_client_cannot_fill_are_refused_by_name() {
+	// One that carries a u32 this client knows nothing of.
+	let e = match profile(|m| {
+		let u32_id = type_id(m, |t| matches!(t, TypeDef::Primitive(TypeDefPrimitive::U32)));
+		m.extrinsic.signed_extensions.push(frame_metadata::v15::SignedExtensionMetadata {
+			identifier: "CheckLoyaltyTier".into(),
+			ty: u32_id.into(),
+			additional_signed: u32_id.into(),
+		});
+	}) {
+		Err(e @ ClientError::IncompatibleChain { .. }) => e.to_string(),
+		Err(other) => panic!("expected a refusal, got {other}"),
+		Ok(_) => panic!("expected a refusal"),
+	};
+	assert!(e.contains("`CheckLoyaltyTier` carries data this client cannot fill"), "{e}");
+	// One that carries nothing is simply skipped, and the rest signs as before.
+	let empty = profile(|m| {
+		let unit = type_id(m, |t| matches!(t, TypeDef::Tuple(t) if t.fields.is_empty()));
+		m.extrinsic.signed_extensions.push(frame_metadata::v15::SignedExtensionMetadata {
+			identifier: "CheckNothing".into(),
+			ty: unit.into(),
+			additional_signed: unit.into(),
+		});
+	})
+	.expect("an empty extension is skipped");
+	let key = KeyPair::from_suri(Scheme::Ed25519, "//Bob").unwrap();
+	let [purchase, _] = calls();
+	let typed = rebate_client::extrinsic::sign(&info(), &key, purchase.clone(), 0, BIRTH, None);
+	assert_eq!(
+		empty.sign(&key, purchase.clone(), 0, BIRTH, None).unwrap().encoded(),
+		typed.encode()
+	);
+	// A chain whose fees are native only: a fee asset is refused before signing.
+	let native_only = profile(|m| {
+		m.extrinsic.signed_extensions.retain(|e| e.identifier != "ChargeAssetTxPayment")
+	})
+	.expect("a chain without asset fees");
+	assert!(!native_only.extensions.asset_fees);
+	let e = native_only.sign(&key, purchase, 0, BIRTH, Some(1984)).unwrap_err();
+	assert!(matches!(e, ClientError::IncompatibleChain { .. }), "{e}");
+	assert!(e.to_string().contains("fees cannot be paid in asset 1984"), "{e}");
+}
+
+#[test]
+fn constants_are_read_from_the_chains_metadata() {
+	let p = profile(|m| {
+		let balances = m.pallets.iter_mut().find(|p| p.name == "Balances").unwrap();
+		let ed = balances.constants.iter_mut().find(|c| c.name == "ExistentialDeposit").unwrap();
+		ed.value = 7u128.encode();
+		let rebates = ours_pallet(m);
+		let delay = rebates.constants.iter_mut().find(|c| c.name == "MaxRebateDelay").unwrap();
+		delay.value = 99u32.encode();
+		m.pallets.retain(|p| p.name != "Aura");
+		let timestamp = m.pallets.iter_mut().find(|p| p.name == "Timestamp").unwrap();
+		let period = timestamp.constants.iter_mut().find(|c| c.name == "MinimumPeriod").unwrap();
+		period.value = 1_000u64.encode();
+	})
+	.expect("the profile");
+	assert_eq!(p.constants.existential_deposit, 7);
+	assert_eq!(p.constants.max_rebate_delay, 99);
+	// No Aura: twice the timestamp's minimum period.
+	assert_eq!(p.constants.block_time_ms, 2_000);
+}

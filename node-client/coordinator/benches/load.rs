@@ -177,12 +177,7 @@ fn chain_with_purchases(
 				let i = i.expect("the purchase is in the block");
 				i.events
 					.iter()
-					.find_map(|e| match e {
-						rebate_test_runtime::RuntimeEvent::ReferralRebate(e) => {
-							e.recorded_purchase()
-						}
-						_ => None,
-					})
+					.find_map(|e| e.rebate().and_then(|e| e.recorded_purchase()))
 					.expect("recorded")
 			})
 			.collect();

@@ -12,7 +12,8 @@
 use crate::CoordinatorError;
 use pallet_referral_rebate::PurchaseRecordOf;
 use rebate_client::{
-	chain::{state, AnyChain, Chain},
+	chain::{state, AnyChain, Chain, Constants},
+	documents::Clock,
 	ClientError, PurchaseId,
 };
 use rebate_test_runtime::Runtime;
@@ -42,6 +43,9 @@ struct Inner {
 	/// Time spent reading the chain, in nanoseconds (for the load figures).
 	reading_ns: AtomicU64,
 	rounds: AtomicU64,
+	/// The followed chain's constants, once it is open (until then, and for a chain told of:
+	/// the test runtime's).
+	constants: std::sync::OnceLock<Constants>,
 }
 
 enum Source {
@@ -80,6 +84,7 @@ impl ChainView {
 			records: Mutex::default(),
 			reading_ns: AtomicU64::new(0),
 			rounds: AtomicU64::new(0),
+			constants: std::sync::OnceLock::new(),
 		}))
 	}
 
@@ -120,19 +125,24 @@ impl ChainView {
 		self.remember(id, record, self.best().unwrap_or(0));
 	}
 
-	/// How many blocks a purchase record lives (the runtime's `PurchaseLifetime`).
-	pub fn lifetime(&self) -> u32 {
-		<<Runtime as pallet_referral_rebate::Config>::PurchaseLifetime as sp_runtime::traits::Get<
-			u32,
-		>>::get()
+	/// The chain's constants: the followed chain's once it is open, else the test runtime's.
+	pub fn constants(&self) -> Constants {
+		self.0.constants.get().copied().unwrap_or_else(Constants::test_runtime)
 	}
 
-	/// The furthest a rebate block may be after the best block (the runtime's
-	/// `MaxRebateDelay`).
+	/// How many blocks a purchase record lives (the chain's `PurchaseLifetime`).
+	pub fn lifetime(&self) -> u32 {
+		self.constants().purchase_lifetime
+	}
+
+	/// The furthest a rebate block may be after the best block (the chain's `MaxRebateDelay`).
 	pub fn max_rebate_delay(&self) -> u32 {
-		<<Runtime as pallet_referral_rebate::Config>::MaxRebateDelay as sp_runtime::traits::Get<
-			u32,
-		>>::get()
+		self.constants().max_rebate_delay
+	}
+
+	/// The best block (0 if unknown) with the chain's block time.
+	pub fn clock(&self) -> Clock {
+		Clock { now: self.best().unwrap_or(0), block_time_ms: self.constants().block_time_ms }
 	}
 
 	/// Time spent reading the chain so far, and in how many rounds.
@@ -224,7 +234,10 @@ impl ChainView {
 			let read = match chain.as_mut() {
 				Some(c) => read_round(c, &ids).await,
 				None => match AnyChain::open_read_only(&spec).await {
-					Ok(c) => read_round(chain.insert(c), &ids).await,
+					Ok(c) => {
+						let _ = self.0.constants.set(c.constants());
+						read_round(chain.insert(c), &ids).await
+					}
 					Err(e) => Err(e),
 				},
 			};

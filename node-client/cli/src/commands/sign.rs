@@ -88,7 +88,8 @@ async fn sign(
 	let path = docs.save(&envelope, file.as_deref()).await?;
 	// Signing verified every link before adding this one: inspected without verifying again.
 	let now = client.now().await?;
-	let inspection = rebate_client::documents::inspect_verified(&client.genesis(), now, &envelope);
+	let inspection =
+		rebate_client::documents::inspect_verified(&client.genesis(), client.clock(now), &envelope);
 	if file.as_deref() != Some("-") {
 		let next = if inspection.complete {
 			"complete".to_string()

@@ -30,7 +30,7 @@
 //! Memory holds only the current state, rebuilt compactly at every snapshot, so it tracks the
 //! size of the state, not the length of the history.
 
-use super::{Chain, Inclusion, RuntimeInfo};
+use super::{Chain, ChainEvent, Extrinsic, Inclusion, RuntimeInfo};
 use crate::ClientError;
 use codec::{Decode, Encode};
 use rebate_test_runtime::{
@@ -691,35 +691,45 @@ impl Chain for Embedded {
 		self.backend.storage(key).map_err(|e| ClientError::Backend(format!("storage read: {e}")))
 	}
 
-	async fn dry_run(
-		&mut self,
-		xt: &UncheckedExtrinsic,
-	) -> Result<ApplyExtrinsicResult, ClientError> {
-		let (_, mut results, _, _) = self.author(vec![xt.clone()]);
+	async fn dry_run(&mut self, xt: &Extrinsic) -> Result<ApplyExtrinsicResult, ClientError> {
+		let (_, mut results, _, _) = self.author(vec![decode_extrinsic(xt)?]);
 		results.pop().ok_or_else(|| ClientError::Backend("no dry-run result".into()))
 	}
 
 	async fn submit(
 		&mut self,
-		xts: Vec<UncheckedExtrinsic>,
+		xts: Vec<Extrinsic>,
 	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError> {
-		let (block, results, events) = self.produce(xts)?;
+		// Extrinsics this runtime cannot decode are refused as a node's pool refuses them; the
+		// rest go into one block.
+		let decoded: Vec<_> = xts.iter().map(decode_extrinsic).collect();
+		let valid = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+		let (block, results, events) = self.produce(valid)?;
 		let hash = block.header.hash();
 		let number = block.header.number;
 		// Included extrinsics are numbered after the timestamp inherent, in order.
 		let mut index = 0u32;
-		Ok(results
+		let mut results = results.into_iter();
+		Ok(decoded
 			.into_iter()
-			.map(|result| match result {
-				Err(e) => Err(ClientError::Invalid(format!("{e:?}"))),
-				Ok(_) => {
-					index += 1;
-					Ok(Inclusion {
-						block_number: number,
-						block_hash: hash,
-						index,
-						events: events_of(&events, index),
-					})
+			.map(|d| {
+				d?;
+				match results.next() {
+					None => Err(ClientError::Backend("no result for the extrinsic".into())),
+					Some(Err(e)) => Err(ClientError::Invalid(format!("{e:?}"))),
+					Some(Ok(outcome)) => {
+						index += 1;
+						Ok(Inclusion {
+							block_number: number,
+							block_hash: hash,
+							index,
+							outcome,
+							events: events_of(&events, index)
+								.into_iter()
+								.map(ChainEvent::Known)
+								.collect(),
+						})
+					}
 				}
 			})
 			.collect())
@@ -736,6 +746,12 @@ impl Chain for Embedded {
 		}
 		Ok(self.head.number)
 	}
+}
+
+/// `xt` as this runtime's extrinsic.
+fn decode_extrinsic(xt: &Extrinsic) -> Result<UncheckedExtrinsic, ClientError> {
+	UncheckedExtrinsic::decode(&mut xt.encoded())
+		.map_err(|e| ClientError::Invalid(format!("not an extrinsic of this runtime: {e}")))
 }
 
 /// The events of extrinsic `index` among a block's event records.

@@ -5,9 +5,14 @@
 //!   block history kept in a data directory.
 //! - `node::Node` (feature `node`): a real Substrate node over JSON-RPC through `subxt`.
 //!
-//! Both speak the runtime's own types: extrinsics are built and signed by the client
-//! ([`crate::extrinsic`]), storage is read by the pallet's own storage keys, and events are decoded
-//! as the runtime's `RuntimeEvent`.
+//! The client's vocabulary is the test runtime's: calls are written as its `RuntimeCall`, events
+//! read as its `RuntimeEvent`, storage keys built by its pallets. The embedded chain *is* that
+//! runtime. A node's chain may number, name and extend things otherwise: the node backend learns
+//! them from the chain's metadata and translates (a call is renumbered to the chain's pallet and
+//! call indices, signed with the transaction extensions the chain's metadata lists; an event is
+//! renumbered back; the pallet's storage is read under the chain's name for it), and only where
+//! the chain's types are the client's (checked by their metadata hashes: what differs is refused
+//! or, for an event, left as its names).
 
 use crate::ClientError;
 use crate::PurchaseId;
@@ -16,14 +21,70 @@ use frame_support::storage::generator::StorageMap;
 use frame_support::traits::fungible::NativeOrWithId;
 use pallet_referral_rebate::{BlockKey, PromotionId, PromotionOf, PurchaseRecordOf};
 use rebate_test_runtime::{
-	AccountId, AssetKind, Balance, Runtime, RuntimeEvent, UncheckedExtrinsic,
+	AccountId, AssetKind, Balance, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
 };
 use sp_core::H256;
-use sp_runtime::ApplyExtrinsicResult;
+use sp_runtime::{ApplyExtrinsicResult, DispatchError};
 
 pub mod embedded;
 #[cfg(feature = "node")]
 pub mod node;
+
+/// A signed extrinsic, encoded as the chain takes it (built by [`Chain::sign`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extrinsic(Vec<u8>);
+
+impl Extrinsic {
+	/// An extrinsic from its encoding.
+	pub fn from_encoded(bytes: Vec<u8>) -> Self {
+		Extrinsic(bytes)
+	}
+
+	/// Its encoding.
+	pub fn encoded(&self) -> &[u8] {
+		&self.0
+	}
+}
+
+impl From<UncheckedExtrinsic> for Extrinsic {
+	fn from(xt: UncheckedExtrinsic) -> Self {
+		Extrinsic(codec::Encode::encode(&xt))
+	}
+}
+
+/// An event as the client reads it from a chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainEvent {
+	/// An event of the client's vocabulary, as the test runtime's `RuntimeEvent` (on a node: an
+	/// event whose pallet, name and field types are the test runtime's, renumbered to it).
+	Known(RuntimeEvent),
+	/// Any other event: its pallet's and its own name.
+	Other {
+		/// The pallet's name in the chain's runtime.
+		pallet: String,
+		/// The event's name.
+		name: String,
+	},
+}
+
+impl ChainEvent {
+	/// The referral-rebate pallet's event, if it is one.
+	pub fn rebate(&self) -> Option<&pallet_referral_rebate::Event<Runtime>> {
+		match self {
+			ChainEvent::Known(RuntimeEvent::ReferralRebate(e)) => Some(e),
+			_ => None,
+		}
+	}
+}
+
+impl std::fmt::Display for ChainEvent {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			ChainEvent::Known(e) => write!(f, "{e:?}"),
+			ChainEvent::Other { pallet, name } => write!(f, "{pallet}.{name}"),
+		}
+	}
+}
 
 /// Where a transaction landed and what it caused.
 #[derive(Clone, Debug)]
@@ -34,8 +95,51 @@ pub struct Inclusion {
 	pub block_hash: H256,
 	/// The extrinsic's index in the block.
 	pub index: u32,
+	/// Whether its call succeeded: the dispatch error of its `ExtrinsicFailed` event if not.
+	pub outcome: Result<(), DispatchError>,
 	/// The events the extrinsic emitted, in order (including `ExtrinsicSuccess`/`Failed`).
-	pub events: Vec<RuntimeEvent>,
+	pub events: Vec<ChainEvent>,
+}
+
+/// One block of a chain's history, as `rebate history` shows it.
+#[derive(Clone, Debug)]
+pub struct HistoryBlock {
+	/// Its number.
+	pub number: u32,
+	/// How many extrinsics it holds (inherents included).
+	pub extrinsics: usize,
+	/// Its events, in order.
+	pub events: Vec<ChainEvent>,
+}
+
+/// The chain's figures the client's rules and displays use: the test runtime's, or a node's
+/// from its metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Constants {
+	/// The furthest a rebate block may be after the block its promotion reaches the chain
+	/// (`MaxRebateDelay`).
+	pub max_rebate_delay: u32,
+	/// How long a purchase record lives, in blocks (`PurchaseLifetime`).
+	pub purchase_lifetime: u32,
+	/// The native token's minimum balance (`Balances::ExistentialDeposit`).
+	pub existential_deposit: Balance,
+	/// The target block time in milliseconds (Aura's slot duration, Babe's expected block time,
+	/// or twice the timestamp's minimum period).
+	pub block_time_ms: u64,
+}
+
+impl Constants {
+	/// The test runtime's (the embedded chain's).
+	pub fn test_runtime() -> Self {
+		use frame_support::traits::Get;
+		type C = Runtime;
+		Constants {
+			max_rebate_delay: <<C as pallet_referral_rebate::Config>::MaxRebateDelay>::get(),
+			purchase_lifetime: <<C as pallet_referral_rebate::Config>::PurchaseLifetime>::get(),
+			existential_deposit: rebate_test_runtime::EXISTENTIAL_DEPOSIT,
+			block_time_ms: rebate_test_runtime::MILLISECS_PER_BLOCK,
+		}
+	}
 }
 
 /// What a signer needs to know about the chain's runtime.
@@ -68,6 +172,25 @@ pub trait Chain {
 		<rebate_test_runtime::ReferralRebate as frame_support::traits::PalletInfoAccess>::name()
 	}
 
+	/// The chain's constants the client uses.
+	fn constants(&self) -> Constants {
+		Constants::test_runtime()
+	}
+
+	/// Sign `call` as `key` with `nonce`, mortal from `birth`, its fee in the native token or
+	/// (`fee_asset`) in a pallet-assets asset: the test runtime's extrinsic format (a node: the
+	/// chain's, from its metadata).
+	fn sign(
+		&self,
+		key: &crate::keys::KeyPair,
+		call: RuntimeCall,
+		nonce: u32,
+		birth: crate::extrinsic::Birth,
+		fee_asset: Option<u32>,
+	) -> Result<Extrinsic, ClientError> {
+		Ok(crate::extrinsic::sign(&self.info(), key, call, nonce, birth, fee_asset).into())
+	}
+
 	/// The number and hash of the best block.
 	async fn best(&mut self) -> Result<(u32, H256), ClientError>;
 
@@ -87,16 +210,13 @@ pub trait Chain {
 	}
 
 	/// What applying `xt` on top of the best block would return, changing nothing.
-	async fn dry_run(
-		&mut self,
-		xt: &UncheckedExtrinsic,
-	) -> Result<ApplyExtrinsicResult, ClientError>;
+	async fn dry_run(&mut self, xt: &Extrinsic) -> Result<ApplyExtrinsicResult, ClientError>;
 
 	/// Submit `xts` and wait until each is in a block; one result per extrinsic, in order.
 	/// The embedded chain puts them all in one block; a node receives them one after the other.
 	async fn submit(
 		&mut self,
-		xts: Vec<UncheckedExtrinsic>,
+		xts: Vec<Extrinsic>,
 	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError>;
 
 	/// Produce (or wait for) `n` more blocks; `progress(done, n)` after each. Returns the new best
@@ -244,9 +364,17 @@ impl AnyChain {
 impl AnyChain {
 	/// The block history from block `from` on: an embedded chain's log, or a node's blocks and
 	/// events.
-	pub async fn history(&self, from: u32) -> Result<Vec<embedded::BlockRecord>, ClientError> {
+	pub async fn history(&self, from: u32) -> Result<Vec<HistoryBlock>, ClientError> {
 		match self {
-			AnyChain::Embedded(c) => c.history(from),
+			AnyChain::Embedded(c) => Ok(c
+				.history(from)?
+				.into_iter()
+				.map(|b| HistoryBlock {
+					number: b.block.header.number,
+					extrinsics: b.block.extrinsics.len(),
+					events: b.events.into_iter().map(|r| ChainEvent::Known(r.event)).collect(),
+				})
+				.collect()),
 			#[cfg(feature = "node")]
 			AnyChain::Node(n) => n.history(from).await,
 		}
@@ -283,6 +411,19 @@ impl Chain for AnyChain {
 	fn pallet_name(&self) -> &str {
 		delegate!(self, c => c.pallet_name())
 	}
+	fn constants(&self) -> Constants {
+		delegate!(self, c => c.constants())
+	}
+	fn sign(
+		&self,
+		key: &crate::keys::KeyPair,
+		call: RuntimeCall,
+		nonce: u32,
+		birth: crate::extrinsic::Birth,
+		fee_asset: Option<u32>,
+	) -> Result<Extrinsic, ClientError> {
+		delegate!(self, c => c.sign(key, call, nonce, birth, fee_asset))
+	}
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
 		delegate!(self, c => c.best().await)
 	}
@@ -295,15 +436,12 @@ impl Chain for AnyChain {
 	async fn next_nonce(&mut self, who: &AccountId) -> Result<u32, ClientError> {
 		delegate!(self, c => c.next_nonce(who).await)
 	}
-	async fn dry_run(
-		&mut self,
-		xt: &UncheckedExtrinsic,
-	) -> Result<ApplyExtrinsicResult, ClientError> {
+	async fn dry_run(&mut self, xt: &Extrinsic) -> Result<ApplyExtrinsicResult, ClientError> {
 		delegate!(self, c => c.dry_run(xt).await)
 	}
 	async fn submit(
 		&mut self,
-		xts: Vec<UncheckedExtrinsic>,
+		xts: Vec<Extrinsic>,
 	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError> {
 		delegate!(self, c => c.submit(xts).await)
 	}

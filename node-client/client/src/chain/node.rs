@@ -1,17 +1,32 @@
 //! A real Substrate node over JSON-RPC, through `subxt`.
 //!
-//! The client builds and signs extrinsics with the runtime's own types; subxt carries them:
-//! legacy JSON-RPC methods for reads (best block, storage, runtime version), `state_call` of
-//! `BlockBuilder_apply_extrinsic` for dry runs, and subxt's transaction progress to follow each
-//! submission into a block, whose `System::Events` are decoded as the runtime's events.
+//! Everything chain-specific comes from the chain's metadata, read at [`Node::connect`]: the
+//! referral-rebate pallet (checked to be one this client understands, [`crate::metadata`]), the
+//! numbering of the client's calls and events on this chain ([`crate::metadata::Vocabulary`]),
+//! the transaction extensions ([`crate::metadata::extensions`]) and the constants. A call is
+//! encoded by the test runtime's types, renumbered to the chain's pallet and call indices and
+//! signed by subxt's metadata-driven encoder with the extensions the chain lists (subxt fills
+//! the nonce, mortality, genesis, versions, tip and fee asset, and `CheckMetadataHash` in its
+//! disabled mode; extensions that carry nothing are skipped). Events are decoded by subxt from
+//! the metadata and renumbered back to the test runtime's where their types are the client's.
+//!
+//! Reads use legacy JSON-RPC methods (best block, storage, runtime version), dry runs
+//! `state_call` of `BlockBuilder_apply_extrinsic`, and each submission is followed into a block
+//! by subxt's transaction progress.
 
-use super::{Chain, Inclusion, RuntimeInfo};
-use crate::ClientError;
-use codec::{Decode, Encode};
-use rebate_test_runtime::UncheckedExtrinsic;
+use super::{Chain, ChainEvent, Constants, Extrinsic, HistoryBlock, Inclusion, RuntimeInfo};
+use crate::{
+	extrinsic::Birth,
+	keys::KeyPair,
+	metadata::{Extensions, PalletInfo, Profile},
+	ClientError,
+};
+use codec::Decode;
+use rebate_test_runtime::RuntimeCall;
 use sp_core::H256;
 use sp_runtime::ApplyExtrinsicResult;
 use subxt::{
+	client::{ClientAtBlock, OnlineClientAtBlockImpl},
 	config::RpcConfigFor,
 	rpcs::{rpc_params, LegacyRpcMethods, RpcClient},
 	transactions::TransactionStatus,
@@ -25,9 +40,11 @@ pub struct Node {
 	url: String,
 	rpc: RpcClient,
 	legacy: LegacyRpcMethods<RpcConfigFor<Config>>,
-	api: OnlineClient<Config>,
+	/// The chain as of the connection (what submissions are followed with).
+	at: ClientAtBlock<Config, OnlineClientAtBlockImpl<Config>>,
 	info: RuntimeInfo,
-	pallet: crate::metadata::PalletInfo,
+	/// The chain as its metadata describes it (what is signed and decoded with).
+	profile: Profile,
 }
 
 fn rpc_err(e: impl std::fmt::Display) -> ClientError {
@@ -45,10 +62,9 @@ impl Node {
 		let api = OnlineClient::<Config>::from_backend(std::sync::Arc::new(backend))
 			.await
 			.map_err(rpc_err)?;
-		// The chain's pallet must be one this client understands: checked before anything is
-		// signed for it.
+		// The chain's pallet and extensions must be ones this client understands: checked
+		// before anything is signed for it.
 		let at = api.at_current_block().await.map_err(rpc_err)?;
-		let pallet = crate::metadata::pallet(at.metadata_ref(), &crate::metadata::ours()?)?;
 		let genesis = legacy.genesis_hash().await.map_err(rpc_err)?;
 		let version = legacy.state_get_runtime_version(None).await.map_err(rpc_err)?;
 		let info = RuntimeInfo {
@@ -56,7 +72,8 @@ impl Node {
 			spec_version: version.spec_version,
 			transaction_version: version.transaction_version,
 		};
-		Ok(Node { url: url.to_string(), rpc, legacy, api, info, pallet })
+		let profile = Profile::new(at.metadata(), &info)?;
+		Ok(Node { url: url.to_string(), rpc, legacy, at, info, profile })
 	}
 
 	/// The node's URL.
@@ -65,8 +82,13 @@ impl Node {
 	}
 
 	/// The referral-rebate pallet as this chain deploys it (from its metadata).
-	pub fn pallet(&self) -> &crate::metadata::PalletInfo {
-		&self.pallet
+	pub fn pallet(&self) -> &PalletInfo {
+		&self.profile.pallet
+	}
+
+	/// The transaction extensions as far as the client decides them (from its metadata).
+	pub fn extensions(&self) -> Extensions {
+		self.profile.extensions
 	}
 
 	async fn best_hash(&self) -> Result<H256, ClientError> {
@@ -89,40 +111,34 @@ impl Node {
 
 	/// Hand one extrinsic to the node's pool without following it (`author_submitExtrinsic`);
 	/// its hash. [`Node::events_at`] tells what it did once it is in a block.
-	pub async fn submit_only(&self, xt: &UncheckedExtrinsic) -> Result<H256, ClientError> {
+	pub async fn submit_only(&self, xt: &Extrinsic) -> Result<H256, ClientError> {
 		let hash: H256 = self
 			.rpc
 			.request(
 				"author_submitExtrinsic",
-				rpc_params![format!("0x{}", hex::encode(xt.encode()))],
+				rpc_params![format!("0x{}", hex::encode(xt.encoded()))],
 			)
 			.await
 			.map_err(|e| ClientError::Invalid(e.to_string()))?;
 		Ok(hash)
 	}
 
-	/// The events of block `hash`: its `System::Events`, decoded with the runtime's types.
+	/// The events of block `hash`, each with the index of the extrinsic that emitted it.
 	pub async fn events_at(
 		&self,
 		hash: H256,
-	) -> Result<Vec<super::embedded::EventRecord>, ClientError> {
+	) -> Result<Vec<(Option<u32>, ChainEvent)>, ClientError> {
 		let key =
 			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
-		let raw = self.legacy.state_get_storage(&key, Some(hash)).await.map_err(rpc_err)?;
-		match raw {
+		match self.legacy.state_get_storage(&key, Some(hash)).await.map_err(rpc_err)? {
 			None => Ok(Vec::new()),
-			Some(bytes) => Decode::decode(&mut &bytes[..])
-				.map_err(|e| ClientError::Backend(format!("undecodable events: {e}"))),
+			Some(raw) => self.profile.events(raw),
 		}
 	}
 
-	/// The blocks from `from` to the best one, each with its events (the storage changes a node
-	/// does not give: left empty): what `rebate history` shows. One block per round trip pair
-	/// (`chain_getBlock`, `System::Events`).
-	pub async fn history(
-		&self,
-		from: u32,
-	) -> Result<Vec<super::embedded::BlockRecord>, ClientError> {
+	/// The blocks from `from` to the best one, each with its events: what `rebate history`
+	/// shows. One block per round trip pair (`chain_getBlock`, `System::Events`).
+	pub async fn history(&self, from: u32) -> Result<Vec<HistoryBlock>, ClientError> {
 		let best = self.number_of(self.best_hash().await?).await?;
 		let mut out = Vec::new();
 		for n in from.max(1)..=best {
@@ -134,40 +150,44 @@ impl Node {
 				.ok_or_else(|| ClientError::Backend(format!("the node has no block {n}")))?;
 			let signed: serde_json::Value =
 				self.rpc.request("chain_getBlock", rpc_params![hash]).await.map_err(rpc_err)?;
-			let block: rebate_test_runtime::Block = serde_json::from_value(signed["block"].clone())
-				.map_err(|e| {
-					ClientError::Backend(format!(
-						"block {n} does not decode as this runtime's: {e}"
-					))
-				})?;
-			let events = self.events_at(hash).await?;
-			out.push(super::embedded::BlockRecord { block, events, changes: Vec::new() });
+			let extrinsics = signed["block"]["extrinsics"]
+				.as_array()
+				.map(Vec::len)
+				.ok_or_else(|| ClientError::Backend(format!("block {n} has no extrinsics list")))?;
+			let events = self.events_at(hash).await?.into_iter().map(|(_, e)| e).collect();
+			out.push(HistoryBlock { number: n, extrinsics, events });
 		}
 		Ok(out)
 	}
 
 	/// Submit one extrinsic and follow it into a block.
-	pub async fn submit_one(&self, xt: &UncheckedExtrinsic) -> Result<Inclusion, ClientError> {
-		let tx = self.api.tx().await.map_err(rpc_err)?.from_bytes(xt.encode());
+	pub async fn submit_one(&self, xt: &Extrinsic) -> Result<Inclusion, ClientError> {
+		let tx = self.at.tx().from_bytes(xt.encoded().to_vec());
 		let mut progress =
 			tx.submit_and_watch().await.map_err(|e| ClientError::Invalid(e.to_string()))?;
 		while let Some(status) = progress.next().await {
 			match status.map_err(rpc_err)? {
 				TransactionStatus::InBestBlock(b) | TransactionStatus::InFinalizedBlock(b) => {
 					let block_hash = b.block_hash();
-					// The block's `System::Events`, as fetched to find the extrinsic, decoded
-					// with the runtime's own types.
-					let events = b.fetch_events().await.map_err(rpc_err)?;
-					let index = events.extrinsic_index() as u32;
-					let records: Vec<super::embedded::EventRecord> =
-						Decode::decode(&mut events.all_events_in_block().bytes()).map_err(|e| {
-							ClientError::Backend(format!("undecodable events: {e}"))
-						})?;
+					// The extrinsic's events, decoded by the chain's metadata.
+					let fetched = b.fetch_events().await.map_err(rpc_err)?;
+					let index = fetched.extrinsic_index() as u32;
+					let mut outcome = Ok(());
+					let mut events = Vec::new();
+					for e in fetched.iter() {
+						let e =
+							e.map_err(|e| ClientError::Backend(format!("undecodable event: {e}")))?;
+						if let Some(failed) = Profile::failure_of(&e) {
+							outcome = Err(failed);
+						}
+						events.push(self.profile.event_of(&e));
+					}
 					return Ok(Inclusion {
 						block_number: self.number_of(block_hash).await?,
 						block_hash,
 						index,
-						events: super::embedded::events_of(&records, index),
+						outcome,
+						events,
 					});
 				}
 				TransactionStatus::Error { message }
@@ -186,11 +206,26 @@ impl Chain for Node {
 	}
 
 	fn pallet_index(&self) -> u8 {
-		self.pallet.index
+		self.profile.pallet.index
 	}
 
 	fn pallet_name(&self) -> &str {
-		&self.pallet.name
+		&self.profile.pallet.name
+	}
+
+	fn constants(&self) -> Constants {
+		self.profile.constants
+	}
+
+	fn sign(
+		&self,
+		key: &KeyPair,
+		call: RuntimeCall,
+		nonce: u32,
+		birth: Birth,
+		fee_asset: Option<u32>,
+	) -> Result<Extrinsic, ClientError> {
+		self.profile.sign(key, call, nonce, birth, fee_asset)
 	}
 
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
@@ -222,10 +257,7 @@ impl Chain for Node {
 			.map_err(|_| ClientError::Backend(format!("nonce {nonce} out of range")))
 	}
 
-	async fn dry_run(
-		&mut self,
-		xt: &UncheckedExtrinsic,
-	) -> Result<ApplyExtrinsicResult, ClientError> {
+	async fn dry_run(&mut self, xt: &Extrinsic) -> Result<ApplyExtrinsicResult, ClientError> {
 		let at = self.best_hash().await?;
 		let bytes: String = self
 			.rpc
@@ -233,7 +265,7 @@ impl Chain for Node {
 				"state_call",
 				rpc_params![
 					"BlockBuilder_apply_extrinsic",
-					format!("0x{}", hex::encode(xt.encode())),
+					format!("0x{}", hex::encode(xt.encoded())),
 					at
 				],
 			)
@@ -246,7 +278,7 @@ impl Chain for Node {
 
 	async fn submit(
 		&mut self,
-		xts: Vec<UncheckedExtrinsic>,
+		xts: Vec<Extrinsic>,
 	) -> Result<Vec<Result<Inclusion, ClientError>>, ClientError> {
 		// One at a time, each followed into its block: a later extrinsic may depend on an
 		// earlier one. (Handing a node hundreds of watched submissions at once saw its

@@ -36,8 +36,7 @@ pub(crate) fn inspected(
 		Some(held) if held.digest == row.digest => held.envelope.clone(),
 		_ => App::parse(row)?.envelope,
 	};
-	let now = app.chain.best().unwrap_or(0);
-	let inspection = documents::inspect_verified(&app.config.genesis, now, &envelope);
+	let inspection = documents::inspect_verified(&app.config.genesis, app.chain.clock(), &envelope);
 	Ok((envelope, inspection))
 }
 
