@@ -36,13 +36,18 @@ cargo test --workspace --exclude rebate-runtime-tests --all-targets \
 echo "== runtime tests: signed extrinsics in blocks, natively and with the production wasm"
 cargo test -p rebate-runtime-tests --all-targets 2>&1 | tee -a "$log"
 
-echo "== the CLI and client against a real node: chopsticks serving the runtime's wasm"
+echo "== the CLI and client against real nodes: chopsticks serving each runtime's wasm"
+# The test runtime, and the other chain (the pallet under another name and index, other
+# transaction extensions and constants): the same tests, unchanged.
 trap 'scripts/chopsticks.sh stop; scripts/postgres.sh stop; rm -f "$log"' EXIT
-node_url=$(scripts/chopsticks.sh start)
-REBATE_NODE_URL="$node_url" cargo test -p rebate-cli \
-	--features rebate-test-runtime/runtime-benchmarks,rebate-test-runtime/try-runtime \
-	--test node -- --ignored --test-threads=1 2>&1 | tee -a "$log"
-scripts/chopsticks.sh stop
+for runtime in test other; do
+	echo "== against the $runtime runtime"
+	node_url=$(scripts/chopsticks.sh start "$runtime")
+	REBATE_NODE_URL="$node_url" REBATE_NODE_RUNTIME="$runtime" cargo test -p rebate-cli \
+		--features rebate-test-runtime/runtime-benchmarks,rebate-test-runtime/try-runtime \
+		--test node -- --ignored --test-threads=1 2>&1 | tee -a "$log"
+	scripts/chopsticks.sh stop "$runtime"
+done
 
 echo "== the pallet builds without std"
 cargo check -q -p pallet-referral-rebate --no-default-features

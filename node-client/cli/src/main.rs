@@ -82,8 +82,10 @@ enum Command {
 	Inspect(commands::inspect::Args),
 	/// Produce (embedded, or a dev node) or wait for `n` blocks.
 	Advance(commands::advance::Args),
-	/// Write a raw chain spec for a node from the runtime's wasm and a genesis preset.
+	/// Write a raw chain spec for a node from a runtime's wasm and a genesis preset.
 	ChainSpec(commands::chain_spec::Args),
+	/// The chain as the client sees it: versions, where the pallet is, its constants.
+	ChainInfo(commands::chain_info::Args),
 	/// The coordinator service.
 	#[command(subcommand)]
 	Coordinator(commands::coordinator::Command),
@@ -140,6 +142,7 @@ async fn run(command: Command, ctx: &Context) -> Result<(), CliError> {
 		Command::Refund(c) => c.run(ctx).await,
 		Command::Close(c) => c.run(ctx).await,
 		Command::Status(c) => c.run(ctx).await,
+		Command::ChainInfo(c) => c.run(ctx).await,
 		Command::Inspect(c) => c.run(ctx).await,
 		Command::Advance(c) => c.run(ctx).await,
 		Command::ChainSpec(c) => c.run(ctx).await,

@@ -12,6 +12,30 @@ fn node() -> Chain {
 	Chain::node(&url)
 }
 
+/// The runtime the node serves, as `scripts/chopsticks.sh` names it (`REBATE_NODE_RUNTIME`:
+/// `test`, the default, or `other`): the pallet's name and index and the block time the
+/// client must have read from the chain's metadata.
+fn expected_deployment() -> (&'static str, u64, u64) {
+	match std::env::var("REBATE_NODE_RUNTIME").as_deref() {
+		Ok("other") => ("Referrals", 42, 12_000),
+		_ => ("ReferralRebate", 6, 6_000),
+	}
+}
+
+#[test]
+#[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
+fn the_client_reads_the_chain_from_its_metadata() {
+	let chain = node();
+	let info = chain.ok(&["chain-info"]);
+	let (name, index, block_ms) = expected_deployment();
+	assert_eq!(info["pallet"]["name"], name, "{info}");
+	assert_eq!(info["pallet"]["index"], index, "{info}");
+	assert_eq!(info["block_time_ms"], block_ms, "{info}");
+	let days = 24 * 60 * 60 * 1000 / block_ms;
+	let delay = if name == "Referrals" { 10 } else { 30 };
+	assert_eq!(info["max_rebate_delay"], delay * days, "{info}");
+}
+
 #[test]
 #[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
 fn the_whole_flow_against_a_node() {

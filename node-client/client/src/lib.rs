@@ -17,6 +17,7 @@
 
 pub mod assets;
 pub mod chain;
+#[cfg(feature = "chain-spec")]
 pub mod chain_spec;
 pub mod documents;
 mod error;

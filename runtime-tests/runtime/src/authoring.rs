@@ -15,6 +15,7 @@ use sp_runtime::{
 
 /// The transaction extensions of a signed extrinsic: `nonce`, `era`, no tip, the fee in the native
 /// token or (`fee_asset`) in a sufficient pallet-assets asset such as the stablecoin.
+#[cfg(not(feature = "other-chain"))]
 pub fn tx_extension(nonce: u32, era: Era, fee_asset: Option<u32>) -> TxExtension {
 	(
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
@@ -25,6 +26,23 @@ pub fn tx_extension(nonce: u32, era: Era, fee_asset: Option<u32>) -> TxExtension
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
 		pallet_asset_tx_payment::ChargeAssetTxPayment::<Runtime>::from(0, fee_asset),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+/// [`tx_extension`] of the other chain (`other-chain`): its set and order, the metadata hash
+/// check disabled.
+#[cfg(feature = "other-chain")]
+pub fn tx_extension(nonce: u32, era: Era, fee_asset: Option<u32>) -> TxExtension {
+	(
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckEra::<Runtime>::from(era),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_asset_tx_payment::ChargeAssetTxPayment::<Runtime>::from(0, fee_asset),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)
 }

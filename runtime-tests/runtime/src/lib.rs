@@ -12,6 +12,17 @@
 //!
 //! The wasm blob is built only with the `wasm` feature (it needs the `wasm32v1-none` target);
 //! without it the runtime is native only, which is all an embedded chain needs.
+//!
+//! ## Another chain (`other-chain`)
+//!
+//! The build also makes a second wasm blob of this crate with the `other-chain` feature
+//! (`rebate_other_chain.wasm`, never built natively): the same pallets and types, deployed the
+//! way another chain might deploy them. The referral-rebate pallet is named `Referrals` at index
+//! 42; the transaction extensions differ (`CheckMetadataHash` added, no `CheckNonZeroSender`, the
+//! nonce checked before the era); blocks are 12 s, so `MaxRebateDelay` and `PurchaseLifetime`
+//! (10 and 20 days) are other block counts; the existential deposit is ten times this one's; its
+//! spec name and versions are its own. A client that learns the chain from its metadata works
+//! with both unchanged; the CLI's node tests run against both.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![recursion_limit = "256"]
@@ -79,7 +90,11 @@ pub const UNIT: Balance = 1_000_000_000_000;
 /// One thousandth of a unit.
 pub const MILLI_UNIT: Balance = UNIT / 1_000;
 /// The existential deposit.
+#[cfg(not(feature = "other-chain"))]
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
+/// The existential deposit.
+#[cfg(feature = "other-chain")]
+pub const EXISTENTIAL_DEPOSIT: Balance = 10 * MILLI_UNIT;
 
 /// The kind of asset a document's amounts are in: the native token, or a pallet-assets asset by
 /// its id.
@@ -105,7 +120,11 @@ pub const NATIVE_SYMBOL: &str = "UNIT";
 pub const NATIVE_DECIMALS: u8 = 12;
 
 /// Target block time.
+#[cfg(not(feature = "other-chain"))]
 pub const MILLISECS_PER_BLOCK: u64 = 6000;
+/// Target block time.
+#[cfg(feature = "other-chain")]
+pub const MILLISECS_PER_BLOCK: u64 = 12000;
 /// Aura slot duration.
 pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
 
@@ -126,6 +145,7 @@ pub mod opaque {
 	}
 }
 
+#[cfg(not(feature = "other-chain"))]
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("rebate-test-runtime"),
@@ -135,6 +155,19 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,
+	system_version: 1,
+};
+
+#[cfg(feature = "other-chain")]
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("rebate-other-chain"),
+	impl_name: alloc::borrow::Cow::Borrowed("rebate-other-chain"),
+	authoring_version: 1,
+	spec_version: 2_007,
+	impl_version: 1,
+	apis: RUNTIME_API_VERSIONS,
+	transaction_version: 3,
 	system_version: 1,
 };
 
@@ -353,6 +386,14 @@ parameter_types! {
 
 /// Blocks in a day at this runtime's block time.
 pub const DAYS: BlockNumber = (24 * 60 * 60 * 1000 / MILLISECS_PER_BLOCK) as BlockNumber;
+#[cfg(not(feature = "other-chain"))]
+const REBATE_DELAY_DAYS: BlockNumber = 30;
+#[cfg(feature = "other-chain")]
+const REBATE_DELAY_DAYS: BlockNumber = 10;
+#[cfg(not(feature = "other-chain"))]
+const PURCHASE_LIFETIME_DAYS: BlockNumber = 60;
+#[cfg(feature = "other-chain")]
+const PURCHASE_LIFETIME_DAYS: BlockNumber = 20;
 
 impl pallet_referral_rebate::Config for Runtime {
 	type Assets = NativeAndAssets;
@@ -361,10 +402,11 @@ impl pallet_referral_rebate::Config for Runtime {
 	type Signature = Signature;
 	type Signer = <Signature as Verify>::Signer;
 	type PalletId = RebatePalletId;
-	/// A rebate block at most 30 days after its promotion reaches the chain.
-	type MaxRebateDelay = ConstU32<{ 30 * DAYS }>;
-	/// Purchase records live 60 days: offers may point to them, and refunds act on them, so long.
-	type PurchaseLifetime = ConstU32<{ 60 * DAYS }>;
+	/// A rebate block at most 30 days (another chain: 10) after its promotion reaches the chain.
+	type MaxRebateDelay = ConstU32<{ REBATE_DELAY_DAYS * DAYS }>;
+	/// Purchase records live 60 days (another chain: 20): offers may point to them, and refunds
+	/// act on them, so long.
+	type PurchaseLifetime = ConstU32<{ PURCHASE_LIFETIME_DAYS * DAYS }>;
 	type MaxHookWeight = MaxHookWeight;
 	type WeightInfo = weights::pallet_referral_rebate::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -401,13 +443,21 @@ mod runtime {
 	pub type TransactionPayment = pallet_transaction_payment;
 	#[runtime::pallet_index(5)]
 	pub type Multisig = pallet_multisig;
+	#[cfg(not(feature = "other-chain"))]
 	#[runtime::pallet_index(6)]
 	pub type ReferralRebate = pallet_referral_rebate;
+	#[cfg(feature = "other-chain")]
+	#[runtime::pallet_index(42)]
+	pub type Referrals = pallet_referral_rebate;
 	#[runtime::pallet_index(7)]
 	pub type Assets = pallet_assets;
 	#[runtime::pallet_index(8)]
 	pub type AssetTxPayment = pallet_asset_tx_payment;
 }
+
+/// Another chain's name for the referral-rebate pallet: this crate's code calls it by one name.
+#[cfg(feature = "other-chain")]
+pub type ReferralRebate = Referrals;
 
 /// Addresses in extrinsics.
 pub type Address = MultiAddress<AccountId, ()>;
@@ -416,6 +466,7 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// Block.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The transaction extensions every signed extrinsic carries.
+#[cfg(not(feature = "other-chain"))]
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
@@ -425,6 +476,19 @@ pub type TxExtension = (
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_asset_tx_payment::ChargeAssetTxPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+/// The transaction extensions every signed extrinsic carries: another chain's set and order.
+#[cfg(feature = "other-chain")]
+pub type TxExtension = (
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_asset_tx_payment::ChargeAssetTxPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
 /// Extrinsics as this runtime expects them.
