@@ -89,22 +89,20 @@ async fn phase(
 		while next <= best {
 			let hash = node.block_hash(next).await?;
 			let mut in_block = 0;
-			for (index, event) in node.events_at(hash).await? {
+			for read in node.events_at(hash).await? {
 				// Extrinsic 0 is the timestamp inherent; nothing else uses this node meanwhile.
-				if !matches!(index, Some(i) if i > 0) {
+				if !matches!(read.extrinsic, Some(i) if i > 0) {
 					continue;
 				}
-				match event {
+				if let Some(e) = read.failed {
+					return Err(ClientError::Backend(format!(
+						"an extrinsic failed in block #{next}: {e:?}"
+					)));
+				}
+				match read.event {
 					ChainEvent::Known(RuntimeEvent::System(
 						frame_system::Event::ExtrinsicSuccess { .. },
 					)) => in_block += 1,
-					ChainEvent::Known(RuntimeEvent::System(
-						frame_system::Event::ExtrinsicFailed { dispatch_error, .. },
-					)) => {
-						return Err(ClientError::Backend(format!(
-							"an extrinsic failed in block #{next}: {dispatch_error:?}"
-						)))
-					}
 					event => events.push(event),
 				}
 			}

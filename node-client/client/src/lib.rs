@@ -155,11 +155,18 @@ impl<C: Chain> Client<C> {
 		call: RuntimeCall,
 	) -> Result<Receipt, ClientError> {
 		let nonce = self.chain.next_nonce(&key.account()).await?;
-		let (xt, best) = self.signed_at_best(key, call, nonce).await?;
+		let (mut xt, best) = self.signed_at_best(key, call.clone(), nonce).await?;
 		// On the genesis state frame-system still holds a placeholder genesis hash that only
 		// block 1 replaces, so a dry run there cannot check the signature: skip it.
 		if best > 0 {
-			match self.chain.dry_run(&xt).await? {
+			let mut dry = self.chain.dry_run(&xt).await?;
+			// Invalid after a runtime upgrade (new versions, maybe new indices): signed again
+			// for the new runtime, once.
+			if dry.is_err() && self.chain.refresh().await? {
+				xt = self.signed_at_best(key, call, nonce).await?.0;
+				dry = self.chain.dry_run(&xt).await?;
+			}
+			match dry {
 				Err(invalid) => return Err(ClientError::Invalid(format!("{invalid:?}"))),
 				Ok(Err(e)) => return Err(describe_dispatch_error(&e, self.chain.pallet_index())),
 				Ok(Ok(())) => {}

@@ -23,7 +23,7 @@ use crate::{
 	keys::KeyPair,
 	ClientError,
 };
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use rebate_test_runtime::{RuntimeCall, RuntimeEvent};
 use sp_runtime::DispatchError;
 use std::collections::HashMap;
@@ -54,6 +54,8 @@ pub struct PalletInfo {
 	pub max_rebate_delay: u32,
 	/// How long a purchase record lives (`PurchaseLifetime`).
 	pub purchase_lifetime: u32,
+	/// The id its escrow account is derived from (`PalletId`).
+	pub pallet_id: [u8; 8],
 	/// Its errors' names, by index.
 	pub errors: Vec<String>,
 }
@@ -75,18 +77,30 @@ pub fn ours() -> Result<Metadata, ClientError> {
 
 /// Find the referral-rebate pallet in `chain`'s metadata (the pallet with the calls the client
 /// submits) and check it against `ours`.
+/// The pallets of `md` with the calls the client submits.
+fn rebate_pallets(md: &Metadata) -> Vec<subxt::metadata::PalletMetadata<'_>> {
+	md.pallets().filter(|p| CALLS.iter().all(|c| p.call_variant_by_name(c).is_some())).collect()
+}
+
 pub fn pallet(chain: &Metadata, ours: &Metadata) -> Result<PalletInfo, ClientError> {
-	let reference = ours
-		.pallets()
-		.find(|p| CALLS.iter().all(|c| p.call_variant_by_name(c).is_some()))
+	let reference = rebate_pallets(ours)
+		.pop()
 		.ok_or_else(|| ClientError::Backend("the client's own metadata has no pallet".into()))?;
-	let found = chain
-		.pallets()
-		.find(|p| CALLS.iter().all(|c| p.call_variant_by_name(c).is_some()))
-		.ok_or_else(|| ClientError::IncompatibleChain {
+	let found = match rebate_pallets(chain).as_slice() {
+		[one] => one.clone(),
+		[] => return Err(ClientError::IncompatibleChain {
 			pallet: None,
 			why: "its runtime has no referral-rebate pallet (no pallet with the calls purchase, settle_referral, submit_rebate, …)".into(),
-		})?;
+		}),
+		several => return Err(ClientError::IncompatibleChain {
+			pallet: None,
+			why: format!(
+				"its runtime has {} referral-rebate pallets ({}): name one",
+				several.len(),
+				several.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+			),
+		}),
+	};
 	let mut differs = Vec::new();
 	for call in CALLS {
 		if found.call_hash(call) != reference.call_hash(call) {
@@ -105,6 +119,17 @@ pub fn pallet(chain: &Metadata, ours: &Metadata) -> Result<PalletInfo, ClientErr
 			Some(_) => differs.push(format!("event `{}` has other fields", event.name)),
 			None => differs.push(format!("it has no event `{}`", event.name)),
 		}
+	}
+	// Its errors are decoded as this client's, by index: the same names at the same indices.
+	let names = |p: &subxt::metadata::PalletMetadata<'_>| -> Vec<(u8, String)> {
+		p.error_variants().unwrap_or_default().iter().map(|v| (v.index, v.name.clone())).collect()
+	};
+	if names(&found) != names(&reference) {
+		differs.push("its errors are other ones, or in another order".into());
+	}
+	match (found.constant_by_name("PalletId"), reference.constant_by_name("PalletId")) {
+		(Some(theirs), Some(_)) if theirs.value().len() == 8 => {}
+		_ => differs.push("it has no `PalletId` constant of 8 bytes".into()),
 	}
 	let tags = |p: &subxt::metadata::PalletMetadata<'_>| {
 		p.constant_by_name(DOMAIN_TAGS).map(|c| c.value().to_vec())
@@ -132,14 +157,19 @@ pub fn pallet(chain: &Metadata, ours: &Metadata) -> Result<PalletInfo, ClientErr
 			pallet: Some(found.name().to_owned()),
 			why: format!("it has no `{name}` constant"),
 		})?;
-		u32::decode(&mut c.value()).map_err(|e| ClientError::IncompatibleChain {
+		u32::decode_all(&mut c.value()).map_err(|e| ClientError::IncompatibleChain {
 			pallet: Some(found.name().to_owned()),
 			why: format!("its `{name}` is not a block number of this client's: {e}"),
 		})
 	};
+	let mut pallet_id = [0u8; 8];
+	if let Some(c) = found.constant_by_name("PalletId") {
+		pallet_id.copy_from_slice(c.value());
+	}
 	Ok(PalletInfo {
 		name: found.name().to_owned(),
 		index: found.call_index(),
+		pallet_id,
 		max_rebate_delay: constant("MaxRebateDelay")?,
 		purchase_lifetime: constant("PurchaseLifetime")?,
 		errors: found
@@ -239,11 +269,7 @@ fn same_fields(
 /// The [`Vocabulary`] of the client (metadata `ours`) on `chain`, whose referral-rebate pallet
 /// is `pallet`.
 pub fn vocabulary(chain: &Metadata, ours: &Metadata, pallet: &PalletInfo) -> Vocabulary {
-	let our_rebate = ours
-		.pallets()
-		.find(|p| CALLS.iter().all(|c| p.call_variant_by_name(c).is_some()))
-		.map(|p| p.name().to_owned())
-		.unwrap_or_default();
+	let our_rebate = rebate_pallets(ours).pop().map(|p| p.name().to_owned()).unwrap_or_default();
 	let mut vocabulary = Vocabulary::default();
 	for mine in ours.pallets() {
 		let name = chain_name(mine.name(), (&our_rebate, &pallet.name));
@@ -351,25 +377,42 @@ pub fn extensions(chain: &Metadata, ours: &Metadata) -> Result<Extensions, Clien
 }
 
 /// The constants the client uses, from `chain`'s metadata (`pallet` holds the
-/// referral-rebate pallet's); where the chain has none, the test runtime's.
-pub fn constants(chain: &Metadata, pallet: &PalletInfo) -> Constants {
+/// referral-rebate pallet's). The native token's minimum must be there (the rules are checked
+/// against it); the block time, which only shows deadlines in seconds, is the test runtime's
+/// where the chain names none.
+pub fn constants(chain: &Metadata, pallet: &PalletInfo) -> Result<Constants, ClientError> {
 	let read = |p: &str, c: &str| -> Option<Vec<u8>> {
 		chain.pallet_by_name(p)?.constant_by_name(c).map(|c| c.value().to_vec())
 	};
-	let u64_of = |p: &str, c: &str| read(p, c).and_then(|v| u64::decode(&mut &v[..]).ok());
-	let default = Constants::test_runtime();
-	Constants {
+	let u64_of = |p: &str, c: &str| read(p, c).and_then(|v| u64::decode_all(&mut &v[..]).ok());
+	let existential_deposit = read("Balances", "ExistentialDeposit")
+		.and_then(|v| u128::decode_all(&mut &v[..]).ok())
+		.ok_or_else(|| ClientError::IncompatibleChain {
+			pallet: None,
+			why: "it has no `Balances.ExistentialDeposit` of this client's balance type".into(),
+		})?;
+	Ok(Constants {
 		max_rebate_delay: pallet.max_rebate_delay,
 		purchase_lifetime: pallet.purchase_lifetime,
-		existential_deposit: read("Balances", "ExistentialDeposit")
-			.and_then(|v| u128::decode(&mut &v[..]).ok())
-			.unwrap_or(default.existential_deposit),
+		existential_deposit,
 		block_time_ms: u64_of("Aura", "SlotDuration")
 			.or_else(|| u64_of("Babe", "ExpectedBlockTime"))
 			.or_else(|| u64_of("Timestamp", "MinimumPeriod").map(|p| p.saturating_mul(2)))
 			.filter(|ms| *ms > 0)
-			.unwrap_or(default.block_time_ms),
-	}
+			.unwrap_or(Constants::test_runtime().block_time_ms),
+		pallet_id: pallet.pallet_id,
+	})
+}
+
+/// An event of a chain's block as the client reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRead {
+	/// The index of the extrinsic that emitted it (`None`: block initialization or finalization).
+	pub extrinsic: Option<u32>,
+	/// The event.
+	pub event: ChainEvent,
+	/// For `System.ExtrinsicFailed`, the extrinsic's dispatch error.
+	pub failed: Option<DispatchError>,
 }
 
 /// One chain as the client knows it from its metadata: its referral-rebate pallet, the
@@ -435,7 +478,7 @@ impl Profile {
 		let pallet = pallet(&metadata, &ours)?;
 		let extensions = extensions(&metadata, &ours)?;
 		let vocabulary = vocabulary(&metadata, &ours, &pallet);
-		let constants = constants(&metadata, &pallet);
+		let constants = constants(&metadata, &pallet)?;
 		let config = SubstrateConfig::builder()
 			.set_genesis_hash(info.genesis.0.into())
 			.set_metadata_for_spec_versions([(info.spec_version, metadata.clone())])
@@ -469,12 +512,9 @@ impl Profile {
 			.mortal_from_unchecked(MORTALITY, birth.number as u64, birth.hash.0.into());
 		if let Some(asset) = fee_asset {
 			if !self.extensions.asset_fees {
-				return Err(ClientError::IncompatibleChain {
-					pallet: None,
-					why: format!(
-						"its fees cannot be paid in asset {asset} (no ChargeAssetTxPayment with a pallet-assets id)"
-					),
-				});
+				return Err(ClientError::Rule(format!(
+					"this chain's fees cannot be paid in asset {asset} (its extensions have no ChargeAssetTxPayment with a pallet-assets id): leave out the fee asset"
+				)));
 			}
 			params = params.tip_of(0, asset);
 		}
@@ -514,26 +554,35 @@ impl Profile {
 		ChainEvent::Other { pallet: e.pallet_name().to_owned(), name: e.event_name().to_owned() }
 	}
 
-	/// The dispatch error of an `ExtrinsicFailed` event (its first field, whatever the rest of
-	/// the chain's `System` event looks like).
+	/// Whether `e` is `System.ExtrinsicFailed`, and its dispatch error: its first field, whatever
+	/// the rest of the chain's `System` event looks like; an error this client cannot decode is
+	/// a failure all the same.
 	pub fn failure_of(e: &subxt::events::Event<'_, Config>) -> Option<DispatchError> {
-		(e.pallet_name() == "System" && e.event_name() == "ExtrinsicFailed")
-			.then(|| DispatchError::decode(&mut e.field_bytes()).ok())
-			.flatten()
+		(e.pallet_name() == "System" && e.event_name() == "ExtrinsicFailed").then(|| {
+			DispatchError::decode(&mut e.field_bytes())
+				.unwrap_or(DispatchError::Other("a dispatch error this client cannot decode"))
+		})
 	}
 
-	/// The events of a block's `System::Events` (`raw`), each with the index of the extrinsic
-	/// that emitted it.
-	pub fn events(&self, raw: Vec<u8>) -> Result<Vec<(Option<u32>, ChainEvent)>, ClientError> {
+	/// `e` as the client reads it.
+	pub fn read(&self, e: &subxt::events::Event<'_, Config>) -> EventRead {
+		EventRead {
+			extrinsic: match e.phase() {
+				subxt::events::Phase::ApplyExtrinsic(i) => Some(i),
+				_ => None,
+			},
+			failed: Self::failure_of(e),
+			event: self.event_of(e),
+		}
+	}
+
+	/// The events of a block's `System::Events` (`raw`).
+	pub fn events(&self, raw: Vec<u8>) -> Result<Vec<EventRead>, ClientError> {
 		let events = self.at.events().from_bytes(raw);
 		let mut out = Vec::with_capacity(events.len() as usize);
 		for e in events.iter() {
 			let e = e.map_err(|e| ClientError::Backend(format!("undecodable event: {e}")))?;
-			let index = match e.phase() {
-				subxt::events::Phase::ApplyExtrinsic(i) => Some(i),
-				_ => None,
-			};
-			out.push((index, self.event_of(&e)));
+			out.push(self.read(&e));
 		}
 		Ok(out)
 	}

@@ -2,6 +2,9 @@
 //! and index, with its constants; refused, saying what differs, when its documents, calls,
 //! storage or domain tags are not the ones this client was built for.
 
+#[path = "../benches/support/documents.rs"]
+mod referral;
+
 use codec::{Decode, Encode};
 use frame_metadata::{v15::RuntimeMetadataV15, RuntimeMetadata, RuntimeMetadataPrefixed};
 use rebate_client::{metadata, ClientError};
@@ -157,6 +160,19 @@ fn profile(change: impl FnOnce(&mut RuntimeMetadataV15)) -> Result<Profile, Clie
 	Profile::new(subxt(m).arc(), &info())
 }
 
+/// A settlement (its signer payload is over 256 bytes: hashed before signing).
+fn settlement() -> RuntimeCall {
+	let dev = |n| KeyPair::dev(n).unwrap();
+	let p =
+		referral::Parties { merchant: dev("alice"), customer: dev("bob"), referee: dev("charlie") };
+	let origin = pallet_referral_rebate::PurchaseId { block: 2, index: 1 };
+	let (offer, _, purchase) = referral::documents(&info().genesis, 3, &p, origin, 20, 30);
+	RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::settle_referral {
+		offer: Box::new(offer),
+		purchase: Box::new(purchase),
+	})
+}
+
 /// A purchase of alice's, and a transfer (another pallet's call).
 fn calls() -> [RuntimeCall; 2] {
 	let alice = KeyPair::dev("alice").unwrap().account();
@@ -186,7 +202,8 @@ fn the_metadata_path_signs_exactly_what_the_typed_path_signs_on_the_test_runtime
 	let p = profile(|_| {}).expect("the test runtime's profile");
 	assert_eq!(p.constants, Constants::test_runtime());
 	assert!(p.extensions.asset_fees);
-	for call in calls() {
+	let [purchase, transfer] = calls();
+	for call in [purchase, transfer, settlement()] {
 		for fee in [None, Some(rebate_test_runtime::STABLECOIN_ID)] {
 			let typed = rebate_client::extrinsic::sign(&info(), &key, call.clone(), 4, BIRTH, fee);
 			let by_metadata = p.sign(&key, call.clone(), 4, BIRTH, fee).expect("signed");
@@ -249,11 +266,93 @@ fn calls_and_events_are_renumbered_where_the_chain_puts_the_pallet() {
 	let multisig_index = codec::Encode::encode(&multisig)[0];
 	raw.extend(record(multisig, multisig_index));
 	let events = moved.events(raw).expect("decoded by the chain's metadata");
-	assert_eq!(events[0], (Some(1), ChainEvent::Known(event)));
+	assert_eq!((events[0].extrinsic, &events[0].event), (Some(1), &ChainEvent::Known(event)));
 	assert_eq!(
-		events[1],
-		(Some(1), ChainEvent::Other { pallet: "Proxy".into(), name: "MultisigCancelled".into() })
+		events[1].event,
+		ChainEvent::Other { pallet: "Proxy".into(), name: "MultisigCancelled".into() }
 	);
+	assert!(events.iter().all(|e| e.failed.is_none()));
+	// A call of a pallet the chain names otherwise is refused before signing, naming it.
+	let e = moved
+		.sign(
+			&key,
+			RuntimeCall::Multisig(pallet_multisig::Call::approve_as_multi {
+				threshold: 2,
+				other_signatories: vec![],
+				maybe_timepoint: None,
+				call_hash: [0; 32],
+				max_weight: Default::default(),
+			}),
+			2,
+			BIRTH,
+			None,
+		)
+		.unwrap_err();
+	assert!(e.to_string().contains("no call `Multisig.approve_as_multi`"), "{e}");
+}
+
+/// `System::Events` holding `event`, emitted by extrinsic 1.
+fn one_event(event: RuntimeEvent) -> Vec<u8> {
+	let mut raw = codec::Compact(1u32).encode();
+	raw.extend(
+		frame_system::EventRecord {
+			phase: frame_system::Phase::ApplyExtrinsic(1),
+			event,
+			topics: Vec::<sp_core::H256>::new(),
+		}
+		.encode(),
+	);
+	raw
+}
+
+#[test]
+fn a_failed_extrinsic_is_a_failure_even_when_its_event_is_not_the_clients() {
+	let error = sp_runtime::DispatchError::Module(sp_runtime::ModuleError {
+		index: 6,
+		error: [3, 0, 0, 0],
+		message: None,
+	});
+	let failed = RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+		dispatch_error: error,
+		dispatch_info: Default::default(),
+	});
+	let read = &profile(|_| {}).unwrap().events(one_event(failed.clone())).unwrap()[0];
+	assert_eq!((&read.event, read.failed), (&ChainEvent::Known(failed.clone()), Some(error)));
+	// A chain whose `ExtrinsicFailed` has other fields (here: another name for the second): the
+	// event is not the client's, and the failure is still seen.
+	let other = profile(|m| {
+		let system = m.pallets.iter().find(|p| p.name == "System").unwrap();
+		let events = system.event.as_ref().unwrap().ty.id;
+		let ty = m.types.types.iter_mut().find(|t| t.id == events).unwrap();
+		let TypeDef::Variant(v) = &mut ty.ty.type_def else { panic!("an enum") };
+		let f = v.variants.iter_mut().find(|v| v.name == "ExtrinsicFailed").unwrap();
+		f.fields[1].name = Some("info".into());
+	})
+	.unwrap();
+	let read = &other.events(one_event(failed)).unwrap()[0];
+	assert_eq!(
+		read.event,
+		ChainEvent::Other { pallet: "System".into(), name: "ExtrinsicFailed".into() }
+	);
+	assert_eq!(read.failed, Some(error));
+}
+
+#[test]
+fn errors_in_another_order_or_two_such_pallets_are_refused() {
+	let e = refusal(doctored(|m| {
+		let errors = ours_pallet(m).error.as_ref().unwrap().ty.id;
+		let ty = m.types.types.iter_mut().find(|t| t.id == errors).unwrap();
+		let TypeDef::Variant(v) = &mut ty.ty.type_def else { panic!("an enum") };
+		let (a, b) = (v.variants[0].index, v.variants[1].index);
+		(v.variants[0].index, v.variants[1].index) = (b, a);
+	}));
+	assert!(e.contains("its errors are other ones, or in another order"), "{e}");
+	let e = refusal(doctored(|m| {
+		let mut twin = ours_pallet(m).clone();
+		(twin.name, twin.index) = ("Rebates2".into(), 77);
+		m.pallets.push(twin);
+	}));
+	assert!(e.contains("2 referral-rebate pallets (ReferralRebate, Rebates2)"), "{e}");
 }
 
 #[test]
@@ -272,6 +371,21 @@ fn transaction_extensions_the_client_cannot_fill_are_refused_by_name() {
 		Ok(_) => panic!("expected a refusal"),
 	};
 	assert!(e.contains("`CheckLoyaltyTier` carries data this client cannot fill"), "{e}");
+	// One subxt fills, with other types than the client's: refused too.
+	let e = match profile(|m| {
+		let u64_id = type_id(m, |t| matches!(t, TypeDef::Primitive(TypeDefPrimitive::U64)));
+		let nonce = m
+			.extrinsic
+			.signed_extensions
+			.iter_mut()
+			.find(|e| e.identifier == "CheckNonce")
+			.unwrap();
+		nonce.ty = u64_id.into();
+	}) {
+		Err(e) => e.to_string(),
+		Ok(_) => panic!("expected a refusal"),
+	};
+	assert!(e.contains("`CheckNonce` has other types"), "{e}");
 	// One that carries nothing is simply skipped, and the rest signs as before.
 	let empty = profile(|m| {
 		let unit = type_id(m, |t| matches!(t, TypeDef::Tuple(t) if t.fields.is_empty()));
@@ -296,7 +410,7 @@ fn transaction_extensions_the_client_cannot_fill_are_refused_by_name() {
 	.expect("a chain without asset fees");
 	assert!(!native_only.extensions.asset_fees);
 	let e = native_only.sign(&key, purchase, 0, BIRTH, Some(1984)).unwrap_err();
-	assert!(matches!(e, ClientError::IncompatibleChain { .. }), "{e}");
+	assert!(matches!(e, ClientError::Rule(_)), "{e}");
 	assert!(e.to_string().contains("fees cannot be paid in asset 1984"), "{e}");
 }
 
@@ -319,4 +433,24 @@ fn constants_are_read_from_the_chains_metadata() {
 	assert_eq!(p.constants.max_rebate_delay, 99);
 	// No Aura: twice the timestamp's minimum period.
 	assert_eq!(p.constants.block_time_ms, 2_000);
+	// The escrow account is derived from the chain's PalletId.
+	let p = profile(|m| {
+		let id = ours_pallet(m).constants.iter_mut().find(|c| c.name == "PalletId").unwrap();
+		id.value = b"py/other".to_vec();
+	})
+	.unwrap();
+	use sp_runtime::traits::AccountIdConversion;
+	let other: rebate_test_runtime::AccountId =
+		frame_support::PalletId(*b"py/other").into_account_truncating();
+	assert_eq!(p.constants.escrow_account(), other);
+	// A minimum of another balance type (or none) is refused, not guessed.
+	let e = match profile(|m| {
+		let balances = m.pallets.iter_mut().find(|p| p.name == "Balances").unwrap();
+		let ed = balances.constants.iter_mut().find(|c| c.name == "ExistentialDeposit").unwrap();
+		ed.value = 7u64.encode();
+	}) {
+		Err(e) => e.to_string(),
+		Ok(_) => panic!("expected a refusal"),
+	};
+	assert!(e.contains("no `Balances.ExistentialDeposit` of this client's balance type"), "{e}");
 }

@@ -18,11 +18,12 @@ impl Args {
 		ctx.out.value(
 			&format!(
 				"genesis {:?}, spec version {}, transaction version {}\n\
-				 the referral-rebate pallet: {name} (index {index})\n\
+				 the referral-rebate pallet: {name} (index {index}), escrow account {}\n\
 				 MaxRebateDelay {} blocks, PurchaseLifetime {} blocks, existential deposit {}, block time {} ms",
 				info.genesis,
 				info.spec_version,
 				info.transaction_version,
+				rebate_client::keys::ss58(&c.escrow_account()),
 				c.max_rebate_delay,
 				c.purchase_lifetime,
 				c.existential_deposit,
@@ -33,6 +34,7 @@ impl Args {
 				"spec_version": info.spec_version,
 				"transaction_version": info.transaction_version,
 				"pallet": { "name": name, "index": index },
+				"escrow_account": rebate_client::keys::ss58(&c.escrow_account()),
 				"max_rebate_delay": c.max_rebate_delay,
 				"purchase_lifetime": c.purchase_lifetime,
 				"existential_deposit": c.existential_deposit.to_string(),

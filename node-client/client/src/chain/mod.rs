@@ -126,6 +126,8 @@ pub struct Constants {
 	/// The target block time in milliseconds (Aura's slot duration, Babe's expected block time,
 	/// or twice the timestamp's minimum period).
 	pub block_time_ms: u64,
+	/// The id the pallet's escrow account is derived from (`PalletId`).
+	pub pallet_id: [u8; 8],
 }
 
 impl Constants {
@@ -138,7 +140,14 @@ impl Constants {
 			purchase_lifetime: <<C as pallet_referral_rebate::Config>::PurchaseLifetime>::get(),
 			existential_deposit: rebate_test_runtime::EXISTENTIAL_DEPOSIT,
 			block_time_ms: rebate_test_runtime::MILLISECS_PER_BLOCK,
+			pallet_id: <<C as pallet_referral_rebate::Config>::PalletId>::get().0,
 		}
+	}
+
+	/// The pallet's escrow account on this chain.
+	pub fn escrow_account(&self) -> AccountId {
+		use sp_runtime::traits::AccountIdConversion;
+		frame_support::PalletId(self.pallet_id).into_account_truncating()
 	}
 }
 
@@ -189,6 +198,13 @@ pub trait Chain {
 		fee_asset: Option<u32>,
 	) -> Result<Extrinsic, ClientError> {
 		Ok(crate::extrinsic::sign(&self.info(), key, call, nonce, birth, fee_asset).into())
+	}
+
+	/// Take in a runtime upgrade: `true` if the chain's runtime changed since it was read (a
+	/// node: its metadata, versions and constants are read again), so what was signed for the
+	/// old one should be signed again. The embedded chain's runtime never changes.
+	async fn refresh(&mut self) -> Result<bool, ClientError> {
+		Ok(false)
 	}
 
 	/// The number and hash of the best block.
@@ -316,7 +332,7 @@ pub mod state {
 		chain: &mut C,
 		asset: &AssetKind,
 	) -> Result<Balance, ClientError> {
-		let escrow = pallet_referral_rebate::Pallet::<Runtime>::escrow_account();
+		let escrow = chain.constants().escrow_account();
 		balance(chain, asset, &escrow).await
 	}
 }
@@ -423,6 +439,9 @@ impl Chain for AnyChain {
 		fee_asset: Option<u32>,
 	) -> Result<Extrinsic, ClientError> {
 		delegate!(self, c => c.sign(key, call, nonce, birth, fee_asset))
+	}
+	async fn refresh(&mut self) -> Result<bool, ClientError> {
+		delegate!(self, c => c.refresh().await)
 	}
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
 		delegate!(self, c => c.best().await)

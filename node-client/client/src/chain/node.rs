@@ -14,11 +14,11 @@
 //! `state_call` of `BlockBuilder_apply_extrinsic`, and each submission is followed into a block
 //! by subxt's transaction progress.
 
-use super::{Chain, ChainEvent, Constants, Extrinsic, HistoryBlock, Inclusion, RuntimeInfo};
+use super::{Chain, Constants, Extrinsic, HistoryBlock, Inclusion, RuntimeInfo};
 use crate::{
 	extrinsic::Birth,
 	keys::KeyPair,
-	metadata::{Extensions, PalletInfo, Profile},
+	metadata::{EventRead, Extensions, PalletInfo, Profile},
 	ClientError,
 };
 use codec::Decode;
@@ -66,11 +66,11 @@ impl Node {
 		// before anything is signed for it.
 		let at = api.at_current_block().await.map_err(rpc_err)?;
 		let genesis = legacy.genesis_hash().await.map_err(rpc_err)?;
-		let version = legacy.state_get_runtime_version(None).await.map_err(rpc_err)?;
+		// The versions of the block whose metadata is read: what is signed goes with it.
 		let info = RuntimeInfo {
 			genesis: H256::from(genesis.0),
-			spec_version: version.spec_version,
-			transaction_version: version.transaction_version,
+			spec_version: at.spec_version(),
+			transaction_version: at.transaction_version(),
 		};
 		let profile = Profile::new(at.metadata(), &info)?;
 		Ok(Node { url: url.to_string(), rpc, legacy, at, info, profile })
@@ -124,10 +124,7 @@ impl Node {
 	}
 
 	/// The events of block `hash`, each with the index of the extrinsic that emitted it.
-	pub async fn events_at(
-		&self,
-		hash: H256,
-	) -> Result<Vec<(Option<u32>, ChainEvent)>, ClientError> {
+	pub async fn events_at(&self, hash: H256) -> Result<Vec<EventRead>, ClientError> {
 		let key =
 			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
 		match self.legacy.state_get_storage(&key, Some(hash)).await.map_err(rpc_err)? {
@@ -154,7 +151,7 @@ impl Node {
 				.as_array()
 				.map(Vec::len)
 				.ok_or_else(|| ClientError::Backend(format!("block {n} has no extrinsics list")))?;
-			let events = self.events_at(hash).await?.into_iter().map(|(_, e)| e).collect();
+			let events = self.events_at(hash).await?.into_iter().map(|e| e.event).collect();
 			out.push(HistoryBlock { number: n, extrinsics, events });
 		}
 		Ok(out)
@@ -226,6 +223,29 @@ impl Chain for Node {
 		fee_asset: Option<u32>,
 	) -> Result<Extrinsic, ClientError> {
 		self.profile.sign(key, call, nonce, birth, fee_asset)
+	}
+
+	async fn refresh(&mut self) -> Result<bool, ClientError> {
+		let version = self.legacy.state_get_runtime_version(None).await.map_err(rpc_err)?;
+		if (version.spec_version, version.transaction_version)
+			== (self.info.spec_version, self.info.transaction_version)
+		{
+			return Ok(false);
+		}
+		let at = self.at.online_client().at_current_block().await.map_err(rpc_err)?;
+		let info = RuntimeInfo {
+			genesis: self.info.genesis,
+			spec_version: at.spec_version(),
+			transaction_version: at.transaction_version(),
+		};
+		if info == self.info {
+			// The upgrade is not final yet: the metadata at hand is still the one in force
+			// at the finalized block.
+			return Ok(false);
+		}
+		self.profile = Profile::new(at.metadata(), &info)?;
+		(self.at, self.info) = (at, info);
+		Ok(true)
 	}
 
 	async fn best(&mut self) -> Result<(u32, H256), ClientError> {
