@@ -42,6 +42,29 @@ pub const CALLS: [&str; 5] =
 pub const STORAGE: [&str; 2] = ["Purchases", "Promotions"];
 /// The constant that names the documents' domain tags.
 pub const DOMAIN_TAGS: &str = "DomainTags";
+/// The other pallets' storage the client reads by the test runtime's keys and types (accounts,
+/// assets): where a chain has one of them, it must have the test runtime's layout.
+pub const OTHER_STORAGE: [(&str, &str); 4] =
+	[("System", "Account"), ("Assets", "Asset"), ("Assets", "Account"), ("Assets", "Metadata")];
+
+/// Check that every entry of [`OTHER_STORAGE`] the chain has is laid out as the client reads it
+/// (subxt's storage hashes); a chain without pallet-assets simply has no assets to read.
+pub fn other_storage(chain: &Metadata, ours: &Metadata) -> Result<(), ClientError> {
+	let differs: Vec<String> = OTHER_STORAGE
+		.iter()
+		.filter(|(pallet, entry)| {
+			let theirs = chain.pallet_by_name(pallet).and_then(|p| p.storage_hash(entry));
+			let mine = ours.pallet_by_name(pallet).and_then(|p| p.storage_hash(entry));
+			theirs.is_some() && theirs != mine
+		})
+		.map(|(pallet, entry)| format!("its storage `{pallet}.{entry}` has another layout"))
+		.collect();
+	if differs.is_empty() {
+		Ok(())
+	} else {
+		Err(ClientError::IncompatibleChain { pallet: None, why: differs.join("; ") })
+	}
+}
 
 /// The referral-rebate pallet as one chain deploys it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -476,6 +499,7 @@ impl Profile {
 	) -> Result<Self, ClientError> {
 		let ours = ours()?;
 		let pallet = pallet(&metadata, &ours)?;
+		other_storage(&metadata, &ours)?;
 		let extensions = extensions(&metadata, &ours)?;
 		let vocabulary = vocabulary(&metadata, &ours, &pallet);
 		let constants = constants(&metadata, &pallet)?;

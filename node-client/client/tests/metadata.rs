@@ -454,3 +454,24 @@ fn constants_are_read_from_the_chains_metadata() {
 	};
 	assert!(e.contains("no `Balances.ExistentialDeposit` of this client's balance type"), "{e}");
 }
+
+#[test]
+fn accounts_and_assets_of_another_layout_are_refused_and_no_assets_pallet_is_fine() {
+	// A chain whose accounts hold other data (here: System.Account's value of another type).
+	let e = match profile(|m| {
+		let u32_id = type_id(m, |t| matches!(t, TypeDef::Primitive(TypeDefPrimitive::U32)));
+		let system = m.pallets.iter_mut().find(|p| p.name == "System").unwrap();
+		let storage = system.storage.as_mut().unwrap();
+		let account = storage.entries.iter_mut().find(|e| e.name == "Account").unwrap();
+		let frame_metadata::v15::StorageEntryType::Map { value, .. } = &mut account.ty else {
+			panic!("a map")
+		};
+		*value = u32_id.into();
+	}) {
+		Err(e) => e.to_string(),
+		Ok(_) => panic!("expected a refusal"),
+	};
+	assert!(e.contains("its storage `System.Account` has another layout"), "{e}");
+	// A chain without pallet-assets: nothing to read there, nothing refused.
+	profile(|m| m.pallets.retain(|p| p.name != "Assets")).expect("no assets is fine");
+}
