@@ -166,6 +166,36 @@ fn price<T: Config>(asset: &AssetKindOf<T>, minimums: u32) -> BalanceOf<T> {
 	T::Assets::minimum_balance(asset.clone()).saturating_mul(minimums.into())
 }
 
+/// A campaign's terms in `asset` that any benchmark budget can fund.
+fn campaign_terms<T: Config>(asset: &AssetKindOf<T>) -> CampaignTermsOf<T> {
+	CampaignTerms {
+		discount: Share::Percent(sp_runtime::Percent::from_percent(10)),
+		rebate: Share::Fixed(price::<T>(asset, 5)),
+		min_origin_price: price::<T>(asset, 1),
+		settle_window: 1u32.into(),
+		review_period: 1u32.into(),
+		condition: PayoutCondition::ReferralSettled,
+		last_issue_block: 1_000u32.into(),
+		new_referees_only: true,
+		rebates_per_customer: 3,
+	}
+}
+
+/// A funded merchant with campaign 0 in asset path `a`.
+fn campaign<T: Config>(a: u32) -> Result<(Party<T>, AssetKindOf<T>), BenchmarkError> {
+	let merchant = Party::<T>::funded(0);
+	let asset = T::BenchmarkHelper::asset(BenchmarkAsset::of(a));
+	frame_system::Pallet::<T>::set_block_number(1u32.into());
+	Pallet::<T>::do_create_campaign(
+		merchant.account.clone(),
+		asset.clone(),
+		price::<T>(&asset, 1_000),
+		campaign_terms::<T>(&asset),
+	)
+	.map_err(|_| BenchmarkError::Stop("the campaign could not be created"))?;
+	Ok((merchant, asset))
+}
+
 /// The genesis hash is read by every signed extrinsic's `CheckGenesis` before the call: the
 /// call's own read of it costs no database access.
 fn whitelist_genesis_hash<T: Config>() {
@@ -382,6 +412,52 @@ mod benchmarks {
 	/// In the native token (`a = 0`) or another asset (`a = 1`). The buyer's account is the
 	/// extrinsic's signer (fee payment read and wrote it); the merchant's account is new (the
 	/// payment creates it).
+	#[benchmark]
+	fn create_campaign(a: Linear<0, 1>) {
+		let merchant = Party::<T>::funded(0);
+		let asset = T::BenchmarkHelper::asset(BenchmarkAsset::of(a));
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let budget = price::<T>(&asset, 1_000);
+		let signer = merchant.account.clone();
+		whitelist_account!(signer);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(merchant.account.clone()),
+			asset.clone(),
+			budget,
+			campaign_terms::<T>(&asset),
+		);
+
+		assert_eq!(Campaigns::<T>::get(0).map(|c| c.budget), Some(budget));
+	}
+
+	#[benchmark]
+	fn top_up_campaign(a: Linear<0, 1>) -> Result<(), BenchmarkError> {
+		let (merchant, asset) = campaign::<T>(a)?;
+		let signer = merchant.account.clone();
+		whitelist_account!(signer);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(merchant.account.clone()), 0, price::<T>(&asset, 10));
+
+		assert_eq!(Campaigns::<T>::get(0).map(|c| c.budget), Some(price::<T>(&asset, 1_010)));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn close_campaign(a: Linear<0, 1>) -> Result<(), BenchmarkError> {
+		let (merchant, _) = campaign::<T>(a)?;
+		let signer = merchant.account.clone();
+		whitelist_account!(signer);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(merchant.account.clone()), 0);
+
+		assert!(!Campaigns::<T>::contains_key(0));
+		Ok(())
+	}
+
 	#[benchmark]
 	fn purchase(a: Linear<0, 1>) {
 		let merchant: T::AccountId = frame_benchmarking::account("merchant", 0, 0);

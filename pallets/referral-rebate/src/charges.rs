@@ -125,3 +125,18 @@ pub fn submit<W: WeightInfo>(path: Option<Path>, asset: AssetPath) -> Weight {
 pub fn refusal<W: WeightInfo>(verified: u32) -> Weight {
 	W::refused().saturating_add(link::<W>().saturating_mul(verified.into()))
 }
+
+/// `create_campaign` on its asset's path.
+pub fn create_campaign<W: WeightInfo>(asset: AssetPath) -> Weight {
+	asset.of(W::create_campaign)
+}
+
+/// `top_up_campaign`: the campaign's asset is not known until it is read, so the costlier path.
+pub fn top_up_campaign<W: WeightInfo>() -> Weight {
+	costlier(W::top_up_campaign)
+}
+
+/// `close_campaign`: the campaign's asset is not known until it is read, so the costlier path.
+pub fn close_campaign<W: WeightInfo>() -> Weight {
+	costlier(W::close_campaign)
+}

@@ -35,16 +35,25 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The escrowed rebates of the open and held promotions, summed per asset (in the order
-	/// each asset is first met).
+	/// What the escrow account holds for others, summed per asset (in the order each asset is
+	/// first met): the escrowed rebates of the open and held promotions, and the open campaigns'
+	/// budgets and reserves.
 	pub fn open_escrow() -> Vec<(AssetKindOf<T>, BalanceOf<T>)> {
 		let mut sums: Vec<(AssetKindOf<T>, BalanceOf<T>)> = Vec::new();
+		let mut add = |asset: AssetKindOf<T>, amount: BalanceOf<T>| match sums
+			.iter_mut()
+			.find(|(a, _)| *a == asset)
+		{
+			Some((_, sum)) => *sum = sum.saturating_add(amount),
+			None => sums.push((asset, amount)),
+		};
 		for p in Promotions::<T>::iter_values().chain(Held::<T>::iter_values()) {
-			let Some(rebate) = p.rebate else { continue };
-			match sums.iter_mut().find(|(asset, _)| *asset == p.asset) {
-				Some((_, sum)) => *sum = sum.saturating_add(rebate.amount),
-				None => sums.push((p.asset, rebate.amount)),
+			if let Some(rebate) = p.rebate {
+				add(p.asset, rebate.amount);
 			}
+		}
+		for c in Campaigns::<T>::iter_values() {
+			add(c.asset, c.budget.saturating_add(c.reserved));
 		}
 		sums
 	}
@@ -91,6 +100,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				open.referral.is_some() || open.rebate.is_some(),
 				"an open promotion has neither side"
+			);
+		}
+		let next = NextCampaignId::<T>::get();
+		for (id, c) in Campaigns::<T>::iter() {
+			ensure!(id < next, "a campaign's id is not below NextCampaignId");
+			ensure!(
+				c.open_promotions > 0 || c.reserved.is_zero(),
+				"a campaign reserves for nothing"
 			);
 		}
 		Ok(())

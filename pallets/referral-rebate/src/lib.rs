@@ -106,6 +106,9 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+#[cfg(test)]
+mod campaign_tests;
+mod campaigns;
 pub mod charges;
 mod escrow;
 mod invariants;
@@ -183,6 +186,15 @@ pub type PromotionOf<T> = Promotion<
 	BalanceOf<T>,
 	BlockNumberFor<T>,
 >;
+/// A [`Campaign`] on this chain.
+pub type CampaignOf<T> = Campaign<
+	<T as frame_system::Config>::AccountId,
+	AssetKindOf<T>,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+/// [`CampaignTerms`] on this chain.
+pub type CampaignTermsOf<T> = CampaignTerms<BalanceOf<T>, BlockNumberFor<T>>;
 /// The key of an open promotion: its rebate block, merchant and promotion id.
 pub type PromotionKeyOf<T> = (BlockKey, <T as frame_system::Config>::AccountId, PromotionId);
 
@@ -298,6 +310,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type EscrowProvided<T: Config> = StorageValue<_, bool, ValueQuery>;
 
+	/// Open campaigns, by id; each one's budget and reserved rebates wait in the escrow
+	/// account. Removed when the merchant closes it.
+	#[pallet::storage]
+	pub type Campaigns<T: Config> = StorageMap<_, Twox64Concat, CampaignId, CampaignOf<T>>;
+
+	/// The id the next campaign gets.
+	#[pallet::storage]
+	pub type NextCampaignId<T: Config> = StorageValue<_, CampaignId, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -386,6 +407,17 @@ pub mod pallet {
 			amount: BalanceOf<T>,
 			promotion_id: Option<PromotionId>,
 		},
+		/// A merchant created a campaign; its budget moved into the escrow account.
+		CampaignCreated {
+			campaign: CampaignId,
+			merchant: T::AccountId,
+			asset: AssetKindOf<T>,
+			budget: BalanceOf<T>,
+		},
+		/// A merchant added to a campaign's budget.
+		CampaignToppedUp { campaign: CampaignId, amount: BalanceOf<T>, budget: BalanceOf<T> },
+		/// A merchant closed a campaign; what was left of its budget went back to it.
+		CampaignClosed { campaign: CampaignId, merchant: T::AccountId, returned: BalanceOf<T> },
 		/// Closing the promotion could move its escrow neither to the customer nor back to the
 		/// merchant (the asset is frozen, say): the promotion waits in [`Held`] with its escrow
 		/// until [`Pallet::close_overdue`] closes it.
@@ -518,6 +550,50 @@ pub mod pallet {
 		/// The held promotion's escrow still cannot move (to the customer, nor back to the
 		/// merchant); it stays held.
 		PayoutStillBlocked,
+		/// No open campaign with this id.
+		UnknownCampaign,
+		/// The campaign is another merchant's.
+		NotCampaignMerchant,
+		/// The campaign has promotions still open: it closes once the last one has.
+		CampaignHasOpenPromotions,
+		/// A campaign's budget must be at least the asset's minimum balance.
+		BudgetBelowMinimum,
+		/// A top-up of nothing.
+		NothingToTopUp,
+		/// The merchant's spendable balance cannot cover the budget.
+		MerchantCannotFund,
+		/// The campaign's budget would pass the balance type's largest value.
+		BudgetOverflow,
+		/// Every campaign id is taken.
+		CampaignIdsExhausted,
+		/// The campaign's discount is nothing (a referee's price must be below the original).
+		NoCampaignDiscount,
+		/// The campaign's rebate is nothing.
+		NoCampaignRebate,
+		/// The campaign's fixed rebate is below the asset's minimum balance.
+		CampaignRebateBelowMinimum,
+		/// The campaign's settle window or review period is empty.
+		EmptyCampaignWindow,
+		/// The campaign's settle window and review period together pass `MaxRebateDelay`.
+		CampaignWindowTooLong,
+		/// The campaign's last issue block has passed.
+		CampaignLastIssuePassed,
+		/// The campaign lets no customer earn a rebate.
+		NoRebatesPerCustomer,
+	}
+
+	impl<T> From<TermsError> for Error<T> {
+		fn from(e: TermsError) -> Self {
+			match e {
+				TermsError::NoDiscount => Error::NoCampaignDiscount,
+				TermsError::NoRebate => Error::NoCampaignRebate,
+				TermsError::RebateBelowMinimum => Error::CampaignRebateBelowMinimum,
+				TermsError::EmptyWindow => Error::EmptyCampaignWindow,
+				TermsError::WindowTooLong => Error::CampaignWindowTooLong,
+				TermsError::LastIssuePassed => Error::CampaignLastIssuePassed,
+				TermsError::NoRebatesPerCustomer => Error::NoRebatesPerCustomer,
+			}
+		}
 	}
 
 	#[pallet::extra_constants]
@@ -721,6 +797,81 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_close_overdue(pay_at, merchant, promotion_id)
+		}
+
+		/// Create a campaign: a referral program whose budget the merchant moves into the escrow
+		/// account once, and whose terms its offers and rebates follow.
+		///
+		/// - Origin: signed by the merchant.
+		/// - Conditions, in this order: the merchant is not the escrow account; the asset exists;
+		///   the budget is at least its minimum balance; the terms follow
+		///   [`CampaignTerms::check`] (a discount and a rebate that are something, a fixed rebate
+		///   at least the minimum, a settle window and a review period of at least a block each
+		///   and at most `MaxRebateDelay` together, a last issue block still ahead, at least one
+		///   rebate per customer); an id is left; the merchant can spend the budget (free, not
+		///   frozen, keeping its account alive).
+		/// - Effects: the budget moves from the merchant into the escrow account; campaign
+		///   [`NextCampaignId`] is stored and the next id taken.
+		/// - Events: [`Event::CampaignCreated`].
+		/// - Errors: [`Error::EscrowAccountNotAMerchant`], [`Error::UnknownAsset`],
+		///   [`Error::BudgetBelowMinimum`], [`Error::NoCampaignDiscount`],
+		///   [`Error::NoCampaignRebate`], [`Error::CampaignRebateBelowMinimum`],
+		///   [`Error::EmptyCampaignWindow`], [`Error::CampaignWindowTooLong`],
+		///   [`Error::CampaignLastIssuePassed`], [`Error::NoRebatesPerCustomer`],
+		///   [`Error::CampaignIdsExhausted`], [`Error::FundsFrozen`],
+		///   [`Error::MerchantCannotFund`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(charges::create_campaign::<T::WeightInfo>(Pallet::<T>::asset_path(asset)))]
+		pub fn create_campaign(
+			origin: OriginFor<T>,
+			asset: AssetKindOf<T>,
+			budget: BalanceOf<T>,
+			terms: CampaignTermsOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_create_campaign(who, asset, budget, terms)
+		}
+
+		/// Add to a campaign's budget.
+		///
+		/// - Origin: signed by the campaign's merchant.
+		/// - Conditions, in this order: the amount is not zero; the campaign is open and the
+		///   sender's; the budget stays within the balance type; the merchant can spend the
+		///   amount (free, not frozen, keeping its account alive).
+		/// - Effects: the amount moves from the merchant into the escrow account and is added to
+		///   the budget.
+		/// - Events: [`Event::CampaignToppedUp`].
+		/// - Errors: [`Error::NothingToTopUp`], [`Error::UnknownCampaign`],
+		///   [`Error::NotCampaignMerchant`], [`Error::BudgetOverflow`], [`Error::FundsFrozen`],
+		///   [`Error::MerchantCannotFund`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(charges::top_up_campaign::<T::WeightInfo>())]
+		pub fn top_up_campaign(
+			origin: OriginFor<T>,
+			campaign: CampaignId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_top_up_campaign(who, campaign, amount)
+		}
+
+		/// Close a campaign whose promotions have all closed: what is left of its budget goes
+		/// back to the merchant.
+		///
+		/// - Origin: signed by the campaign's merchant.
+		/// - Conditions, in this order: the campaign is open; it is the sender's; none of its
+		///   promotions is open; the merchant can receive the budget.
+		/// - Effects: the budget moves from the escrow account to the merchant; the campaign is
+		///   removed.
+		/// - Events: [`Event::CampaignClosed`].
+		/// - Errors: [`Error::UnknownCampaign`], [`Error::NotCampaignMerchant`],
+		///   [`Error::CampaignHasOpenPromotions`], [`Error::FundsFrozen`],
+		///   [`Error::RecipientCannotReceive`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(charges::close_campaign::<T::WeightInfo>())]
+		pub fn close_campaign(origin: OriginFor<T>, campaign: CampaignId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_close_campaign(who, campaign)
 		}
 	}
 }

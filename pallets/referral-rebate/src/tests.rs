@@ -2357,6 +2357,13 @@ mod properties {
 		Close { nth: usize },
 		/// Blocks pass.
 		Advance { blocks: u64 },
+		/// Merchant `m` creates a campaign with `budget` in asset `asset`.
+		CreateCampaign { m: usize, asset: usize, budget: Balance },
+		/// Someone (its merchant, or merchant `m` when `stranger`) tops up campaign number `nth`
+		/// (modulo those open).
+		TopUp { nth: usize, amount: Balance, stranger: bool },
+		/// Its merchant closes campaign number `nth` (modulo those open).
+		CloseCampaign { nth: usize },
 	}
 
 	fn op() -> impl Strategy<Value = Op> {
@@ -2375,6 +2382,11 @@ mod properties {
 			(0..16usize).prop_map(|nth| Op::Refund { nth }),
 			(0..16usize).prop_map(|nth| Op::Close { nth }),
 			(1..6u64).prop_map(|blocks| Op::Advance { blocks }),
+			(0..2usize, 0..2usize, 0..25_000u128)
+				.prop_map(|(m, asset, budget)| Op::CreateCampaign { m, asset, budget }),
+			(0..8usize, 0..8_000u128, any::<bool>())
+				.prop_map(|(nth, amount, stranger)| Op::TopUp { nth, amount, stranger }),
+			(0..8usize).prop_map(|nth| Op::CloseCampaign { nth }),
 		]
 	}
 
@@ -2383,6 +2395,21 @@ mod properties {
 			(0..2).map(|i| Key::sr(&format!("//Merchant{i}"))).collect(),
 			(0..4).map(|i| Key::sr(&format!("//Person{i}"))).collect(),
 		);
+	}
+
+	/// Campaign terms the property tests' merchants create campaigns with.
+	fn campaign_terms() -> CampaignTermsOf<Test> {
+		CampaignTerms {
+			discount: Share::Percent(sp_runtime::Percent::from_percent(20)),
+			rebate: Share::Fixed(50),
+			min_origin_price: 100,
+			settle_window: 5,
+			review_period: 5,
+			condition: PayoutCondition::ReferralSettled,
+			last_issue_block: 0,
+			new_referees_only: false,
+			rebates_per_customer: 1,
+		}
 	}
 
 	/// The two assets of the property tests, by index.
@@ -2447,6 +2474,9 @@ mod properties {
 					.flat_map(|a| (0..ASSETS.len()).map(move |i| ((a.clone(), i), balance(ASSETS[i].clone(), a))))
 					.collect();
 				let mut promotions: BTreeMap<ModelKey, ModelPromotion> = BTreeMap::new();
+				// The model's open campaigns: id → (merchant, asset index, budget).
+				let campaigns: std::cell::RefCell<BTreeMap<CampaignId, (AccountId, usize, Balance)>> =
+					Default::default();
 				let mut last_pay_at = 0u64;
 				let g = genesis();
 
@@ -2539,6 +2569,38 @@ mod properties {
 							let _ = ReferralRebate::close_overdue(RuntimeOrigin::signed(accounts[2].clone()), pay_at, m, id);
 						},
 						Op::Advance { blocks } => run_to_block(now + blocks),
+						Op::CreateCampaign { m, asset, budget } => {
+							let m = merchants[m].account();
+							let mut t = campaign_terms();
+							t.last_issue_block = now + 1_000;
+							let id = NextCampaignId::<Test>::get();
+							if ReferralRebate::create_campaign(RuntimeOrigin::signed(m.clone()), ASSETS[asset].clone(), budget, t).is_ok() {
+								*model.get_mut(&(m.clone(), asset)).expect("known") -= budget;
+								campaigns.borrow_mut().insert(id, (m, asset, budget));
+							}
+						},
+						Op::TopUp { nth, amount, stranger } => {
+							let ids: Vec<CampaignId> = campaigns.borrow().keys().copied().collect();
+							if ids.is_empty() { return }
+							let id = ids[nth % ids.len()];
+							let (owner, asset, _) = campaigns.borrow()[&id].clone();
+							let who = if stranger { people[0].account() } else { owner };
+							if ReferralRebate::top_up_campaign(RuntimeOrigin::signed(who.clone()), id, amount).is_ok() {
+								assert!(!stranger, "a stranger topped up a campaign");
+								*model.get_mut(&(who, asset)).expect("known") -= amount;
+								campaigns.borrow_mut().get_mut(&id).expect("open").2 += amount;
+							}
+						},
+						Op::CloseCampaign { nth } => {
+							let ids: Vec<CampaignId> = campaigns.borrow().keys().copied().collect();
+							if ids.is_empty() { return }
+							let id = ids[nth % ids.len()];
+							let (owner, asset, budget) = campaigns.borrow()[&id].clone();
+							if ReferralRebate::close_campaign(RuntimeOrigin::signed(owner.clone()), id).is_ok() {
+								*model.get_mut(&(owner, asset)).expect("known") += budget;
+								campaigns.borrow_mut().remove(&id);
+							}
+						},
 					}
 				};
 
@@ -2573,13 +2635,14 @@ mod properties {
 						for a in &accounts {
 							prop_assert_eq!(balance(asset.clone(), a), model[&(a.clone(), i)], "account {:?} in {:?} after {}", a, asset, op);
 						}
-						// The escrow account holds exactly the open rebates in each asset: no
-						// asset's escrow leaks into another's.
+						// The escrow account holds exactly the open rebates and the open
+						// campaigns' budgets in each asset: no asset's escrow leaks into another's.
 						let open: Balance = promotions
 							.values()
 							.filter(|e| e.asset == i)
 							.filter_map(|e| e.rebate.map(|r| r.0))
-							.sum();
+							.sum::<Balance>()
+							+ campaigns.borrow().values().filter(|c| c.1 == i).map(|c| c.2).sum::<Balance>();
 						let escrowed = balance(asset.clone(), &ReferralRebate::escrow_account());
 						prop_assert_eq!(escrowed, open, "escrow in {:?} after {}", asset, op);
 					}
@@ -2611,6 +2674,15 @@ mod properties {
 				run_to_block(System::block_number() + open);
 				reconcile(&mut model, &mut promotions);
 				check(&model, &promotions, "the last rebate block")?;
+				// Every campaign closes, its budget back with its merchant.
+				let open: Vec<_> = campaigns.borrow().iter().map(|(id, c)| (*id, c.clone())).collect();
+				for (id, (owner, asset, budget)) in open {
+					prop_assert!(ReferralRebate::close_campaign(RuntimeOrigin::signed(owner.clone()), id).is_ok());
+					*model.get_mut(&(owner, asset)).expect("known") += budget;
+					campaigns.borrow_mut().remove(&id);
+				}
+				check(&model, &promotions, "closing every campaign")?;
+				prop_assert_eq!(Campaigns::<Test>::iter().count(), 0);
 				for asset in ASSETS {
 					let escrowed = balance(asset.clone(), &ReferralRebate::escrow_account());
 					prop_assert_eq!(escrowed, 0, "escrow in {:?} outlived the last rebate block", asset);

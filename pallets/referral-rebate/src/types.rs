@@ -936,3 +936,150 @@ pub fn check_timing<BlockNumber: PartialOrd + sp_runtime::traits::Saturating + C
 	}
 	Ok(())
 }
+
+/// A campaign's identifier, given by the chain in creation order ([`crate::NextCampaignId`]).
+pub type CampaignId = u32;
+
+/// An amount a campaign's terms derive from a price: a fixed amount, or a share of the price.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub enum Share<Balance> {
+	/// This amount, whatever the price.
+	Fixed(Balance),
+	/// This share of the price (rounded down).
+	Percent(sp_runtime::Percent),
+}
+
+impl<Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy> Share<Balance> {
+	/// The amount for `price`: the fixed amount, or the share of it.
+	pub fn of(&self, price: Balance) -> Balance {
+		match self {
+			Share::Fixed(amount) => *amount,
+			Share::Percent(p) => p.mul_floor(price),
+		}
+	}
+
+	/// Whether it can never be anything but zero.
+	pub fn is_nothing(&self) -> bool {
+		match self {
+			Share::Fixed(amount) => amount.is_zero(),
+			Share::Percent(p) => p.is_zero(),
+		}
+	}
+}
+
+/// A campaign's terms: what every offer and rebate issued under it gives, and to whom.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "std", serde(rename_all = "snake_case"))]
+pub struct CampaignTerms<Balance, BlockNumber> {
+	/// The referee's discount: off the origin purchase's price.
+	pub discount: Share<Balance>,
+	/// The customer's rebate: of the referred purchase's price.
+	pub rebate: Share<Balance>,
+	/// The least an origin purchase must have cost to earn an offer.
+	pub min_origin_price: Balance,
+	/// Settle-by is this many blocks after the offer's issue block.
+	pub settle_window: BlockNumber,
+	/// The rebate block is this many blocks after settle-by (the review period).
+	pub review_period: BlockNumber,
+	/// When the rebates pay.
+	pub condition: PayoutCondition,
+	/// The last block an offer may be issued in.
+	pub last_issue_block: BlockNumber,
+	/// Whether the referee must be new to the merchant.
+	pub new_referees_only: bool,
+	/// How many rebates one customer may earn from the campaign (at least one).
+	pub rebates_per_customer: u32,
+}
+
+/// Why a campaign's terms are refused (each a pallet error of its own).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TermsError {
+	/// The discount is nothing (a referee's price must be below the original: claim 2).
+	NoDiscount,
+	/// The rebate is nothing.
+	NoRebate,
+	/// A fixed rebate is below the asset's minimum balance.
+	RebateBelowMinimum,
+	/// The settle window or the review period is empty (settle-by must be after the issue
+	/// block, and before the rebate block: claim 2).
+	EmptyWindow,
+	/// The settle window and the review period together pass `MaxRebateDelay`.
+	WindowTooLong,
+	/// The last issue block has passed.
+	LastIssuePassed,
+	/// No customer could earn a rebate.
+	NoRebatesPerCustomer,
+}
+
+impl<Balance, BlockNumber> CampaignTerms<Balance, BlockNumber>
+where
+	Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy,
+	BlockNumber: sp_runtime::traits::AtLeast32BitUnsigned + Copy,
+{
+	/// The rules a campaign's terms follow, at block `now`, for an asset with minimum balance
+	/// `minimum` on a chain with `max_delay` (`MaxRebateDelay`): written once, checked by the
+	/// pallet when a campaign is created and by clients before they sign one.
+	pub fn check(
+		&self,
+		now: BlockNumber,
+		minimum: Balance,
+		max_delay: BlockNumber,
+	) -> Result<(), TermsError> {
+		ensure_that(!self.discount.is_nothing(), TermsError::NoDiscount)?;
+		ensure_that(!self.rebate.is_nothing(), TermsError::NoRebate)?;
+		if let Share::Fixed(amount) = self.rebate {
+			ensure_that(amount >= minimum, TermsError::RebateBelowMinimum)?;
+		}
+		ensure_that(
+			!self.settle_window.is_zero() && !self.review_period.is_zero(),
+			TermsError::EmptyWindow,
+		)?;
+		let whole = self.settle_window.checked_add(&self.review_period);
+		ensure_that(whole.is_some_and(|w| w <= max_delay), TermsError::WindowTooLong)?;
+		ensure_that(self.last_issue_block > now, TermsError::LastIssuePassed)?;
+		ensure_that(self.rebates_per_customer > 0, TermsError::NoRebatesPerCustomer)
+	}
+}
+
+fn ensure_that<E>(condition: bool, error: E) -> Result<(), E> {
+	if condition {
+		Ok(())
+	} else {
+		Err(error)
+	}
+}
+
+/// A merchant's referral program on chain: its budget waits in the escrow account.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Campaign<AccountId, AssetKind, Balance, BlockNumber> {
+	/// The merchant that funds it and issues its documents.
+	pub merchant: AccountId,
+	/// The asset of its budget and of every document issued under it.
+	pub asset: AssetKind,
+	/// What is left to reserve rebates from.
+	pub budget: Balance,
+	/// What is reserved for rebates submitted under it and not yet closed.
+	pub reserved: Balance,
+	/// Its promotions still open.
+	pub open_promotions: u32,
+	/// Its terms.
+	pub terms: CampaignTerms<Balance, BlockNumber>,
+}

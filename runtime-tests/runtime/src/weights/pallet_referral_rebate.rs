@@ -261,4 +261,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2586).saturating_mul(n.into()))
 	}
+	fn create_campaign(_a: u32, ) -> Weight { Weight::from_parts(1, 0) }
+	fn top_up_campaign(_a: u32, ) -> Weight { Weight::from_parts(1, 0) }
+	fn close_campaign(_a: u32, ) -> Weight { Weight::from_parts(1, 0) }
 }
