@@ -89,6 +89,15 @@
 //!   rebate block).
 //! - [`Pallet::close_overdue`]: anyone closes a promotion whose rebate block has passed, if the
 //!   hook has not reached it yet.
+//! - [`Pallet::create_campaign`]: a merchant starts a referral program ([`Campaign`]): its
+//!   budget moves into the escrow account and its terms ([`CampaignTerms`], checked by
+//!   [`CampaignTerms::check`]) are stored.
+//! - [`Pallet::top_up_campaign`]: the merchant adds to a campaign's budget.
+//! - [`Pallet::close_campaign`]: the merchant closes a campaign whose promotions have all closed;
+//!   the rest of its budget goes back.
+//!
+//! Offers and rebates do not name a campaign yet: checking them against its terms at settle and
+//! submit, and reserving a campaign's rebate from its budget at submit, are the next step.
 //!
 //! ### Hooks
 //!

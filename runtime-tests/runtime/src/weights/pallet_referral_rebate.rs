@@ -261,7 +261,73 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2586).saturating_mul(n.into()))
 	}
-	fn create_campaign(_a: u32, ) -> Weight { Weight::from_parts(1, 0) }
-	fn top_up_campaign(_a: u32, ) -> Weight { Weight::from_parts(1, 0) }
-	fn close_campaign(_a: u32, ) -> Weight { Weight::from_parts(1, 0) }
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::NextCampaignId` (r:1 w:1)
+	/// Proof: `ReferralRebate::NextCampaignId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Campaigns` (r:0 w:1)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn create_campaign(a: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `202 + a * (797 ±0)`
+		//  Estimated: `3593 + a * (6208 ±0)`
+		// Minimum execution time: 80_119_000 picoseconds.
+		Weight::from_parts(122_124_076, 0)
+			.saturating_add(Weight::from_parts(0, 3593))
+			.saturating_add(Weight::from_parts(9_879_538, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+	}	/// Storage: `ReferralRebate::Campaigns` (r:1 w:1)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn top_up_campaign(a: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `376 + a * (698 ±0)`
+		//  Estimated: `3618 + a * (6208 ±0)`
+		// Minimum execution time: 76_855_000 picoseconds.
+		Weight::from_parts(114_352_038, 0)
+			.saturating_add(Weight::from_parts(0, 3618))
+			.saturating_add(Weight::from_parts(18_963_769, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+	}	/// Storage: `ReferralRebate::Campaigns` (r:1 w:1)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn close_campaign(a: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `376 + a * (872 ±0)`
+		//  Estimated: `3618 + a * (6208 ±0)`
+		// Minimum execution time: 95_120_000 picoseconds.
+		Weight::from_parts(117_646_807, 0)
+			.saturating_add(Weight::from_parts(0, 3618))
+			.saturating_add(Weight::from_parts(66_888_923, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+	}
 }
