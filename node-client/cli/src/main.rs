@@ -78,6 +78,9 @@ enum Command {
 	Close(commands::close::Args),
 	/// A promotion's state on chain.
 	Status(commands::status::Args),
+	/// Merchant: a referral program on chain (create, top up, close; status).
+	#[command(subcommand)]
+	Campaign(commands::campaign::Command),
 	/// Who has signed a document, what is missing, whose turn it is, the deadlines.
 	Inspect(commands::inspect::Args),
 	/// Produce (embedded, or a dev node) or wait for `n` blocks.
@@ -143,6 +146,7 @@ async fn run(command: Command, ctx: &Context) -> Result<(), CliError> {
 		Command::Close(c) => c.run(ctx).await,
 		Command::Status(c) => c.run(ctx).await,
 		Command::ChainInfo(c) => c.run(ctx).await,
+		Command::Campaign(c) => c.run(ctx).await,
 		Command::Inspect(c) => c.run(ctx).await,
 		Command::Advance(c) => c.run(ctx).await,
 		Command::ChainSpec(c) => c.run(ctx).await,

@@ -99,6 +99,21 @@ impl Out {
 				"PayoutHeld promotion {promotion_id}: {} held (its asset cannot move)",
 				self.amount(asset, *amount)
 			),
+			Event::CampaignCreated { campaign, merchant, asset, budget } => format!(
+				"CampaignCreated campaign {campaign} of {}: {} in escrow",
+				rebate_client::keys::display_name(merchant),
+				self.amount(asset, *budget)
+			),
+			Event::CampaignToppedUp { campaign, asset, amount, budget } => format!(
+				"CampaignToppedUp campaign {campaign}: +{}, budget {}",
+				self.amount(asset, *amount),
+				self.amount(asset, *budget)
+			),
+			Event::CampaignClosed { campaign, merchant, asset, returned } => format!(
+				"CampaignClosed campaign {campaign}: {} back to {}",
+				self.amount(asset, *returned),
+				rebate_client::keys::display_name(merchant)
+			),
 			other => format!("{other:?}"),
 		}
 	}

@@ -390,3 +390,70 @@ fn a_refund_in_the_review_period_makes_the_rebate_lapse_and_close_waits_for_pay_
 	let history = chain.run(&["history", "--from", &p.pay_at.to_string()]);
 	assert!(String::from_utf8_lossy(&history.stdout).contains("RebateLapsed"));
 }
+
+#[test]
+fn a_merchant_runs_a_campaign_funded_through_the_escrow_account() {
+	let chain = Chain::new();
+	let alice = chain.free_in("alice", "TUSD");
+	let created = chain.ok(&[
+		"campaign",
+		"create",
+		"--as",
+		"alice",
+		"--asset",
+		"TUSD",
+		"--budget",
+		"500u",
+		"--discount",
+		"10%",
+		"--rebate",
+		"5u",
+		"--min-origin",
+		"20u",
+		"--settle-window",
+		"100",
+		"--review",
+		"200",
+		"--new-referees-only",
+		"--per-customer",
+		"3",
+	]);
+	let id = created["campaign"].as_u64().expect("an id").to_string();
+	assert_eq!(chain.escrow_in("TUSD"), 500 * DOLLAR);
+	let status = chain.ok(&["campaign", "status", &id]);
+	assert_eq!(status["budget"], (500 * DOLLAR).to_string());
+	assert_eq!(status["terms"]["discount"]["percent"], 10);
+	assert_eq!(status["terms"]["rebates_per_customer"], 3);
+	chain.ok(&["campaign", "top-up", "--as", "alice", &id, "100u"]);
+	assert_eq!(chain.ok(&["campaign", "status", &id])["budget"], (600 * DOLLAR).to_string());
+	assert_eq!(chain.escrow_in("TUSD"), 600 * DOLLAR);
+	// Another merchant cannot close it; terms that break a rule are refused before signing.
+	let e = chain.refused(&["campaign", "close", "--as", "bob", &id]);
+	assert!(e.contains("NotCampaignMerchant"), "{e}");
+	let e = chain.refused(&[
+		"campaign",
+		"create",
+		"--as",
+		"alice",
+		"--asset",
+		"TUSD",
+		"--budget",
+		"500u",
+		"--discount",
+		"0%",
+		"--rebate",
+		"5u",
+		"--settle-window",
+		"100",
+		"--review",
+		"200",
+	]);
+	assert!(e.contains("discount is nothing"), "{e}");
+	let e = chain.refused(&["campaign", "top-up", "--as", "alice", "9", "1u"]);
+	assert!(e.contains("campaign 9 is not open"), "{e}");
+	// Closed: the budget is back with alice (her fees were paid in the native token).
+	chain.ok(&["campaign", "close", "--as", "alice", &id]);
+	assert_eq!(chain.free_in("alice", "TUSD"), alice);
+	assert_eq!(chain.escrow_in("TUSD"), 0);
+	assert_eq!(chain.ok(&["campaign", "status", &id])["open"], false);
+}

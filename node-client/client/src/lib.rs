@@ -428,6 +428,70 @@ impl<C: Chain> Client<C> {
 		self.transact(key, call).await
 	}
 
+	/// The merchant creates a campaign in `asset` with `budget` and `terms`, checked against the
+	/// chain's rules first (the asset's minimum, `MaxRebateDelay`, the next block): returns the
+	/// receipt and the campaign's id.
+	pub async fn create_campaign(
+		&mut self,
+		merchant: &KeyPair,
+		asset: AssetKind,
+		budget: Balance,
+		terms: pallet_referral_rebate::CampaignTermsOf<rebate_test_runtime::Runtime>,
+	) -> Result<(Receipt, pallet_referral_rebate::CampaignId), ClientError> {
+		let info = assets::info(&mut self.chain, &asset).await?;
+		if budget == 0 || budget < info.min_balance {
+			return Err(ClientError::Rule(format!(
+				"a campaign's budget must be at least the minimum balance ({})",
+				info.format(info.min_balance)
+			)));
+		}
+		let now = self.now().await?;
+		let max_delay = self.chain.constants().max_rebate_delay;
+		terms
+			.check(now + 1, info.min_balance, max_delay)
+			.map_err(|e| ClientError::Rule(e.to_string()))?;
+		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::create_campaign {
+			asset,
+			budget,
+			terms,
+		});
+		let receipt = self.transact(merchant, call).await?;
+		let id = receipt
+			.rebate_events()
+			.iter()
+			.find_map(|e| match e {
+				pallet_referral_rebate::Event::CampaignCreated { campaign, .. } => Some(*campaign),
+				_ => None,
+			})
+			.ok_or_else(|| ClientError::Backend("no CampaignCreated event".into()))?;
+		Ok((receipt, id))
+	}
+
+	/// The merchant adds `amount` to campaign `campaign`'s budget.
+	pub async fn top_up_campaign(
+		&mut self,
+		merchant: &KeyPair,
+		campaign: pallet_referral_rebate::CampaignId,
+		amount: Balance,
+	) -> Result<Receipt, ClientError> {
+		let call = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::top_up_campaign {
+			campaign,
+			amount,
+		});
+		self.transact(merchant, call).await
+	}
+
+	/// The merchant closes campaign `campaign`; the rest of its budget comes back.
+	pub async fn close_campaign(
+		&mut self,
+		merchant: &KeyPair,
+		campaign: pallet_referral_rebate::CampaignId,
+	) -> Result<Receipt, ClientError> {
+		let call =
+			RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::close_campaign { campaign });
+		self.transact(merchant, call).await
+	}
+
 	/// Inspect a document against this chain.
 	pub async fn inspect(
 		&mut self,

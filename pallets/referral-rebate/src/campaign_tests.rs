@@ -66,7 +66,13 @@ fn a_campaign_is_funded_topped_up_and_closed_back_to_the_merchant() {
 			assert_eq!(Campaigns::<Test>::get(id).map(|c| c.budget), Some(12_500));
 			assert_eq!(escrowed(asset.clone()), 12_500);
 			System::assert_has_event(
-				E::CampaignToppedUp { campaign: id, amount: 2_500, budget: 12_500 }.into(),
+				E::CampaignToppedUp {
+					campaign: id,
+					asset: asset.clone(),
+					amount: 2_500,
+					budget: 12_500,
+				}
+				.into(),
 			);
 
 			assert_ok!(ReferralRebate::close_campaign(RuntimeOrigin::signed(merchant()), id));
@@ -74,7 +80,13 @@ fn a_campaign_is_funded_topped_up_and_closed_back_to_the_merchant() {
 			assert_eq!(balance(asset.clone(), &merchant()), before);
 			assert_eq!(escrowed(asset.clone()), 0);
 			System::assert_has_event(
-				E::CampaignClosed { campaign: id, merchant: merchant(), returned: 12_500 }.into(),
+				E::CampaignClosed {
+					campaign: id,
+					merchant: merchant(),
+					asset: asset.clone(),
+					returned: 12_500,
+				}
+				.into(),
 			);
 		}
 		// Ids are never reused.

@@ -50,7 +50,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(c.merchant == merchant, Error::<T>::NotCampaignMerchant);
 			c.budget = c.budget.checked_add(&amount).ok_or(Error::<T>::BudgetOverflow)?;
 			Self::fund(&c.asset, &merchant, amount)?;
-			Self::deposit_event(Event::CampaignToppedUp { campaign, amount, budget: c.budget });
+			Self::deposit_event(Event::CampaignToppedUp {
+				campaign,
+				asset: c.asset.clone(),
+				amount,
+				budget: c.budget,
+			});
 			Ok(())
 		})
 	}
@@ -74,7 +79,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::RecipientCannotReceive,
 		)?;
 		Campaigns::<T>::remove(campaign);
-		Self::deposit_event(Event::CampaignClosed { campaign, merchant, returned });
+		Self::deposit_event(Event::CampaignClosed { campaign, merchant, asset: c.asset, returned });
 		Ok(())
 	}
 

@@ -424,9 +424,19 @@ pub mod pallet {
 			budget: BalanceOf<T>,
 		},
 		/// A merchant added to a campaign's budget.
-		CampaignToppedUp { campaign: CampaignId, amount: BalanceOf<T>, budget: BalanceOf<T> },
+		CampaignToppedUp {
+			campaign: CampaignId,
+			asset: AssetKindOf<T>,
+			amount: BalanceOf<T>,
+			budget: BalanceOf<T>,
+		},
 		/// A merchant closed a campaign; what was left of its budget went back to it.
-		CampaignClosed { campaign: CampaignId, merchant: T::AccountId, returned: BalanceOf<T> },
+		CampaignClosed {
+			campaign: CampaignId,
+			merchant: T::AccountId,
+			asset: AssetKindOf<T>,
+			returned: BalanceOf<T>,
+		},
 		/// Closing the promotion could move its escrow neither to the customer nor back to the
 		/// merchant (the asset is frozen, say): the promotion waits in [`Held`] with its escrow
 		/// until [`Pallet::close_overdue`] closes it.

@@ -1027,6 +1027,30 @@ pub enum TermsError {
 	NoRebatesPerCustomer,
 }
 
+impl core::fmt::Display for TermsError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(match self {
+			TermsError::NoDiscount => {
+				"the campaign's discount is nothing (a referee's price must be below the original)"
+			}
+			TermsError::NoRebate => "the campaign's rebate is nothing",
+			TermsError::RebateBelowMinimum => {
+				"the campaign's fixed rebate is below the asset's minimum balance"
+			}
+			TermsError::EmptyWindow => {
+				"the campaign's settle window and review period must be a block at least each"
+			}
+			TermsError::WindowTooLong => {
+				"the campaign's settle window and review period together pass MaxRebateDelay"
+			}
+			TermsError::LastIssuePassed => "the campaign's last issue block has passed",
+			TermsError::NoRebatesPerCustomer => {
+				"the campaign must let a customer earn one rebate at least"
+			}
+		})
+	}
+}
+
 impl<Balance, BlockNumber> CampaignTerms<Balance, BlockNumber>
 where
 	Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy,

@@ -4,6 +4,7 @@
 pub mod advance;
 pub mod agent;
 pub mod balances;
+pub mod campaign;
 pub mod chain_info;
 pub mod chain_spec;
 pub mod close;

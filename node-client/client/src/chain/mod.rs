@@ -288,6 +288,15 @@ pub mod state {
 		read(chain, &at_pallet(chain.pallet_name(), key)).await
 	}
 
+	/// Open campaign `id`.
+	pub async fn campaign<C: Chain>(
+		chain: &mut C,
+		id: pallet_referral_rebate::CampaignId,
+	) -> Result<Option<pallet_referral_rebate::CampaignOf<Runtime>>, ClientError> {
+		let key = pallet_referral_rebate::Campaigns::<Runtime>::hashed_key_for(id);
+		read(chain, &at_pallet(chain.pallet_name(), key)).await
+	}
+
 	/// `key`, a storage key of the referral-rebate pallet as the test runtime names it, under the
 	/// pallet's name on this chain: the prefix is `twox128(pallet name)`; the entry's name and key
 	/// hashers after it are the pallet's own (the metadata check compares them).
