@@ -109,3 +109,38 @@ fn late_and_foreign_documents_are_refused_by_a_node() {
 		chain.refused(&["settle", "--as", "alice", "--offer", &p.offer, "--purchase", &p.purchase]);
 	assert!(e.contains("settle-by block was block"), "{e}");
 }
+
+#[test]
+#[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
+fn a_campaign_against_a_node() {
+	let chain = node();
+	let escrow = chain.escrow_in("TUSD");
+	let alice = chain.free_in("alice", "TUSD");
+	let created = chain.ok(&[
+		"campaign",
+		"create",
+		"--as",
+		"alice",
+		"--asset",
+		"TUSD",
+		"--budget",
+		"50u",
+		"--discount",
+		"10%",
+		"--rebate",
+		"5u",
+		"--settle-window",
+		"10",
+		"--review",
+		"20",
+	]);
+	let id = created["campaign"].as_u64().expect("an id").to_string();
+	assert_eq!(chain.escrow_in("TUSD"), escrow + 50 * DOLLAR);
+	chain.ok(&["campaign", "top-up", "--as", "alice", &id, "5u"]);
+	assert_eq!(chain.ok(&["campaign", "status", &id])["budget"], (55 * DOLLAR).to_string());
+	let e = chain.refused(&["campaign", "close", "--as", "bob", &id]);
+	assert!(e.contains("NotCampaignMerchant"), "{e}");
+	chain.ok(&["campaign", "close", "--as", "alice", &id]);
+	assert_eq!(chain.escrow_in("TUSD"), escrow);
+	assert_eq!(chain.free_in("alice", "TUSD"), alice);
+}
