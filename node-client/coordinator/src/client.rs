@@ -13,6 +13,10 @@ use std::sync::Mutex;
 /// A coordinator at a URL, spoken to with a party's key.
 pub struct Coordinator {
 	url: String,
+	/// The authority requests are addressed to, as the `Host` header carries it (and so as a
+	/// request's signature names it): the host, lower-cased, and the port unless it is the
+	/// scheme's default.
+	host: String,
 	http: reqwest::Client,
 	key: KeyPair,
 	framing: Framing,
@@ -49,8 +53,10 @@ impl Coordinator {
 			.timeout(std::time::Duration::from_secs(30))
 			.build()
 			.unwrap_or_default();
+		let url = url.trim_end_matches('/').to_owned();
 		Self {
-			url: url.trim_end_matches('/').to_owned(),
+			host: authority(&url),
+			url,
 			http,
 			key,
 			framing: Framing::Raw,
@@ -72,8 +78,7 @@ impl Coordinator {
 
 	/// The authority requests are addressed to (what the `Host` header carries).
 	fn host(&self) -> &str {
-		let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
-		rest.split('/').next().unwrap_or(rest)
+		&self.host
 	}
 
 	fn transport(&self, e: impl std::fmt::Display) -> CoordinatorError {
@@ -294,5 +299,39 @@ impl Coordinator {
 	/// The senders this party muted.
 	pub async fn mutes(&self) -> Result<Vec<String>, CoordinatorError> {
 		Ok(self.send::<Mutes>(reqwest::Method::GET, "/v1/mutes", vec![]).await?.muted)
+	}
+}
+
+/// The `Host` header a request to `url` carries: the URL's host and, unless it is the scheme's
+/// default, its port (`http://Example.com:80` → `example.com`); for an unparsable URL its text
+/// up to the path.
+fn authority(url: &str) -> String {
+	match reqwest::Url::parse(url) {
+		Ok(u) => match (u.host_str(), u.port()) {
+			(Some(host), Some(port)) => format!("{host}:{port}"),
+			(Some(host), None) => host.to_owned(),
+			(None, _) => String::new(),
+		},
+		Err(_) => {
+			let rest = url.split_once("://").map_or(url, |(_, r)| r);
+			rest.split('/').next().unwrap_or(rest).to_owned()
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	#[test]
+	fn the_signed_host_is_the_host_header_a_request_carries() {
+		use super::authority;
+		assert_eq!(authority("http://127.0.0.1:8080"), "127.0.0.1:8080");
+		// The scheme's default port is left out of the Host header, so out of the signature.
+		assert_eq!(authority("http://127.0.0.1:80"), "127.0.0.1");
+		assert_eq!(authority("https://Coordinator.Example.com:443/v1"), "coordinator.example.com");
+		assert_eq!(
+			authority("https://coordinator.example.com:8443"),
+			"coordinator.example.com:8443"
+		);
+		assert_eq!(authority("http://[::1]:9000"), "[::1]:9000");
 	}
 }
