@@ -93,12 +93,7 @@ impl Docs {
 					let kept = match path {
 						Some(path) => path.to_owned(),
 						None => {
-							let id = rebate_client::documents::inspect(
-								&envelope.chain,
-								rebate_client::documents::Clock::test_runtime(0),
-								envelope,
-							)
-							.promotion_id;
+							let id = envelope.promotion_id();
 							let kept = format!("{}-{id}.json", envelope.kind());
 							envelope.write(&kept)?;
 							kept

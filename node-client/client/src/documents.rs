@@ -81,6 +81,16 @@ impl Envelope {
 		self.document.kind()
 	}
 
+	/// The promotion the document belongs to.
+	pub fn promotion_id(&self) -> pallet_referral_rebate::PromotionId {
+		use pallet_referral_rebate::Document;
+		match &self.document {
+			AnyDocument::Offer(s) => s.document.promotion_id(),
+			AnyDocument::Rebate(s) => s.document.promotion_id(),
+			AnyDocument::Purchase(s) => s.document.promotion_id(),
+		}
+	}
+
 	/// The offer inside, if it is one.
 	pub fn offer(&self) -> Option<&SignedOfferOf<Runtime>> {
 		match &self.document {

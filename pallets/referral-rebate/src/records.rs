@@ -1,6 +1,6 @@
-//! What the pallet stores: purchase records and open promotions.
+//! What the pallet stores: purchase records, open promotions and campaigns.
 
-use crate::{PromotionId, PurchaseId};
+use crate::{CampaignTerms, PromotionId, PurchaseId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -186,4 +186,23 @@ pub enum LapseReason {
 	/// The asset's owner destroyed the asset (the escrow account's balance in it with it) before
 	/// the promotion could close: nothing was left to pay or return.
 	AssetDestroyed,
+}
+
+/// A merchant's referral program on chain: its budget waits in the escrow account.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Campaign<AccountId, AssetKind, Balance, BlockNumber> {
+	/// The merchant that funds it and issues its documents.
+	pub merchant: AccountId,
+	/// The asset of its budget and of every document issued under it.
+	pub asset: AssetKind,
+	/// What is left to reserve rebates from.
+	pub budget: Balance,
+	/// What is reserved for rebates submitted under it and not yet closed.
+	pub reserved: Balance,
+	/// Its promotions still open.
+	pub open_promotions: u32,
+	/// Its terms.
+	pub terms: CampaignTerms<Balance, BlockNumber>,
 }

@@ -1065,45 +1065,19 @@ where
 		minimum: Balance,
 		max_delay: BlockNumber,
 	) -> Result<(), TermsError> {
-		ensure_that(!self.discount.is_nothing(), TermsError::NoDiscount)?;
-		ensure_that(!self.rebate.is_nothing(), TermsError::NoRebate)?;
+		frame_support::ensure!(!self.discount.is_nothing(), TermsError::NoDiscount);
+		frame_support::ensure!(!self.rebate.is_nothing(), TermsError::NoRebate);
 		if let Share::Fixed(amount) = self.rebate {
-			ensure_that(amount >= minimum, TermsError::RebateBelowMinimum)?;
+			frame_support::ensure!(amount >= minimum, TermsError::RebateBelowMinimum);
 		}
-		ensure_that(
+		frame_support::ensure!(
 			!self.settle_window.is_zero() && !self.review_period.is_zero(),
-			TermsError::EmptyWindow,
-		)?;
+			TermsError::EmptyWindow
+		);
 		let whole = self.settle_window.checked_add(&self.review_period);
-		ensure_that(whole.is_some_and(|w| w <= max_delay), TermsError::WindowTooLong)?;
-		ensure_that(self.last_issue_block > now, TermsError::LastIssuePassed)?;
-		ensure_that(self.rebates_per_customer > 0, TermsError::NoRebatesPerCustomer)
-	}
-}
-
-fn ensure_that<E>(condition: bool, error: E) -> Result<(), E> {
-	if condition {
+		frame_support::ensure!(whole.is_some_and(|w| w <= max_delay), TermsError::WindowTooLong);
+		frame_support::ensure!(self.last_issue_block > now, TermsError::LastIssuePassed);
+		frame_support::ensure!(self.rebates_per_customer > 0, TermsError::NoRebatesPerCustomer);
 		Ok(())
-	} else {
-		Err(error)
 	}
-}
-
-/// A merchant's referral program on chain: its budget waits in the escrow account.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
-pub struct Campaign<AccountId, AssetKind, Balance, BlockNumber> {
-	/// The merchant that funds it and issues its documents.
-	pub merchant: AccountId,
-	/// The asset of its budget and of every document issued under it.
-	pub asset: AssetKind,
-	/// What is left to reserve rebates from.
-	pub budget: Balance,
-	/// What is reserved for rebates submitted under it and not yet closed.
-	pub reserved: Balance,
-	/// Its promotions still open.
-	pub open_promotions: u32,
-	/// Its terms.
-	pub terms: CampaignTerms<Balance, BlockNumber>,
 }

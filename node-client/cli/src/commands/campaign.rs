@@ -147,7 +147,7 @@ pub struct TopUp {
 impl TopUp {
 	async fn run(self, ctx: &Context) -> Result<(), CliError> {
 		let mut client = ctx.client().await?;
-		let (_, asset) = open_campaign(&mut client.chain, self.campaign).await?;
+		let asset = asset_of(&mut client.chain, self.campaign).await?;
 		let amount = asset.amount(&self.amount)?;
 		let receipt = client.top_up_campaign(&self.signer.key()?, self.campaign, amount).await?;
 		ctx.out.receipt(
@@ -237,17 +237,13 @@ impl Status {
 	}
 }
 
-/// Campaign `id` and its asset, or an error saying it is not open.
-async fn open_campaign<C: rebate_client::chain::Chain>(
+/// The asset of open campaign `id`, or an error saying it is not open.
+async fn asset_of<C: rebate_client::chain::Chain>(
 	chain: &mut C,
 	id: CampaignId,
-) -> Result<
-	(pallet_referral_rebate::CampaignOf<rebate_test_runtime::Runtime>, AssetInfo),
-	ClientError,
-> {
+) -> Result<AssetInfo, ClientError> {
 	let c = state::campaign(chain, id).await?.ok_or_else(|| {
 		ClientError::Rule(format!("campaign {id} is not open (never created, or closed)"))
 	})?;
-	let asset = assets::info(chain, &c.asset).await?;
-	Ok((c, asset))
+	assets::info(chain, &c.asset).await
 }
