@@ -238,17 +238,47 @@ impl<T: Config> Setup<T> {
 	}
 }
 
+/// The terms of the campaign [`setup`] issues its documents under (`c = 1`): the documents'
+/// discount (20 %), windows (issued at block 1, settle-by 10, rebate block 20) and rebate, every
+/// term in use (new referees only: the settle reads the referee's last purchase).
+fn setup_terms<T: Config>(asset: &AssetKindOf<T>) -> CampaignTermsOf<T> {
+	CampaignTerms {
+		discount: Share::Percent(sp_runtime::Percent::from_percent(20)),
+		rebate: Share::Fixed(price::<T>(asset, 15)),
+		min_origin_price: price::<T>(asset, 1),
+		settle_window: 9u32.into(),
+		review_period: 10u32.into(),
+		condition: PayoutCondition::ReferralSettled,
+		last_issue_block: 1_000u32.into(),
+		new_referees_only: true,
+		rebates_per_customer: 3,
+	}
+}
+
 /// Three funded parties, the customer's origin purchase in `asset`, and all three documents fully
 /// signed for promotion 0 in `asset`, settle-by block 10 and rebate block 20, with `<Bytes>`
-/// framing (the heavier).
+/// framing (the heavier); with `c = 1`, under campaign 0 of the merchant ([`setup_terms`]).
 fn setup<T: Config>(
 	condition: PayoutCondition,
 	asset: BenchmarkAsset,
+	c: u32,
 ) -> Result<Setup<T>, BenchmarkError> {
 	frame_system::Pallet::<T>::set_block_number(1u32.into());
 	let (merchant, customer, referee) =
 		(Party::<T>::funded(0), Party::<T>::funded(1), Party::<T>::funded(2));
 	let asset = T::BenchmarkHelper::asset(asset);
+	let campaign = if c == 1 {
+		Pallet::<T>::do_create_campaign(
+			merchant.account.clone(),
+			asset.clone(),
+			price::<T>(&asset, 1_000),
+			setup_terms::<T>(&asset),
+		)
+		.map_err(|_| BenchmarkError::Stop("the campaign could not be created"))?;
+		Some(0)
+	} else {
+		None
+	};
 	ReferralRebate::<T>::purchase(
 		RawOrigin::Signed(customer.account.clone()).into(),
 		merchant.account.clone(),
@@ -271,6 +301,7 @@ fn setup<T: Config>(
 		discounted_price: price::<T>(&asset, 80),
 		settle_by,
 		pay_at,
+		campaign,
 	};
 	let purchase = ReferredPurchase::for_offer(&offer, &referee.account);
 	let rebate = Rebate {
@@ -281,6 +312,7 @@ fn setup<T: Config>(
 		amount: price::<T>(&asset, 15),
 		pay_at,
 		condition,
+		campaign,
 	};
 	let genesis = ReferralRebate::<T>::genesis_hash();
 	let seed = |role: Role| match role {
@@ -299,12 +331,24 @@ fn setup<T: Config>(
 	Ok(Setup { merchant, customer, referee, offer, purchase, rebate })
 }
 
+/// How the promotions of [`fill_queue`] close.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Closing {
+	/// Each pays its customer.
+	Paid,
+	/// Each payout fails and goes back to its merchant.
+	Returned,
+	/// Each pays its customer and counts it closed in its campaign.
+	Campaign,
+}
+
 /// `n` open promotions due at `at` in the other asset, each with its own merchant, a customer
 /// without an account (the payout creates it) and an escrowed, payable rebate; the escrow account
-/// holds them. With `fallback`, every payout fails and goes back to the merchant instead (the
-/// costlier closing): the amount is below the asset's minimum, so the customer's account cannot be
-/// created by it, and each merchant already holds the asset.
-fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32, fallback: bool) {
+/// holds them. `Returned`: every payout fails and goes back to the merchant instead: the amount is
+/// below the asset's minimum, so the customer's account cannot be created by it, and each merchant
+/// already holds the asset. `Campaign`: each is under a campaign of its own, which reserves it.
+fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32, closing: Closing) {
+	let fallback = closing == Closing::Returned;
 	let asset = T::BenchmarkHelper::asset(BenchmarkAsset::Other);
 	let minimum = T::Assets::minimum_balance(asset.clone());
 	let amount =
@@ -318,20 +362,38 @@ fn fill_queue<T: Config>(at: BlockNumberFor<T>, n: u32, fallback: bool) {
 		let customer = frame_benchmarking::account("customer", i, 0);
 		let referee = frame_benchmarking::account("referee", i, 0);
 		let referral = PurchaseId { block: 1u32.into(), index: i };
+		let campaign = (closing == Closing::Campaign).then_some(i);
+		if let Some(id) = campaign {
+			Campaigns::<T>::insert(
+				id,
+				Campaign {
+					merchant: merchant.clone(),
+					asset: asset.clone(),
+					budget: Zero::zero(),
+					reserved: amount,
+					open_promotions: 1,
+					customers: 1,
+					terms: setup_terms::<T>(&asset),
+				},
+			);
+		}
+		let price = price::<T>(&asset, 80);
 		Promotions::<T>::insert(
 			(BlockKey::of(at), merchant, 0),
 			Promotion {
 				customer,
 				referee,
 				asset: asset.clone(),
-				referral: Some(SettledReferral { purchase_id: referral, refunded: false }),
+				referral: Some(SettledReferral { purchase_id: referral, price, refunded: false }),
 				rebate: Some(EscrowedRebate {
 					amount,
 					condition: PayoutCondition::ReferralSettled,
 				}),
+				campaign,
 			},
 		);
 	}
+	NextCampaignId::<T>::put(n);
 	let escrow = ReferralRebate::<T>::escrow_account();
 	// Below-minimum rebates need the escrow account to stay above the minimum itself.
 	let extra = if fallback { minimum } else { Zero::zero() };
@@ -348,11 +410,11 @@ fn signed_payload<T: Config>(scheme: BenchmarkScheme) -> (T::AccountId, T::Signa
 	(T::BenchmarkHelper::account(scheme, 0), T::BenchmarkHelper::sign(scheme, 0, &payload), payload)
 }
 
-/// `n` promotions due now (`fallback`: each payout failing, see [`fill_queue`]), and a meter
+/// `n` promotions due now, closing as `closing` says ([`fill_queue`]), and a meter
 /// with room for them all.
-fn due_queue<T: Config>(n: u32, fallback: bool) -> (BlockNumberFor<T>, WeightMeter) {
+fn due_queue<T: Config>(n: u32, closing: Closing) -> (BlockNumberFor<T>, WeightMeter) {
 	let at: BlockNumberFor<T> = 20u32.into();
-	fill_queue::<T>(at, n, fallback);
+	fill_queue::<T>(at, n, closing);
 	frame_system::Pallet::<T>::set_block_number(at);
 	(at, WeightMeter::with_limit(Weight::max_value()))
 }
@@ -445,9 +507,22 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// In asset path `a`, with `c` customers' rebate counts to remove.
 	#[benchmark]
-	fn close_campaign(a: Linear<0, 1>) -> Result<(), BenchmarkError> {
+	fn close_campaign(
+		a: Linear<0, 1>,
+		c: Linear<0, { T::MaxCampaignCustomers::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let (merchant, _) = campaign::<T>(a)?;
+		for i in 0..c {
+			let customer: T::AccountId = frame_benchmarking::account("customer", i, 0);
+			CampaignRebates::<T>::insert(0, customer, 1);
+		}
+		Campaigns::<T>::mutate(0, |slot| {
+			if let Some(campaign) = slot {
+				campaign.customers = c;
+			}
+		});
 		let signer = merchant.account.clone();
 		whitelist_account!(signer);
 
@@ -455,6 +530,7 @@ mod benchmarks {
 		_(RawOrigin::Signed(merchant.account.clone()), 0);
 
 		assert!(!Campaigns::<T>::contains_key(0));
+		assert_eq!(CampaignRebates::<T>::iter_prefix(0).count(), 0);
 		Ok(())
 	}
 
@@ -480,11 +556,16 @@ mod benchmarks {
 	}
 
 	/// `j = 0`: the offer opens the promotion; `j = 1`: it joins the one the rebate opened; in the
-	/// native token (`a = 0`) or another asset (`a = 1`). Five wrapped signatures; the referee
-	/// pays; a purchase record.
+	/// native token (`a = 0`) or another asset (`a = 1`); without a campaign (`c = 0`) or under
+	/// one using every term (`c = 1`). Five wrapped signatures; the referee pays; a purchase
+	/// record.
 	#[benchmark]
-	fn settle_referral(j: Linear<0, 1>, a: Linear<0, 1>) -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
+	fn settle_referral(
+		j: Linear<0, 1>,
+		a: Linear<0, 1>,
+		c: Linear<0, 1>,
+	) -> Result<(), BenchmarkError> {
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a), c)?;
 		if j == 1 {
 			s.submit().map_err(|e| e.error)?;
 		}
@@ -504,11 +585,16 @@ mod benchmarks {
 	}
 
 	/// `j = 0`: the rebate opens the promotion; `j = 1`: it joins the settled one; in the native
-	/// token (`a = 0`) or another asset (`a = 1`). Three wrapped signatures; the amount moves into
-	/// the escrow account.
+	/// token (`a = 0`) or another asset (`a = 1`); without a campaign (`c = 0`: the amount moves
+	/// into the escrow account) or under one (`c = 1`: it is reserved from the budget, the
+	/// customer's count written). Three wrapped signatures.
 	#[benchmark]
-	fn submit_rebate(j: Linear<0, 1>, a: Linear<0, 1>) -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
+	fn submit_rebate(
+		j: Linear<0, 1>,
+		a: Linear<0, 1>,
+		c: Linear<0, 1>,
+	) -> Result<(), BenchmarkError> {
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a), c)?;
 		if j == 1 {
 			s.settle().map_err(|e| e.error)?;
 		}
@@ -521,17 +607,26 @@ mod benchmarks {
 
 		let asset = s.rebate.document.asset.clone();
 		let escrow = ReferralRebate::<T>::escrow_account();
-		assert_eq!(T::Assets::balance(asset.clone(), &escrow), price::<T>(&asset, 15));
+		// Under a campaign the rebate is reserved from the budget, in the escrow account already.
+		let held = if c == 1 { price::<T>(&asset, 1_000) } else { price::<T>(&asset, 15) };
+		assert_eq!(T::Assets::balance(asset.clone(), &escrow), held);
+		assert!(Promotions::<T>::get(s.key()).is_some_and(|p| p.rebate.is_some()));
 		Ok(())
 	}
 
-	/// The costliest refusal before any signature: `settle_referral` refused at its last check
-	/// before them (the promotion is already settled), after reading the origin purchase and the
-	/// promotion.
+	/// The costliest refusal before any signature: `settle_referral` under a campaign refused at
+	/// its last check before them (the referee bought from the merchant, and the campaign takes
+	/// new referees only), after reading the origin purchase, the promotion, the campaign and the
+	/// referee's last purchase.
 	#[benchmark]
 	fn refused() -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::Other)?;
-		s.settle().map_err(|e| e.error)?;
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::Other, 1)?;
+		ReferralRebate::<T>::purchase(
+			RawOrigin::Signed(s.referee.account.clone()).into(),
+			s.merchant.account.clone(),
+			s.offer.document.asset.clone(),
+			price::<T>(&s.offer.document.asset, 10),
+		)?;
 		let signer = s.merchant.account.clone();
 		whitelist_account!(signer);
 		whitelist_genesis_hash::<T>();
@@ -542,7 +637,7 @@ mod benchmarks {
 			result = s.settle();
 		}
 
-		assert_eq!(result.map_err(|e| e.error), Err(Error::<T>::AlreadySettled.into()));
+		assert_eq!(result.map_err(|e| e.error), Err(Error::<T>::RefereeNotNew.into()));
 		Ok(())
 	}
 
@@ -551,7 +646,7 @@ mod benchmarks {
 	/// (`a = 0`) or another asset (`a = 1`).
 	#[benchmark]
 	fn refund(a: Linear<0, 1>) -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a), 0)?;
 		s.settle().map_err(|e| e.error)?;
 		let referred = s.referred().ok_or(BenchmarkError::Stop("no referral"))?;
 		let asset = s.offer.document.asset.clone();
@@ -572,7 +667,7 @@ mod benchmarks {
 	/// (the payout creates it again); in the native token (`a = 0`) or another asset (`a = 1`).
 	#[benchmark]
 	fn close_overdue(a: Linear<0, 1>) -> Result<(), BenchmarkError> {
-		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a))?;
+		let s = setup::<T>(PayoutCondition::ReferralSettled, BenchmarkAsset::of(a), 0)?;
 		let pay_at = s.rebate.document.pay_at;
 		s.settle().map_err(|e| e.error)?;
 		s.submit().map_err(|e| e.error)?;
@@ -595,7 +690,7 @@ mod benchmarks {
 	/// The hook closing `n` due promotions, each paying its escrowed rebate to a new account.
 	#[benchmark]
 	fn close_promotions(n: Linear<0, 100>) {
-		let (at, mut meter) = due_queue::<T>(n, false);
+		let (at, mut meter) = due_queue::<T>(n, Closing::Paid);
 
 		#[block]
 		{
@@ -610,7 +705,7 @@ mod benchmarks {
 	/// second transfer.
 	#[benchmark]
 	fn close_promotions_returning(n: Linear<0, 100>) {
-		let (at, mut meter) = due_queue::<T>(n, true);
+		let (at, mut meter) = due_queue::<T>(n, Closing::Returned);
 
 		#[block]
 		{
@@ -621,14 +716,33 @@ mod benchmarks {
 		assert_eq!(Held::<T>::iter().count(), 0, "every payout went back to its merchant");
 	}
 
-	/// The hook removing `n` purchase records whose lifetime has ended.
+	/// The hook closing `n` due promotions under campaigns, each paying its customer and
+	/// counted closed in its campaign.
+	#[benchmark]
+	fn close_promotions_campaign(n: Linear<0, 100>) {
+		let (at, mut meter) = due_queue::<T>(n, Closing::Campaign);
+
+		#[block]
+		{
+			ReferralRebate::<T>::close_due(at, &mut meter);
+		}
+
+		assert_eq!(Promotions::<T>::iter().count(), 0);
+		assert!(
+			Campaigns::<T>::iter_values().all(|c| c.open_promotions == 0 && c.reserved.is_zero())
+		);
+	}
+
+	/// The hook removing `n` purchase records whose lifetime has ended, each its buyer's latest
+	/// purchase from the merchant (so its [`LastPurchase`] entry goes too).
 	#[benchmark]
 	fn remove_purchases(n: Linear<0, 100>) {
 		let merchant: T::AccountId = frame_benchmarking::account("merchant", 0, 0);
-		let buyer: T::AccountId = frame_benchmarking::account("buyer", 0, 0);
 		let block: BlockNumberFor<T> = 1u32.into();
 		let asset = T::BenchmarkHelper::asset(BenchmarkAsset::Other);
 		for index in 0..n {
+			let buyer: T::AccountId = frame_benchmarking::account("buyer", index, 0);
+			LastPurchase::<T>::insert(&merchant, &buyer, block);
 			let record = PurchaseRecord {
 				merchant: merchant.clone(),
 				buyer: buyer.clone(),
@@ -649,6 +763,7 @@ mod benchmarks {
 		}
 
 		assert_eq!(Purchases::<T>::iter().count(), 0);
+		assert_eq!(LastPurchase::<T>::iter().count(), 0);
 	}
 
 	impl_benchmark_test_suite!(ReferralRebate, crate::mock::new_test_ext(), crate::mock::Test);

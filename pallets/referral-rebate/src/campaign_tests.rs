@@ -199,3 +199,399 @@ fn share_amounts_follow_the_price() {
 	assert_eq!(Share::<Balance>::Percent(Percent::from_percent(15)).of(1_000), 150);
 	assert_eq!(Share::<Balance>::Percent(Percent::from_percent(15)).of(9), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Documents under a campaign.
+// ---------------------------------------------------------------------------------------------
+
+/// The terms the mock documents follow: 20 % off 1 000 (800), a 150 rebate, issued at block 1
+/// (settle-by 10 = 1 + 9, rebate block 20 = 10 + 10), new referees only, two rebates each.
+fn doc_terms() -> CampaignTermsOf<Test> {
+	CampaignTerms {
+		discount: Share::Percent(Percent::from_percent(20)),
+		rebate: Share::Fixed(150),
+		min_origin_price: 100,
+		settle_window: 9,
+		review_period: 10,
+		condition: PayoutCondition::ReferralSettled,
+		last_issue_block: 100,
+		new_referees_only: true,
+		rebates_per_customer: 2,
+	}
+}
+
+/// The customer's origin purchase of 1 000 from the merchant, in `asset`; its id.
+fn origin_in(p: &Parties, asset: AssetKind) -> PurchaseIdOf<Test> {
+	assert_ok!(ReferralRebate::purchase(
+		RuntimeOrigin::signed(p.customer.account()),
+		p.merchant.account(),
+		asset,
+		1_000
+	));
+	rebate_events().iter().rev().find_map(E::recorded_purchase).expect("recorded")
+}
+
+/// The mock offer and rebate for promotion `id` under `campaign`, each changed by its closure,
+/// signed by all; the referred purchase the offer gives.
+fn campaign_docs(
+	p: &Parties,
+	id: PromotionId,
+	origin: PurchaseIdOf<Test>,
+	campaign: Option<CampaignId>,
+	offer: impl FnOnce(&mut OfferOf<Test>),
+	rebate: impl FnOnce(&mut RebateOf<Test>),
+) -> (SignedOfferOf<Test>, SignedPurchaseOf<Test>, SignedRebateOf<Test>) {
+	let genesis = ReferralRebate::genesis_hash();
+	let mut o = offer_doc(p, id, origin);
+	o.campaign = campaign;
+	offer(&mut o);
+	let mut r = rebate_doc(p, id, PayoutCondition::ReferralSettled);
+	r.campaign = campaign;
+	r.asset = o.asset.clone();
+	rebate(&mut r);
+	let purchase = sign_purchase(p, purchase_doc(p, &o), &genesis);
+	(sign_offer(p, o, &genesis), purchase, sign_rebate(p, r, &genesis))
+}
+
+fn settle_docs(
+	p: &Parties,
+	o: &SignedOfferOf<Test>,
+	pu: &SignedPurchaseOf<Test>,
+) -> DispatchResult {
+	ReferralRebate::settle_referral(
+		RuntimeOrigin::signed(p.merchant.account()),
+		Box::new(o.clone()),
+		Box::new(pu.clone()),
+	)
+	.map(|_| ())
+	.map_err(|e| e.error)
+}
+
+fn submit_doc(p: &Parties, r: &SignedRebateOf<Test>) -> DispatchResult {
+	ReferralRebate::submit_rebate(RuntimeOrigin::signed(p.customer.account()), Box::new(r.clone()))
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
+
+fn campaign(id: CampaignId) -> CampaignOf<Test> {
+	Campaigns::<Test>::get(id).expect("the campaign is open")
+}
+
+#[test]
+fn a_campaign_rebate_is_reserved_from_the_budget_and_paid_at_the_rebate_block() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(NATIVE, 1_000, doc_terms()));
+		let origin = origin_in(&p, NATIVE);
+		let (o, pu, r) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
+		assert_ok!(settle_docs(&p, &o, &pu));
+		assert_eq!(campaign(0).open_promotions, 1);
+		System::assert_has_event(
+			E::ReferralSettled {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				purchase_id: rebate_events().iter().rev().find_map(E::recorded_purchase).unwrap(),
+				asset: NATIVE,
+				price: 800,
+				pay_at: 20,
+				campaign: Some(0),
+			}
+			.into(),
+		);
+		// The merchant moves all it can away: the rebate does not need its balance.
+		let merchant_left = balance(NATIVE, &merchant()) - ED;
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(merchant()),
+			stranger(),
+			merchant_left
+		));
+		let escrow_before = escrowed(NATIVE);
+		assert_ok!(submit_doc(&p, &r));
+		assert_eq!(escrowed(NATIVE), escrow_before, "nothing moved: the budget was there");
+		let c = campaign(0);
+		assert_eq!((c.budget, c.reserved, c.open_promotions, c.customers), (850, 150, 1, 1));
+		assert_eq!(CampaignRebates::<Test>::get(0, customer()), 1);
+		System::assert_has_event(
+			E::RebateScheduled {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				asset: NATIVE,
+				amount: 150,
+				pay_at: 20,
+				condition: PayoutCondition::ReferralSettled,
+				campaign: Some(0),
+			}
+			.into(),
+		);
+
+		let customer_before = balance(NATIVE, &customer());
+		run_to_block(20);
+		assert_eq!(balance(NATIVE, &customer()), customer_before + 150);
+		let c = campaign(0);
+		assert_eq!((c.budget, c.reserved, c.open_promotions), (850, 0, 0));
+		System::assert_has_event(
+			E::RebatePaid {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				asset: NATIVE,
+				amount: 150,
+				pay_at: 20,
+				campaign: Some(0),
+			}
+			.into(),
+		);
+		assert_ok!(ReferralRebate::close_campaign(RuntimeOrigin::signed(merchant()), 0));
+		assert_eq!(balance(NATIVE, &merchant()), ED + 850);
+		assert_eq!(CampaignRebates::<Test>::iter_prefix(0).count(), 0, "counts removed");
+		assert_eq!(escrowed(NATIVE), 0);
+	});
+}
+
+#[test]
+fn a_lapsed_campaign_rebate_goes_back_to_the_budget_not_the_merchant() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(USD, 1_000, doc_terms()));
+		let origin = origin_in(&p, USD);
+		let (_, _, r) = campaign_docs(&p, 1, origin, Some(0), |o| o.asset = USD, |_| {});
+		assert_ok!(submit_doc(&p, &r));
+		assert_eq!(campaign(0).budget, 850);
+		let merchant_before = balance(USD, &merchant());
+		run_to_block(20);
+		assert_eq!(balance(USD, &merchant()), merchant_before, "nothing went to the merchant");
+		let c = campaign(0);
+		assert_eq!((c.budget, c.reserved, c.open_promotions), (1_000, 0, 0));
+		System::assert_has_event(
+			E::RebateLapsed {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				asset: USD,
+				amount: 150,
+				pay_at: 20,
+				reason: LapseReason::NotSettled,
+				campaign: Some(0),
+			}
+			.into(),
+		);
+		// A lapsed rebate still counts against its customer.
+		assert_eq!(CampaignRebates::<Test>::get(0, customer()), 1);
+	});
+}
+
+#[test]
+fn an_offer_that_breaks_its_campaign_is_refused_by_name() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		let stranger_terms = doc_terms();
+		assert_ok!(ReferralRebate::create_campaign(
+			RuntimeOrigin::signed(stranger()),
+			NATIVE,
+			1_000,
+			stranger_terms
+		));
+		let mut id = 1;
+		let mut open = |asset: AssetKind, terms: CampaignTermsOf<Test>| {
+			assert_ok!(create(asset, 1_000, terms));
+			id += 1;
+			id - 1
+		};
+		let plain = open(NATIVE, doc_terms());
+		let in_usd = open(USD, doc_terms());
+		let dear = open(NATIVE, CampaignTerms { min_origin_price: 2_000, ..doc_terms() });
+		let ten_off = open(
+			NATIVE,
+			CampaignTerms { discount: Share::Percent(Percent::from_percent(10)), ..doc_terms() },
+		);
+		let short_review = open(NATIVE, CampaignTerms { review_period: 5, ..doc_terms() });
+		let short_window = open(NATIVE, CampaignTerms { settle_window: 5, ..doc_terms() });
+		let origin = origin_in(&p, NATIVE);
+		let cases: [(Option<CampaignId>, Err); 7] = [
+			(Some(99), Err::UnknownCampaign),
+			(Some(0), Err::NotCampaignMerchant),
+			(Some(in_usd), Err::CampaignAssetMismatch),
+			(Some(dear), Err::OriginBelowCampaignMinimum),
+			(Some(ten_off), Err::DiscountBreaksCampaign),
+			(Some(short_review), Err::WindowBreaksCampaign),
+			(Some(short_window), Err::WindowBreaksCampaign),
+		];
+		for (campaign, error) in cases {
+			let (o, pu, _) = campaign_docs(&p, 1, origin, campaign, |_| {}, |_| {});
+			assert_noop!(settle_docs(&p, &o, &pu), error);
+		}
+		// The referee bought from the merchant: not new.
+		assert_ok!(ReferralRebate::purchase(
+			RuntimeOrigin::signed(referee()),
+			merchant(),
+			NATIVE,
+			100
+		));
+		let (o, pu, _) = campaign_docs(&p, 1, origin, Some(plain), |_| {}, |_| {});
+		assert_noop!(settle_docs(&p, &o, &pu), Err::RefereeNotNew);
+		// A campaign that does not ask for new referees takes it.
+		let anyone = open(NATIVE, CampaignTerms { new_referees_only: false, ..doc_terms() });
+		let (o, pu, _) = campaign_docs(&p, 1, origin, Some(anyone), |_| {}, |_| {});
+		assert_ok!(settle_docs(&p, &o, &pu));
+	});
+}
+
+#[test]
+fn an_offer_issued_after_the_last_issue_block_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(NATIVE, 1_000, CampaignTerms { last_issue_block: 3, ..doc_terms() }));
+		let origin = origin_in(&p, NATIVE);
+		run_to_block(5);
+		// Issued at block 5: settle-by 14, rebate block 24.
+		let late = |o: &mut OfferOf<Test>| {
+			o.settle_by = 14;
+			o.pay_at = 24;
+		};
+		let (o, pu, r) =
+			campaign_docs(&p, 1, origin, Some(0), late, |r: &mut RebateOf<Test>| r.pay_at = 24);
+		assert_noop!(settle_docs(&p, &o, &pu), Err::IssuedAfterCampaignEnd);
+		assert_noop!(submit_doc(&p, &r), Err::IssuedAfterCampaignEnd);
+		// Issued at block 3, the last: settle-by 12, rebate block 22.
+		let last = |o: &mut OfferOf<Test>| {
+			o.settle_by = 12;
+			o.pay_at = 22;
+		};
+		let (o, pu, _) = campaign_docs(&p, 1, origin, Some(0), last, |_| {});
+		assert_ok!(settle_docs(&p, &o, &pu));
+	});
+}
+
+#[test]
+fn a_rebate_that_breaks_its_campaign_is_refused_by_name() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(NATIVE, 1_000, doc_terms()));
+		let origin = origin_in(&p, NATIVE);
+		let cases: [(fn(&mut RebateOf<Test>), Err); 4] = [
+			(|r| r.condition = PayoutCondition::Unconditional, Err::ConditionBreaksCampaign),
+			(|r| r.amount = 140, Err::RebateBreaksCampaign),
+			// Settle-by 15: issued at 6, after this block.
+			(|r| r.pay_at = 25, Err::WindowBreaksCampaign),
+			(|r| r.campaign = Some(7), Err::UnknownCampaign),
+		];
+		for (change, error) in cases {
+			let (_, _, r) = campaign_docs(&p, 1, origin, Some(0), |_| {}, change);
+			assert_noop!(submit_doc(&p, &r), error);
+		}
+	});
+}
+
+#[test]
+fn a_percent_rebate_is_checked_against_the_referred_price_whichever_document_comes_first() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		// 20 % of the referred 800: 160 (the same referee twice: not only new ones).
+		let percent = CampaignTerms {
+			rebate: Share::Percent(Percent::from_percent(20)),
+			new_referees_only: false,
+			..doc_terms()
+		};
+		assert_ok!(create(NATIVE, 1_000, percent.clone()));
+		assert_ok!(create(NATIVE, 1_000, percent));
+		let origin = origin_in(&p, NATIVE);
+		// Settled first: a wrong amount is refused at submit.
+		let (o, pu, wrong) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
+		assert_ok!(settle_docs(&p, &o, &pu));
+		assert_noop!(submit_doc(&p, &wrong), Err::RebateBreaksCampaign);
+		let (_, _, right) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |r| r.amount = 160);
+		assert_ok!(submit_doc(&p, &right));
+		// Submitted first: the amount is checked when the referral joins, and a wrong one
+		// refuses the referral (the rebate then lapses back to the budget).
+		let (o, pu, wrong) = campaign_docs(&p, 2, origin, Some(1), |_| {}, |_| {});
+		assert_ok!(submit_doc(&p, &wrong));
+		assert_noop!(settle_docs(&p, &o, &pu), Err::RebateBreaksCampaign);
+	});
+}
+
+#[test]
+fn documents_of_one_promotion_must_name_one_campaign() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(NATIVE, 1_000, doc_terms()));
+		let origin = origin_in(&p, NATIVE);
+		let (o, pu, _) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
+		let (_, _, plain) = campaign_docs(&p, 1, origin, None, |_| {}, |_| {});
+		assert_ok!(settle_docs(&p, &o, &pu));
+		assert_noop!(submit_doc(&p, &plain), Err::CampaignMismatch);
+	});
+}
+
+#[test]
+fn caps_and_budgets_refuse_what_the_campaign_cannot_take() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		// One rebate per customer, a budget for one and a half.
+		assert_ok!(create(NATIVE, 250, CampaignTerms { rebates_per_customer: 1, ..doc_terms() }));
+		let origin = origin_in(&p, NATIVE);
+		let (_, _, first) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
+		assert_ok!(submit_doc(&p, &first));
+		System::assert_has_event(E::CampaignBudgetSpent { campaign: 0, budget: 100 }.into());
+		let (_, _, second) = campaign_docs(&p, 2, origin, Some(0), |_| {}, |_| {});
+		assert_noop!(submit_doc(&p, &second), Err::CustomerAtRebateCap);
+
+		// Another customer: the budget left (100) cannot cover 150.
+		let other = Parties { customer: stranger_key(), ..Parties::default() };
+		let origin = origin_in(&other, NATIVE);
+		let (_, _, theirs) = campaign_docs(&other, 3, origin, Some(0), |_| {}, |_| {});
+		assert_noop!(submit_doc(&other, &theirs), Err::CampaignBudgetTooLow);
+		assert_ok!(ReferralRebate::top_up_campaign(RuntimeOrigin::signed(merchant()), 0, 50));
+		// No room for a new customer.
+		MaxCampaignCustomers::set(1);
+		assert_noop!(submit_doc(&other, &theirs), Err::CampaignFull);
+		MaxCampaignCustomers::set(3);
+		assert_ok!(submit_doc(&other, &theirs));
+		assert_eq!(campaign(0).customers, 2);
+	});
+}
+
+#[test]
+fn a_percent_rebate_must_wait_for_a_settled_referral() {
+	ExtBuilder::default().build_and_execute(|| {
+		let terms = CampaignTerms {
+			rebate: Share::Percent(Percent::from_percent(5)),
+			condition: PayoutCondition::Unconditional,
+			..doc_terms()
+		};
+		assert_noop!(create(NATIVE, 1_000, terms), Err::PercentRebateUnconditional);
+	});
+}
+
+#[test]
+fn a_buyer_is_new_to_a_merchant_again_once_its_purchases_records_end() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(ReferralRebate::purchase(
+			RuntimeOrigin::signed(referee()),
+			merchant(),
+			NATIVE,
+			100
+		));
+		assert_eq!(LastPurchase::<Test>::get(merchant(), referee()), Some(1));
+		assert!(ReferralRebate::bought_from(&merchant(), &referee(), 1));
+		run_to_block(50);
+		assert_ok!(ReferralRebate::purchase(
+			RuntimeOrigin::signed(referee()),
+			merchant(),
+			NATIVE,
+			100
+		));
+		// The first record ends: the later purchase's entry stays.
+		run_to_block(101);
+		assert_eq!(LastPurchase::<Test>::get(merchant(), referee()), Some(50));
+		// The second ends too: the referee is new again.
+		run_to_block(150);
+		assert_eq!(LastPurchase::<Test>::get(merchant(), referee()), None);
+		assert!(!ReferralRebate::bought_from(&merchant(), &referee(), 150));
+	});
+}

@@ -31,6 +31,7 @@ impl<T: Config> Pallet<T> {
 				budget,
 				reserved: Zero::zero(),
 				open_promotions: 0,
+				customers: 0,
 				terms,
 			},
 		);
@@ -64,7 +65,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_close_campaign(
 		merchant: T::AccountId,
 		campaign: CampaignId,
-	) -> DispatchResult {
+	) -> DispatchResultWithPostInfo {
 		let c = Campaigns::<T>::get(campaign).ok_or(Error::<T>::UnknownCampaign)?;
 		ensure!(c.merchant == merchant, Error::<T>::NotCampaignMerchant);
 		ensure!(c.open_promotions == 0, Error::<T>::CampaignHasOpenPromotions);
@@ -79,8 +80,11 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::RecipientCannotReceive,
 		)?;
 		Campaigns::<T>::remove(campaign);
+		// At most `MaxCampaignCustomers` entries (the weight charged up front), `c.customers`
+		// of them in fact (the weight charged after).
+		let _ = CampaignRebates::<T>::clear_prefix(campaign, c.customers, None);
 		Self::deposit_event(Event::CampaignClosed { campaign, merchant, asset: c.asset, returned });
-		Ok(())
+		Ok(Some(charges::close_campaign::<T::WeightInfo>(c.customers)).into())
 	}
 
 	/// Move `amount` of `asset` from `merchant` into the escrow account, keeping its account

@@ -55,18 +55,21 @@ fn link_surcharge<W: WeightInfo>(links: u64) -> Weight {
 	link::<W>().saturating_sub(W::verify_sr25519()).saturating_mul(links)
 }
 
-/// The hook's cost of closing one more promotion: the costlier of a payout and a payout that
-/// fails and goes back to the merchant.
+/// The hook's cost of closing one more promotion: the costliest of a payout, a payout that
+/// fails and goes back to the merchant, and a campaign's payout (its campaign written too).
 pub fn close_one<W: WeightInfo>() -> Weight {
 	let paid = W::close_promotions(1).saturating_sub(W::close_promotions(0));
 	let returned =
 		W::close_promotions_returning(1).saturating_sub(W::close_promotions_returning(0));
-	paid.max(returned)
+	let campaign = W::close_promotions_campaign(1).saturating_sub(W::close_promotions_campaign(0));
+	paid.max(returned).max(campaign)
 }
 
-/// The hook's fixed cost of closing, at the costlier path.
+/// The hook's fixed cost of closing, at the costliest path.
 pub fn close_base<W: WeightInfo>() -> Weight {
-	W::close_promotions(0).max(W::close_promotions_returning(0))
+	W::close_promotions(0)
+		.max(W::close_promotions_returning(0))
+		.max(W::close_promotions_campaign(0))
 }
 
 /// The hook's cost of removing one more purchase record: part of the weight of every call that
@@ -102,21 +105,27 @@ fn on_path<W: WeightInfo>(path: Option<Path>, open: Weight, join: Weight) -> Wei
 	}
 }
 
-/// `settle_referral` on `path` (`None`: the costlier path, charged up front) and on `asset`'s
-/// path: its five links at
-/// the costliest scheme, the later removal of the purchase record it writes, and (opening the
-/// promotion) its closing.
-pub fn settle<W: WeightInfo>(path: Option<Path>, asset: AssetPath) -> Weight {
-	let (open, join) = (|a| W::settle_referral(0, a), |a| W::settle_referral(1, a));
+/// Whether a settle or submit names a campaign: the benchmarks' component `c`.
+fn campaign_component(campaign: bool) -> u32 {
+	u32::from(campaign)
+}
+
+/// `settle_referral` on `path` (`None`: the costlier path, charged up front), on `asset`'s
+/// path and with or without a `campaign`: its five links at the costliest scheme, the later
+/// removal of the purchase record it writes, and (opening the promotion) its closing.
+pub fn settle<W: WeightInfo>(path: Option<Path>, asset: AssetPath, campaign: bool) -> Weight {
+	let c = campaign_component(campaign);
+	let (open, join) = (|a| W::settle_referral(0, a, c), |a| W::settle_referral(1, a, c));
 	on_path::<W>(path, asset.of(open), asset.of(join))
 		.saturating_add(link_surcharge::<W>(5))
 		.saturating_add(removal::<W>())
 }
 
-/// `submit_rebate` on `path` (`None`: the costlier) and `asset`'s path, its three links at the
-/// costliest scheme, and (opening the promotion) its closing.
-pub fn submit<W: WeightInfo>(path: Option<Path>, asset: AssetPath) -> Weight {
-	let (open, join) = (|a| W::submit_rebate(0, a), |a| W::submit_rebate(1, a));
+/// `submit_rebate` on `path` (`None`: the costlier), on `asset`'s path and with or without a
+/// `campaign`: its three links at the costliest scheme, and (opening the promotion) its closing.
+pub fn submit<W: WeightInfo>(path: Option<Path>, asset: AssetPath, campaign: bool) -> Weight {
+	let c = campaign_component(campaign);
+	let (open, join) = (|a| W::submit_rebate(0, a, c), |a| W::submit_rebate(1, a, c));
 	on_path::<W>(path, asset.of(open), asset.of(join)).saturating_add(link_surcharge::<W>(3))
 }
 
@@ -136,7 +145,8 @@ pub fn top_up_campaign<W: WeightInfo>() -> Weight {
 	costlier(W::top_up_campaign)
 }
 
-/// `close_campaign`: the campaign's asset is not known until it is read, so the costlier path.
-pub fn close_campaign<W: WeightInfo>() -> Weight {
-	costlier(W::close_campaign)
+/// `close_campaign` of a campaign with `customers` rebate counts to remove: the campaign's
+/// asset is not known until it is read, so the costlier path.
+pub fn close_campaign<W: WeightInfo>(customers: u32) -> Weight {
+	costlier(|a| W::close_campaign(a, customers))
 }

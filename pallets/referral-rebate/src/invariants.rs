@@ -47,8 +47,9 @@ impl<T: Config> Pallet<T> {
 			Some((_, sum)) => *sum = sum.saturating_add(amount),
 			None => sums.push((asset, amount)),
 		};
+		// A campaign's rebates are counted in its reserve.
 		for p in Promotions::<T>::iter_values().chain(Held::<T>::iter_values()) {
-			if let Some(rebate) = p.rebate {
+			if let (Some(rebate), None) = (p.rebate, p.campaign) {
 				add(p.asset, rebate.amount);
 			}
 		}
@@ -62,7 +63,9 @@ impl<T: Config> Pallet<T> {
 	/// every open and held rebate in that asset (it equals their sum but for what anyone
 	/// transferred to it unasked); every open promotion's parties are distinct and its escrowed
 	/// rebate at least its asset's minimum balance; no promotion is due later than
-	/// `MaxRebateDelay` from now, and none is held before its rebate block.
+	/// `MaxRebateDelay` from now, and none is held before its rebate block; each campaign counts
+	/// its open promotions, reserve and customers right (within `MaxCampaignCustomers`), a closed
+	/// one leaves no counts; every last purchase names a live record.
 	#[cfg(any(feature = "try-runtime", feature = "mock", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let escrow = Self::escrow_account();
@@ -105,9 +108,32 @@ impl<T: Config> Pallet<T> {
 		let next = NextCampaignId::<T>::get();
 		for (id, c) in Campaigns::<T>::iter() {
 			ensure!(id < next, "a campaign's id is not below NextCampaignId");
+			let mut open = 0u32;
+			let mut reserved = BalanceOf::<T>::zero();
+			for p in Promotions::<T>::iter_values().chain(Held::<T>::iter_values()) {
+				if p.campaign == Some(id) {
+					ensure!(p.asset == c.asset, "a campaign's promotion is in another asset");
+					open = open.saturating_add(1);
+					reserved = reserved.saturating_add(p.rebate.map_or(Zero::zero(), |r| r.amount));
+				}
+			}
+			ensure!(c.open_promotions == open, "a campaign miscounts its open promotions");
+			ensure!(c.reserved == reserved, "a campaign's reserve is not its open rebates");
+			let customers = CampaignRebates::<T>::iter_prefix(id).count();
+			ensure!(c.customers as usize == customers, "a campaign miscounts its customers");
 			ensure!(
-				c.open_promotions > 0 || c.reserved.is_zero(),
-				"a campaign reserves for nothing"
+				c.customers <= T::MaxCampaignCustomers::get(),
+				"a campaign has more customers than MaxCampaignCustomers"
+			);
+		}
+		for (id, _) in CampaignRebates::<T>::iter_keys() {
+			ensure!(Campaigns::<T>::contains_key(id), "a closed campaign's counts remain");
+		}
+		for (merchant, buyer, block) in LastPurchase::<T>::iter() {
+			let records = Purchases::<T>::iter_prefix(BlockKey::of(block));
+			ensure!(
+				records.into_iter().any(|(_, r)| r.merchant == merchant && r.buyer == buyer),
+				"a last purchase names no record"
 			);
 		}
 		Ok(())

@@ -268,6 +268,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxHookWeight: Get<Weight>;
 
+		/// The most customers one campaign may pay rebates to: each has an entry in
+		/// [`CampaignRebates`], and closing the campaign removes them all in one call.
+		#[pallet::constant]
+		type MaxCampaignCustomers: Get<u32>;
+
 		/// Weights of this pallet's calls and hook, from its benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -328,6 +333,34 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextCampaignId<T: Config> = StorageValue<_, CampaignId, ValueQuery>;
 
+	/// The block of each buyer's latest purchase from each merchant (by merchant, then buyer),
+	/// while its record lives: a referee is *new to the merchant* when it has no entry. Written by
+	/// every recorded purchase; removed with the record it names when that record's lifetime
+	/// ends, so there is at most one entry per live purchase record.
+	#[pallet::storage]
+	pub type LastPurchase<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		BlockNumberFor<T>,
+	>;
+
+	/// How many rebates each customer has had submitted under each campaign (by campaign, then
+	/// customer), held to the campaign's `rebates_per_customer`; a lapsed rebate still counts.
+	/// At most `MaxCampaignCustomers` entries per campaign, removed when it closes.
+	#[pallet::storage]
+	pub type CampaignRebates<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		CampaignId,
+		Blake2_128Concat,
+		T::AccountId,
+		u32,
+		ValueQuery,
+	>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -364,9 +397,10 @@ pub mod pallet {
 			asset: AssetKindOf<T>,
 			price: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
+			campaign: Option<CampaignId>,
 		},
 		/// An all-signed rebate was submitted; `amount` moved from the merchant into the escrow
-		/// account until `pay_at`.
+		/// account until `pay_at` (under a campaign: was reserved from its budget, there already).
 		RebateScheduled {
 			merchant: T::AccountId,
 			promotion_id: PromotionId,
@@ -376,6 +410,7 @@ pub mod pallet {
 			amount: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
 			condition: PayoutCondition,
+			campaign: Option<CampaignId>,
 		},
 		/// The escrowed rebate was paid to the customer.
 		RebatePaid {
@@ -386,8 +421,9 @@ pub mod pallet {
 			asset: AssetKindOf<T>,
 			amount: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
+			campaign: Option<CampaignId>,
 		},
-		/// The escrowed rebate went back to the merchant.
+		/// The escrowed rebate went back to the merchant (under a campaign: to its budget).
 		RebateLapsed {
 			merchant: T::AccountId,
 			promotion_id: PromotionId,
@@ -397,6 +433,7 @@ pub mod pallet {
 			amount: BalanceOf<T>,
 			pay_at: BlockNumberFor<T>,
 			reason: LapseReason,
+			campaign: Option<CampaignId>,
 		},
 		/// A promotion reached its rebate block with no rebate submitted; it was closed.
 		PromotionExpired {
@@ -452,6 +489,9 @@ pub mod pallet {
 		/// The hook ran out of weight with promotions still due; the earliest left, due at
 		/// `pay_at`, is closed first in the next block.
 		ClosingCarried { pay_at: BlockNumberFor<T> },
+		/// A rebate reserved from the campaign's budget left less than another such rebate: the
+		/// campaign refuses rebates it cannot cover until it is topped up.
+		CampaignBudgetSpent { campaign: CampaignId, budget: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -599,6 +639,49 @@ pub mod pallet {
 		CampaignLastIssuePassed,
 		/// The campaign lets no customer earn a rebate.
 		NoRebatesPerCustomer,
+		/// The campaign's rebate is a percent paid unconditionally (it must need a settled
+		/// referral, whose price it is a share of).
+		PercentRebateUnconditional,
+		/// The document is in another asset than its campaign.
+		CampaignAssetMismatch,
+		/// The promotion is open under another campaign (or none) than this document names.
+		CampaignMismatch,
+		/// The origin purchase cost less than the campaign's minimum.
+		OriginBelowCampaignMinimum,
+		/// The discounted price is not the campaign's discount off the original price.
+		DiscountBreaksCampaign,
+		/// The settle-by or rebate block is not the campaign's windows from an issue block at or
+		/// before this block.
+		WindowBreaksCampaign,
+		/// The document was issued after the campaign's last issue block.
+		IssuedAfterCampaignEnd,
+		/// The rebate's payout condition is not the campaign's.
+		ConditionBreaksCampaign,
+		/// The rebate amount is not the campaign's rebate of the referred price.
+		RebateBreaksCampaign,
+		/// The campaign takes only referees new to the merchant, and this one bought from it
+		/// within `PurchaseLifetime` blocks.
+		RefereeNotNew,
+		/// The customer has had the campaign's `rebates_per_customer` rebates.
+		CustomerAtRebateCap,
+		/// The campaign's budget cannot cover the rebate.
+		CampaignBudgetTooLow,
+		/// The campaign has paid rebates to `MaxCampaignCustomers` customers: no new customer
+		/// can join it.
+		CampaignFull,
+	}
+
+	impl<T> From<CampaignError> for Error<T> {
+		fn from(e: CampaignError) -> Self {
+			match e {
+				CampaignError::OriginBelowMinimum => Error::OriginBelowCampaignMinimum,
+				CampaignError::DiscountBreaksTerms => Error::DiscountBreaksCampaign,
+				CampaignError::WindowBreaksTerms => Error::WindowBreaksCampaign,
+				CampaignError::IssuedAfterLastBlock => Error::IssuedAfterCampaignEnd,
+				CampaignError::ConditionBreaksTerms => Error::ConditionBreaksCampaign,
+				CampaignError::RebateBreaksTerms => Error::RebateBreaksCampaign,
+			}
+		}
 	}
 
 	impl<T> From<TermsError> for Error<T> {
@@ -611,6 +694,7 @@ pub mod pallet {
 				TermsError::WindowTooLong => Error::CampaignWindowTooLong,
 				TermsError::LastIssuePassed => Error::CampaignLastIssuePassed,
 				TermsError::NoRebatesPerCustomer => Error::NoRebatesPerCustomer,
+				TermsError::PercentRebateUnconditional => Error::PercentRebateUnconditional,
 			}
 		}
 	}
@@ -696,11 +780,15 @@ pub mod pallet {
 		///   ([`ReferredPurchase::check_against`]); the origin purchase is recorded, live, with the
 		///   offer's merchant, customer, asset and original price and not refunded; the
 		///   promotion's referral is not settled yet, and if its rebate was submitted first, it
-		///   agrees on customer, referee and asset; then every link's signature, on this chain;
-		///   the referee can pay and the merchant receive the discounted price.
+		///   agrees on customer, referee, asset and campaign; if the offer names a campaign: it is
+		///   open, the merchant's and in the offer's asset, the offer follows its terms
+		///   ([`CampaignTerms::check_offer`]), the referee is new to the merchant if the terms
+		///   ask it ([`LastPurchase`]), and a rebate submitted first is the terms' rebate of the
+		///   discounted price; then every link's signature, on this chain; the referee can pay
+		///   and the merchant receive the discounted price.
 		/// - Effects: the referee pays the discounted price to the merchant; the referred
 		///   purchase is recorded; the promotion `(pay_at, merchant, promotion id)` is opened or
-		///   joined and marked settled.
+		///   joined and marked settled (opened under a campaign, the campaign counts it).
 		/// - Events: [`Event::PurchaseRecorded`], [`Event::ReferralSettled`].
 		/// - Errors: [`Error::NotMerchant`], [`Error::OfferChainMalformed`],
 		///   [`Error::PurchaseChainMalformed`], [`Error::SettleDeadlinePassed`],
@@ -713,6 +801,11 @@ pub mod pallet {
 		///   [`Error::OriginPurchaseExpired`], [`Error::OriginPurchaseMismatch`],
 		///   [`Error::OriginPurchaseRefunded`], [`Error::AlreadySettled`],
 		///   [`Error::PromotionMismatch`], [`Error::RefereeMismatch`], [`Error::AssetMismatch`],
+		///   [`Error::CampaignMismatch`], [`Error::UnknownCampaign`],
+		///   [`Error::NotCampaignMerchant`], [`Error::CampaignAssetMismatch`],
+		///   [`Error::OriginBelowCampaignMinimum`], [`Error::DiscountBreaksCampaign`],
+		///   [`Error::WindowBreaksCampaign`], [`Error::IssuedAfterCampaignEnd`],
+		///   [`Error::RefereeNotNew`], [`Error::RebateBreaksCampaign`],
 		///   the five `Bad…Signature` errors of the offer and the purchase,
 		///   [`Error::FundsFrozen`], [`Error::RecipientCannotReceive`],
 		///   [`Error::RefereeCannotPay`].
@@ -722,7 +815,11 @@ pub mod pallet {
 		/// path ([`Config::NativeAsset`]), every link at the costliest signature scheme; the
 		/// cheaper path, and a refusal before the effects, is refunded to what it did.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Pallet::<T>::settle_weight(None, &offer.document.asset))]
+		#[pallet::weight(Pallet::<T>::settle_weight(
+			None,
+			&offer.document.asset,
+			offer.document.campaign.is_some(),
+		))]
 		pub fn settle_referral(
 			origin: OriginFor<T>,
 			offer: Box<SignedOfferOf<T>>,
@@ -741,17 +838,30 @@ pub mod pallet {
 		///   before `rebate.pay_at`, which is at most `MaxRebateDelay` blocks ahead; the rebate's
 		///   asset exists; the rebate obeys the protocol's rules ([`Rebate::check_rules`], against
 		///   the asset's minimum balance); the promotion's rebate is not submitted yet, and if its
-		///   referral was settled first, it agrees on customer, referee and asset; every link's
-		///   signature, on this chain; the merchant can spend the amount in the asset (free, not
-		///   frozen, keeping its account alive).
-		/// - Effects: the amount moves from the merchant into the escrow account; the promotion
+		///   referral was settled first, it agrees on customer, referee, asset and campaign; if
+		///   the rebate names a campaign: it is open, the merchant's and in the rebate's asset,
+		///   the rebate follows its terms ([`CampaignTerms::check_rebate`], its amount against
+		///   the referred price if the referral is settled), the customer is under the terms'
+		///   `rebates_per_customer` (and a customer new to the campaign finds room under
+		///   `MaxCampaignCustomers`), and the budget covers the amount; every link's signature, on
+		///   this chain; without a campaign, the merchant can spend the amount in the asset (free,
+		///   not frozen, keeping its account alive).
+		/// - Effects: the amount moves from the merchant into the escrow account, or under a
+		///   campaign is reserved from its budget (already there: the merchant's balance is not
+		///   touched) and counted against the customer; the promotion
 		///   `(pay_at, merchant, promotion id)` is opened or joined with the escrowed rebate.
-		/// - Events: [`Event::RebateScheduled`].
+		/// - Events: [`Event::RebateScheduled`], and [`Event::CampaignBudgetSpent`] when what
+		///   is left of the budget cannot cover another such rebate.
 		/// - Errors: [`Error::NotCustomer`], [`Error::RebateChainMalformed`],
 		///   [`Error::RebateDeadlinePassed`], [`Error::PayAtTooFar`], [`Error::UnknownAsset`],
 		///   [`Error::RebateBelowMinimum`], [`Error::PartiesNotDistinct`],
 		///   [`Error::RebateAlreadySubmitted`], [`Error::PromotionMismatch`],
-		///   [`Error::RefereeMismatch`], [`Error::AssetMismatch`], the three
+		///   [`Error::RefereeMismatch`], [`Error::AssetMismatch`], [`Error::CampaignMismatch`],
+		///   [`Error::UnknownCampaign`], [`Error::NotCampaignMerchant`],
+		///   [`Error::CampaignAssetMismatch`], [`Error::ConditionBreaksCampaign`],
+		///   [`Error::RebateBreaksCampaign`], [`Error::WindowBreaksCampaign`],
+		///   [`Error::IssuedAfterCampaignEnd`], [`Error::CustomerAtRebateCap`],
+		///   [`Error::CampaignFull`], [`Error::CampaignBudgetTooLow`], the three
 		///   `BadRebate…Signature` errors, [`Error::FundsFrozen`],
 		///   [`Error::MerchantCannotEscrow`].
 		///
@@ -759,7 +869,11 @@ pub mod pallet {
 		/// As [`Pallet::settle_referral`]: the costlier path charged, the cheaper and refusals
 		/// refunded.
 		#[pallet::call_index(2)]
-		#[pallet::weight(Pallet::<T>::submit_weight(None, &rebate.document.asset))]
+		#[pallet::weight(Pallet::<T>::submit_weight(
+			None,
+			&rebate.document.asset,
+			rebate.document.campaign.is_some(),
+		))]
 		pub fn submit_rebate(
 			origin: OriginFor<T>,
 			rebate: Box<SignedRebateOf<T>>,
@@ -880,15 +994,21 @@ pub mod pallet {
 		/// - Origin: signed by the campaign's merchant.
 		/// - Conditions, in this order: the campaign is open; it is the sender's; none of its
 		///   promotions is open; the merchant can receive the budget.
-		/// - Effects: the budget moves from the escrow account to the merchant; the campaign is
-		///   removed.
+		/// - Effects: the budget moves from the escrow account to the merchant; the campaign and
+		///   its customers' rebate counts ([`CampaignRebates`]) are removed.
 		/// - Events: [`Event::CampaignClosed`].
 		/// - Errors: [`Error::UnknownCampaign`], [`Error::NotCampaignMerchant`],
 		///   [`Error::CampaignHasOpenPromotions`], [`Error::FundsFrozen`],
 		///   [`Error::RecipientCannotReceive`].
+		///
+		/// ## Weight
+		/// Charged for `MaxCampaignCustomers` counts to remove, refunded to the campaign's.
 		#[pallet::call_index(7)]
-		#[pallet::weight(charges::close_campaign::<T::WeightInfo>())]
-		pub fn close_campaign(origin: OriginFor<T>, campaign: CampaignId) -> DispatchResult {
+		#[pallet::weight(charges::close_campaign::<T::WeightInfo>(T::MaxCampaignCustomers::get()))]
+		pub fn close_campaign(
+			origin: OriginFor<T>,
+			campaign: CampaignId,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_close_campaign(who, campaign)
 		}

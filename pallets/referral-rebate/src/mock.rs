@@ -105,6 +105,7 @@ parameter_types! {
 	pub const RebatePalletId: frame_support::PalletId = frame_support::PalletId(*b"rbt/escr");
 	pub static MaxRebateDelay: BlockNumber = 50;
 	pub static PurchaseLifetime: BlockNumber = 100;
+	pub static MaxCampaignCustomers: u32 = 3;
 	pub static MaxHookWeight: Weight = Weight::from_parts(100 * WEIGHT_REF_TIME_PER_MILLIS, 1 << 20);
 }
 
@@ -117,6 +118,7 @@ impl Config for Test {
 	type MaxRebateDelay = MaxRebateDelay;
 	type PurchaseLifetime = PurchaseLifetime;
 	type MaxHookWeight = MaxHookWeight;
+	type MaxCampaignCustomers = MaxCampaignCustomers;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MultiSignatureBenchmarkHelper<MockBenchmarkAssets>;
@@ -248,6 +250,7 @@ pub fn offer_doc(
 		discounted_price: 800,
 		settle_by: 10,
 		pay_at: 20,
+		campaign: None,
 	}
 }
 
@@ -264,6 +267,7 @@ pub fn rebate_doc(
 		amount: 150,
 		pay_at: 20,
 		condition,
+		campaign: None,
 	}
 }
 

@@ -5,7 +5,7 @@
 
 use crate::*;
 use frame_support::{traits::tokens::Preservation, weights::WeightMeter};
-use sp_runtime::traits::CheckedSub;
+use sp_runtime::traits::{CheckedSub, Saturating};
 
 impl<T: Config> Pallet<T> {
 	/// The hook: close what is due, then remove what has ended, within `MaxHookWeight`. Closing
@@ -78,7 +78,16 @@ impl<T: Config> Pallet<T> {
 			if block > last || meter.try_consume(per_item).is_err() {
 				return;
 			}
-			Purchases::<T>::remove(block, index);
+			if let Some(record) = Purchases::<T>::take(block, index) {
+				// The buyer's latest purchase from the merchant ends with its record; a later
+				// purchase's entry stays.
+				let ended = block.block::<BlockNumberFor<T>>();
+				LastPurchase::<T>::mutate_exists(&record.merchant, &record.buyer, |latest| {
+					if *latest == Some(ended) {
+						*latest = None;
+					}
+				});
+			}
 		}
 	}
 
@@ -116,8 +125,9 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn try_close(key: &PromotionKeyOf<T>, open: &PromotionOf<T>) -> Result<(), ()> {
 		let (pay_at, merchant, promotion_id) = key.clone();
 		let pay_at: BlockNumberFor<T> = pay_at.block();
-		let Promotion { customer, referee, asset, .. } = open.clone();
+		let Promotion { customer, referee, asset, campaign, .. } = open.clone();
 		let Some(outcome) = open.outcome() else {
+			Self::campaign_closed(campaign, None);
 			Self::deposit_event(Event::PromotionExpired {
 				merchant,
 				promotion_id,
@@ -136,6 +146,7 @@ impl<T: Config> Pallet<T> {
 		let (amount, reason) = match outcome {
 			Ok(amount) => match pay(&customer, amount) {
 				Ok(()) => {
+					Self::campaign_closed(campaign, Some(Settled::Paid(amount)));
 					Self::deposit_event(Event::RebatePaid {
 						merchant,
 						promotion_id,
@@ -144,6 +155,7 @@ impl<T: Config> Pallet<T> {
 						asset,
 						amount,
 						pay_at,
+						campaign,
 					});
 					return Ok(());
 				}
@@ -151,11 +163,17 @@ impl<T: Config> Pallet<T> {
 			},
 			Err(lapse) => lapse,
 		};
-		let reason = match pay(&merchant, amount) {
-			Ok(()) => reason,
-			// The asset's owner destroyed it, escrow included: nothing is left to move.
-			Err(_) if !T::Assets::asset_exists(asset.clone()) => LapseReason::AssetDestroyed,
-			Err(_) => return Err(()),
+		// A campaign's rebate goes back to its budget, in the escrow account already: nothing
+		// moves, so nothing can stop it. Another goes back to the merchant.
+		let reason = if Self::campaign_closed(campaign, Some(Settled::Lapsed(amount))) {
+			reason
+		} else {
+			match pay(&merchant, amount) {
+				Ok(()) => reason,
+				// The asset's owner destroyed it, escrow included: nothing is left to move.
+				Err(_) if !T::Assets::asset_exists(asset.clone()) => LapseReason::AssetDestroyed,
+				Err(_) => return Err(()),
+			}
 		};
 		Self::deposit_event(Event::RebateLapsed {
 			merchant,
@@ -166,7 +184,44 @@ impl<T: Config> Pallet<T> {
 			amount,
 			pay_at,
 			reason,
+			campaign,
 		});
 		Ok(())
 	}
+
+	/// Count a promotion of `campaign` closed, its rebate (if any) `settled`: no longer reserved,
+	/// and, lapsed, back in the budget. Whether the campaign took it (a promotion with no
+	/// campaign, or one whose campaign is gone, which cannot be while it has open promotions,
+	/// does not).
+	fn campaign_closed(
+		campaign: Option<CampaignId>,
+		settled: Option<Settled<BalanceOf<T>>>,
+	) -> bool {
+		let Some(id) = campaign else { return false };
+		Campaigns::<T>::mutate(id, |slot| {
+			let Some(c) = slot.as_mut() else {
+				frame_support::defensive!("a promotion's campaign closed before it");
+				return false;
+			};
+			c.open_promotions = c.open_promotions.saturating_sub(1);
+			match settled {
+				Some(Settled::Paid(amount)) => c.reserved = c.reserved.saturating_sub(amount),
+				Some(Settled::Lapsed(amount)) => {
+					c.reserved = c.reserved.saturating_sub(amount);
+					c.budget = c.budget.saturating_add(amount);
+				}
+				None => {}
+			}
+			true
+		})
+	}
+}
+
+/// How a closing promotion's rebate was settled.
+#[derive(Clone, Copy)]
+enum Settled<Balance> {
+	/// Paid to the customer.
+	Paid(Balance),
+	/// Back to the merchant or its campaign's budget.
+	Lapsed(Balance),
 }

@@ -1,6 +1,6 @@
 //! What the pallet stores: purchase records, open promotions and campaigns.
 
-use crate::{CampaignTerms, PromotionId, PurchaseId};
+use crate::{CampaignId, CampaignTerms, PromotionId, PurchaseId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -93,9 +93,11 @@ impl<AccountId: PartialEq, AssetKind: PartialEq, Balance: PartialEq, BlockNumber
 	MaxEncodedLen,
 	TypeInfo,
 )]
-pub struct SettledReferral<BlockNumber> {
+pub struct SettledReferral<Balance, BlockNumber> {
 	/// The referred purchase recorded by `settle_referral`.
 	pub purchase_id: PurchaseId<BlockNumber>,
+	/// Its price (the offer's discounted price): a campaign's percent rebate is a share of it.
+	pub price: Balance,
 	/// Whether the merchant refunded it before the rebate block.
 	pub refunded: bool,
 }
@@ -134,9 +136,12 @@ pub struct Promotion<AccountId, AssetKind, Balance, BlockNumber> {
 	/// rebate are in it.
 	pub asset: AssetKind,
 	/// The settled referred purchase, once `settle_referral` ran.
-	pub referral: Option<SettledReferral<BlockNumber>>,
+	pub referral: Option<SettledReferral<Balance, BlockNumber>>,
 	/// The escrowed rebate, once `submit_rebate` ran.
 	pub rebate: Option<EscrowedRebate<Balance>>,
+	/// The campaign both documents name, if any: its open promotions count this one, and its
+	/// rebate is reserved from, and a lapsed one goes back to, the campaign's budget.
+	pub campaign: Option<CampaignId>,
 }
 
 impl<AccountId, AssetKind, Balance: Copy, BlockNumber>
@@ -203,6 +208,9 @@ pub struct Campaign<AccountId, AssetKind, Balance, BlockNumber> {
 	pub reserved: Balance,
 	/// Its promotions still open.
 	pub open_promotions: u32,
+	/// How many customers have a rebate count under it ([`crate::CampaignRebates`]): at most
+	/// `MaxCampaignCustomers`, so closing it removes a bounded number of entries.
+	pub customers: u32,
 	/// Its terms.
 	pub terms: CampaignTerms<Balance, BlockNumber>,
 }

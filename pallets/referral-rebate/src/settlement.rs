@@ -7,7 +7,7 @@ use frame_support::{
 	dispatch::{DispatchErrorWithPostInfo, PostDispatchInfo},
 	traits::tokens::Preservation,
 };
-use sp_runtime::traits::Zero;
+use sp_runtime::traits::{Saturating, Zero};
 
 /// Which path a settle or submit took: it opened the promotion, or joined the one the other
 /// document opened. The two cost different amounts; the call is charged for the one it took.
@@ -67,6 +67,8 @@ struct Plan<T: Config> {
 	key: PromotionKeyOf<T>,
 	promotion: PromotionOf<T>,
 	path: Path,
+	/// The campaign the documents name, read once by the checks and written back by the effects.
+	campaign: Option<(CampaignId, CampaignOf<T>)>,
 }
 
 impl<T: Config> Pallet<T> {
@@ -94,14 +96,16 @@ impl<T: Config> Pallet<T> {
 		charges::purchase::<T::WeightInfo>(Self::asset_path(asset))
 	}
 
-	/// `settle_referral`'s weight on `path` in `asset` ([`charges::settle`]).
-	pub fn settle_weight(path: Option<Path>, asset: &AssetKindOf<T>) -> Weight {
-		charges::settle::<T::WeightInfo>(path, Self::asset_path(asset))
+	/// `settle_referral`'s weight on `path` in `asset`, under a campaign or not
+	/// ([`charges::settle`]).
+	pub fn settle_weight(path: Option<Path>, asset: &AssetKindOf<T>, campaign: bool) -> Weight {
+		charges::settle::<T::WeightInfo>(path, Self::asset_path(asset), campaign)
 	}
 
-	/// `submit_rebate`'s weight on `path` in `asset` ([`charges::submit`]).
-	pub fn submit_weight(path: Option<Path>, asset: &AssetKindOf<T>) -> Weight {
-		charges::submit::<T::WeightInfo>(path, Self::asset_path(asset))
+	/// `submit_rebate`'s weight on `path` in `asset`, under a campaign or not
+	/// ([`charges::submit`]).
+	pub fn submit_weight(path: Option<Path>, asset: &AssetKindOf<T>, campaign: bool) -> Weight {
+		charges::submit::<T::WeightInfo>(path, Self::asset_path(asset), campaign)
 	}
 
 	/// The weight of a settle or submit refused after `verified` signature checks
@@ -167,6 +171,7 @@ impl<T: Config> Pallet<T> {
 			frame_support::defensive!("a purchase recorded at block zero");
 		}
 		let purchase_id = PurchaseId { block, index: frame_system::Pallet::<T>::event_count() };
+		LastPurchase::<T>::insert(&merchant, &buyer, block);
 		Purchases::<T>::insert(
 			BlockKey::of(block),
 			purchase_id.index,
@@ -225,6 +230,7 @@ impl<T: Config> Pallet<T> {
 		customer: &T::AccountId,
 		referee: &T::AccountId,
 		asset: &AssetKindOf<T>,
+		campaign: Option<CampaignId>,
 		side: Side,
 	) -> Result<Plan<T>, Error<T>> {
 		let Some(open) = Promotions::<T>::get(&key) else {
@@ -234,8 +240,9 @@ impl<T: Config> Pallet<T> {
 				asset: asset.clone(),
 				referral: None,
 				rebate: None,
+				campaign,
 			};
-			return Ok(Plan { key, promotion, path: Path::Open });
+			return Ok(Plan { key, promotion, path: Path::Open, campaign: None });
 		};
 		match side {
 			Side::Referral => ensure!(open.referral.is_none(), Error::<T>::AlreadySettled),
@@ -244,7 +251,75 @@ impl<T: Config> Pallet<T> {
 		ensure!(open.customer == *customer, Error::<T>::PromotionMismatch);
 		ensure!(open.referee == *referee, Error::<T>::RefereeMismatch);
 		ensure!(open.asset == *asset, Error::<T>::AssetMismatch);
-		Ok(Plan { key, promotion: open, path: Path::Join })
+		ensure!(open.campaign == campaign, Error::<T>::CampaignMismatch);
+		Ok(Plan { key, promotion: open, path: Path::Join, campaign: None })
+	}
+
+	/// Campaign `id`, open, `merchant`'s and in `asset`: the one a document names.
+	fn campaign_of(
+		id: CampaignId,
+		merchant: &T::AccountId,
+		asset: &AssetKindOf<T>,
+	) -> Result<CampaignOf<T>, Error<T>> {
+		let c = Campaigns::<T>::get(id).ok_or(Error::<T>::UnknownCampaign)?;
+		ensure!(c.merchant == *merchant, Error::<T>::NotCampaignMerchant);
+		ensure!(c.asset == *asset, Error::<T>::CampaignAssetMismatch);
+		Ok(c)
+	}
+
+	/// Whether `buyer` bought from `merchant` in a purchase whose record still lives at `now`.
+	pub fn bought_from(
+		merchant: &T::AccountId,
+		buyer: &T::AccountId,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		LastPurchase::<T>::get(merchant, buyer).is_some_and(|block| Self::is_live(block, now))
+	}
+
+	/// The campaign checks of a settle, after the protocol's: the offer follows the campaign's
+	/// terms, the referee is new to the merchant if the terms ask it (one read, only then), and
+	/// a rebate already submitted is the terms' rebate of the referred price.
+	fn check_settle_campaign(
+		offer: &OfferOf<T>,
+		referee: &T::AccountId,
+		plan: &mut Plan<T>,
+		now: BlockNumberFor<T>,
+	) -> Result<(), Error<T>> {
+		let Some(id) = offer.campaign else { return Ok(()) };
+		let c = Self::campaign_of(id, &offer.merchant, &offer.asset)?;
+		c.terms.check_offer(offer, now)?;
+		if c.terms.new_referees_only {
+			ensure!(!Self::bought_from(&offer.merchant, referee, now), Error::<T>::RefereeNotNew);
+		}
+		if let Some(rebate) = &plan.promotion.rebate {
+			c.terms.check_rebate_amount(rebate.amount, Some(offer.discounted_price))?;
+		}
+		plan.campaign = Some((id, c));
+		Ok(())
+	}
+
+	/// The campaign checks of a submit, after the protocol's: the rebate follows the campaign's
+	/// terms (its amount against the referred price if the referral is settled), the customer is
+	/// under its cap (and, new to the campaign, there is room for it), and the budget covers it.
+	/// Returns the customer's count so far.
+	fn check_submit_campaign(
+		rebate: &RebateOf<T>,
+		plan: &mut Plan<T>,
+		now: BlockNumberFor<T>,
+	) -> Result<u32, Error<T>> {
+		let Some(id) = rebate.campaign else { return Ok(0) };
+		let c = Self::campaign_of(id, &rebate.merchant, &rebate.asset)?;
+		let price = plan.promotion.referral.as_ref().map(|r| r.price);
+		c.terms.check_rebate(rebate, price, now)?;
+		let count = CampaignRebates::<T>::get(id, &rebate.customer);
+		ensure!(count < c.terms.rebates_per_customer, Error::<T>::CustomerAtRebateCap);
+		ensure!(
+			count > 0 || c.customers < T::MaxCampaignCustomers::get(),
+			Error::<T>::CampaignFull
+		);
+		ensure!(c.budget >= rebate.amount, Error::<T>::CampaignBudgetTooLow);
+		plan.campaign = Some((id, c));
+		Ok(count)
 	}
 
 	/// Every check of `settle_referral` before the signatures, in the documented order.
@@ -280,7 +355,9 @@ impl<T: Config> Pallet<T> {
 			OriginError::Refunded => Error::<T>::OriginPurchaseRefunded,
 		})?;
 		let key = (BlockKey::of(o.pay_at), o.merchant.clone(), o.promotion_id);
-		let plan = Self::open_or_join(key, &o.customer, &referee, &o.asset, Side::Referral)?;
+		let mut plan =
+			Self::open_or_join(key, &o.customer, &referee, &o.asset, o.campaign, Side::Referral)?;
+		Self::check_settle_campaign(o, &referee, &mut plan, now)?;
 		Ok((referee, plan))
 	}
 
@@ -308,8 +385,12 @@ impl<T: Config> Pallet<T> {
 			price,
 			Some(promotion),
 		);
-		plan.promotion.referral = Some(SettledReferral { purchase_id, refunded: false });
+		plan.promotion.referral = Some(SettledReferral { purchase_id, price, refunded: false });
 		Promotions::<T>::insert(&plan.key, plan.promotion);
+		if let (Some((id, mut c)), Path::Open) = (plan.campaign, plan.path) {
+			c.open_promotions = c.open_promotions.saturating_add(1);
+			Campaigns::<T>::insert(id, c);
+		}
 		Self::deposit_event(Event::ReferralSettled {
 			merchant: o.merchant.clone(),
 			promotion_id: o.promotion_id,
@@ -319,15 +400,16 @@ impl<T: Config> Pallet<T> {
 			asset: o.asset.clone(),
 			price,
 			pay_at: o.pay_at,
+			campaign: o.campaign,
 		});
-		Ok(Some(Self::settle_weight(Some(plan.path), &o.asset)).into())
+		Ok(Some(Self::settle_weight(Some(plan.path), &o.asset, o.campaign.is_some())).into())
 	}
 
 	/// Every check of `submit_rebate` before the signatures, in the documented order.
 	fn check_submit(
 		who: &T::AccountId,
 		rebate: &SignedRebateOf<T>,
-	) -> Result<(T::AccountId, Plan<T>), Error<T>> {
+	) -> Result<(T::AccountId, Plan<T>, u32), Error<T>> {
 		let r = &rebate.document;
 		ensure!(*who == r.customer, Error::<T>::NotCustomer);
 		check_shape(rebate, true).map_err(|_| Chain::Rebate.malformed::<T>())?;
@@ -341,22 +423,30 @@ impl<T: Config> Pallet<T> {
 		let minimum = Self::minimum_of(&r.asset)?;
 		r.check_rules(Some(&referee), &minimum).map_err(Self::rule_error)?;
 		let key = (BlockKey::of(r.pay_at), r.merchant.clone(), r.promotion_id);
-		let plan = Self::open_or_join(key, &r.customer, &referee, &r.asset, Side::Rebate)?;
-		Ok((referee, plan))
+		let mut plan =
+			Self::open_or_join(key, &r.customer, &referee, &r.asset, r.campaign, Side::Rebate)?;
+		let count = Self::check_submit_campaign(r, &mut plan, now)?;
+		Ok((referee, plan, count))
 	}
 
 	pub(crate) fn do_submit(
 		who: T::AccountId,
 		rebate: &SignedRebateOf<T>,
 	) -> DispatchResultWithPostInfo {
-		let (referee, mut plan) =
+		let (referee, mut plan, count) =
 			Self::check_submit(&who, rebate).map_err(|e| Self::refused(e, 0))?;
 		verify_links(&Self::genesis_hash(), rebate)
 			.map_err(|e| Self::chain_refused(Chain::Rebate, e, 0))?;
 
 		let r = &rebate.document;
-		let (escrow, short) = (Self::escrow_account(), Error::<T>::MerchantCannotEscrow);
-		Self::move_funds(&r.asset, &r.merchant, &escrow, r.amount, Preservation::Preserve, short)?;
+		match plan.campaign.take() {
+			Some((id, c)) => Self::reserve(id, c, r, count, plan.path),
+			None => {
+				let (escrow, short) = (Self::escrow_account(), Error::<T>::MerchantCannotEscrow);
+				let preserve = Preservation::Preserve;
+				Self::move_funds(&r.asset, &r.merchant, &escrow, r.amount, preserve, short)?;
+			}
+		}
 		plan.promotion.rebate = Some(EscrowedRebate { amount: r.amount, condition: r.condition });
 		Promotions::<T>::insert(&plan.key, plan.promotion);
 		Self::deposit_event(Event::RebateScheduled {
@@ -368,8 +458,31 @@ impl<T: Config> Pallet<T> {
 			amount: r.amount,
 			pay_at: r.pay_at,
 			condition: r.condition,
+			campaign: r.campaign,
 		});
-		Ok(Some(Self::submit_weight(Some(plan.path), &r.asset)).into())
+		Ok(Some(Self::submit_weight(Some(plan.path), &r.asset, r.campaign.is_some())).into())
+	}
+
+	/// Reserve `rebate`'s amount from campaign `id`'s budget (checked to cover it), count it
+	/// against its customer (`count` so far) and, opening the promotion, count the promotion;
+	/// [`Event::CampaignBudgetSpent`] if what is left cannot cover another such rebate.
+	fn reserve(id: CampaignId, mut c: CampaignOf<T>, rebate: &RebateOf<T>, count: u32, path: Path) {
+		let amount = rebate.amount;
+		c.budget = c.budget.saturating_sub(amount);
+		c.reserved = c.reserved.saturating_add(amount);
+		if path == Path::Open {
+			c.open_promotions = c.open_promotions.saturating_add(1);
+		}
+		if count == 0 {
+			c.customers = c.customers.saturating_add(1);
+		}
+		CampaignRebates::<T>::insert(id, &rebate.customer, count.saturating_add(1));
+		let spent = c.budget < amount;
+		let budget = c.budget;
+		Campaigns::<T>::insert(id, c);
+		if spent {
+			Self::deposit_event(Event::CampaignBudgetSpent { campaign: id, budget });
+		}
 	}
 
 	pub(crate) fn do_refund(who: T::AccountId, purchase_id: PurchaseIdOf<T>) -> DispatchResult {

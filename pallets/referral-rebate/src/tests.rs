@@ -177,8 +177,13 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				customer: c.clone(),
 				referee: r.clone(),
 				asset: NATIVE,
-				referral: Some(SettledReferral { purchase_id: referred, refunded: false }),
+				referral: Some(SettledReferral {
+					purchase_id: referred,
+					refunded: false,
+					price: 800
+				}),
 				rebate: None,
+				campaign: None,
 			})
 		);
 		assert_eq!(
@@ -201,6 +206,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 					asset: NATIVE,
 					price: 800,
 					pay_at: 20,
+					campaign: None,
 				},
 			]
 		);
@@ -226,6 +232,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				amount: 150,
 				pay_at: 20,
 				condition: PayoutCondition::ReferralSettled,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -251,6 +258,7 @@ fn whole_claim_flow_pays_the_rebate_at_the_rebate_block() {
 				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -297,6 +305,7 @@ fn referral_settled_rebate_lapses_without_a_referral() {
 				amount: 150,
 				reason: LapseReason::NotSettled,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -322,6 +331,7 @@ fn unconditional_rebate_pays_without_a_referral() {
 				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -368,6 +378,7 @@ fn refund_in_the_review_period_makes_a_referral_settled_rebate_lapse() {
 				amount: 150,
 				reason: LapseReason::Refunded,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -1231,6 +1242,7 @@ fn flow_with(p: Parties) {
 				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -1469,6 +1481,7 @@ fn the_hook_carries_what_does_not_fit_and_drops_nothing() {
 				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -1696,7 +1709,7 @@ fn refusals_are_charged_what_they_did() {
 				Box::new(s.clone()),
 			)
 		};
-		let full = ReferralRebate::settle_weight(None, &NATIVE);
+		let full = ReferralRebate::settle_weight(None, &NATIVE, false);
 		// Refused by the first check: the refusal's weight, no signature.
 		let refused = settle_by(customer(), &offer, &purchase);
 		assert_eq!(refused.map_err(|e| e.error), Err(Err::NotMerchant.into()));
@@ -1718,7 +1731,7 @@ fn refusals_are_charged_what_they_did() {
 		let settled = settle_by(merchant(), &offer, &purchase);
 		assert_eq!(
 			post_weight(settled),
-			Some(ReferralRebate::settle_weight(Some(Path::Open), &NATIVE))
+			Some(ReferralRebate::settle_weight(Some(Path::Open), &NATIVE, false))
 		);
 		// The rebate joins it: the join path's weight; refused, the refusal's.
 		let rebate = valid_rebate(&p, 1, PayoutCondition::ReferralSettled);
@@ -1737,16 +1750,16 @@ fn refusals_are_charged_what_they_did() {
 		);
 		assert_eq!(
 			post_weight(submit_by(customer(), &rebate)),
-			Some(ReferralRebate::submit_weight(Some(Path::Join), &NATIVE))
+			Some(ReferralRebate::submit_weight(Some(Path::Join), &NATIVE, false))
 		);
 		// The pre-dispatch weight is the costlier path, every link at the costliest scheme.
 		let call = crate::Call::<Test>::submit_rebate { rebate: Box::new(rebate) };
 		assert_eq!(
 			call.get_dispatch_info().call_weight,
-			ReferralRebate::submit_weight(None, &NATIVE)
+			ReferralRebate::submit_weight(None, &NATIVE, false)
 		);
-		assert!(ReferralRebate::submit_weight(Some(Path::Open), &NATIVE)
-			.all_lte(ReferralRebate::submit_weight(None, &NATIVE)));
+		assert!(ReferralRebate::submit_weight(Some(Path::Open), &NATIVE, false)
+			.all_lte(ReferralRebate::submit_weight(None, &NATIVE, false)));
 		let link = ReferralRebate::link_weight();
 		assert!(link.all_gte(<() as WeightInfo>::verify_sr25519()));
 		assert!(link.all_gte(<() as WeightInfo>::verify_ed25519()));
@@ -1904,6 +1917,7 @@ fn frozen_funds_cannot_be_escrowed_and_a_later_lock_cannot_hold_back_the_payout(
 				asset: NATIVE,
 				amount: 150,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -2048,6 +2062,7 @@ fn whole_claim_flow_in_the_stablecoin_leaves_the_native_token_alone() {
 				asset: USD,
 				price: 800,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -2066,6 +2081,7 @@ fn whole_claim_flow_in_the_stablecoin_leaves_the_native_token_alone() {
 				asset: USD,
 				amount: 150,
 				pay_at: 20,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -2235,6 +2251,7 @@ fn a_payout_the_customer_cannot_receive_goes_back_to_the_merchant() {
 				amount: 150,
 				pay_at: 20,
 				reason: LapseReason::PayoutFailed,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -2316,6 +2333,7 @@ fn a_held_promotion_whose_asset_was_destroyed_closes_with_nothing_to_move() {
 				amount: 150,
 				pay_at: 20,
 				reason: LapseReason::AssetDestroyed,
+				campaign: None,
 			}
 			.into(),
 		);
@@ -2364,6 +2382,12 @@ mod properties {
 		TopUp { nth: usize, amount: Balance, stranger: bool },
 		/// Its merchant closes campaign number `nth` (modulo those open).
 		CloseCampaign { nth: usize },
+		/// Merchant `m` settles a referral of promotion `id` (customer `c`, referee `r`) on the
+		/// most recent purchase of `c` from `m`, under campaign number `nth` (its terms).
+		CampaignSettle { m: usize, c: usize, r: usize, id: PromotionId, nth: usize },
+		/// Customer `c` submits the rebate of promotion `id` of merchant `m` under campaign
+		/// number `nth` (its terms).
+		CampaignSubmit { m: usize, c: usize, r: usize, id: PromotionId, nth: usize },
 	}
 
 	fn op() -> impl Strategy<Value = Op> {
@@ -2387,6 +2411,10 @@ mod properties {
 			(0..8usize, 0..8_000u128, any::<bool>())
 				.prop_map(|(nth, amount, stranger)| Op::TopUp { nth, amount, stranger }),
 			(0..8usize).prop_map(|nth| Op::CloseCampaign { nth }),
+			(0..2usize, 0..4usize, 0..4usize, 0..4u64, 0..8usize)
+				.prop_map(|(m, c, r, id, nth)| Op::CampaignSettle { m, c, r, id, nth }),
+			(0..2usize, 0..4usize, 0..4usize, 0..4u64, 0..8usize)
+				.prop_map(|(m, c, r, id, nth)| Op::CampaignSubmit { m, c, r, id, nth }),
 		]
 	}
 
@@ -2431,6 +2459,8 @@ mod properties {
 		settled: bool,
 		refunded: bool,
 		rebate: Option<(Balance, bool)>,
+		/// The campaign the rebate was reserved from (a lapse goes back to its budget).
+		campaign: Option<CampaignId>,
 	}
 
 	/// The model's key of a promotion: (rebate block, merchant, id).
@@ -2509,6 +2539,7 @@ mod properties {
 								discounted_price: record.price / 2,
 								settle_by: now + 1,
 								pay_at: now + pay_in,
+								campaign: None,
 							};
 							let purchase = purchase_doc(&p, &offer);
 							let price = offer.discounted_price;
@@ -2534,6 +2565,7 @@ mod properties {
 								amount,
 								pay_at: now + pay_in,
 								condition: if unconditional { PayoutCondition::Unconditional } else { PayoutCondition::ReferralSettled },
+								campaign: None,
 							};
 							if submit(&p, sign_rebate(&p, doc, &g)).is_ok() {
 								*model.get_mut(&(p.merchant.account(), asset)).expect("known") -= amount;
@@ -2601,6 +2633,73 @@ mod properties {
 								campaigns.borrow_mut().remove(&id);
 							}
 						},
+						Op::CampaignSettle { m, c, r, id, nth } => {
+							let ids: Vec<CampaignId> = campaigns.borrow().keys().copied().collect();
+							if ids.is_empty() { return }
+							let campaign = ids[nth % ids.len()];
+							let t = campaign_terms();
+							let p = Parties { merchant: merchants[m].clone(), customer: people[c].clone(), referee: people[r].clone() };
+							let origin = Purchases::<Test>::iter()
+								.filter(|(_, _, x)| x.merchant == p.merchant.account() && x.buyer == p.customer.account())
+								.map(|(b, index, _)| PurchaseId { block: b.block(), index })
+								.max();
+							let Some(origin) = origin else { return };
+							let record = record(origin).expect("exists");
+							let offer = Offer {
+								promotion_id: id,
+								merchant: p.merchant.account(),
+								customer: p.customer.account(),
+								origin_purchase: origin,
+								asset: record.asset.clone(),
+								original_price: record.price,
+								discounted_price: t.discounted(record.price),
+								settle_by: now + t.settle_window,
+								pay_at: now + t.settle_window + t.review_period,
+								campaign: Some(campaign),
+							};
+							let purchase = purchase_doc(&p, &offer);
+							let (price, pay_at, asset) = (offer.discounted_price, offer.pay_at, index_of(&offer.asset));
+							if settle(&p, sign_offer(&p, offer, &g), sign_purchase(&p, purchase, &g)).is_ok() {
+								*model.get_mut(&(p.referee.account(), asset)).expect("known") -= price;
+								*model.get_mut(&(p.merchant.account(), asset)).expect("known") += price;
+								let e = promotions.entry((pay_at, p.merchant.account(), id)).or_default();
+								e.asset = asset;
+								e.customer = Some(p.customer.account());
+								e.settled = true;
+							}
+						},
+						Op::CampaignSubmit { m, c, r, id, nth } => {
+							let ids: Vec<CampaignId> = campaigns.borrow().keys().copied().collect();
+							if ids.is_empty() { return }
+							let campaign = ids[nth % ids.len()];
+							let (_, asset, _) = campaigns.borrow()[&campaign].clone();
+							let t = campaign_terms();
+							let Share::Fixed(amount) = t.rebate else { unreachable!("a fixed rebate") };
+							let p = Parties { merchant: merchants[m].clone(), customer: people[c].clone(), referee: people[r].clone() };
+							let pay_at = now + t.settle_window + t.review_period;
+							let doc = Rebate {
+								promotion_id: id,
+								merchant: p.merchant.account(),
+								customer: p.customer.account(),
+								asset: ASSETS[asset].clone(),
+								amount,
+								pay_at,
+								condition: t.condition,
+								campaign: Some(campaign),
+							};
+							let before = balance(ASSETS[asset].clone(), &p.merchant.account());
+							if submit(&p, sign_rebate(&p, doc, &g)).is_ok() {
+								// Reserved from the budget: the merchant's balance is not touched.
+								assert_eq!(balance(ASSETS[asset].clone(), &p.merchant.account()), before);
+								campaigns.borrow_mut().get_mut(&campaign).expect("open").2 -= amount;
+								let e = promotions.entry((pay_at, p.merchant.account(), id)).or_default();
+								assert!(e.customer.is_none() || e.asset == asset, "joined across assets");
+								e.asset = asset;
+								e.customer = Some(p.customer.account());
+								e.rebate = Some((amount, false));
+								e.campaign = Some(campaign);
+							}
+						},
 					}
 				};
 
@@ -2614,12 +2713,20 @@ mod properties {
 						if Promotions::<Test>::get((BlockKey::of(pay_at), m.clone(), id)).is_none() {
 							let e = promotions.remove(&key).expect("listed");
 							if let Some((amount, unconditional)) = e.rebate {
-								let to = if unconditional || (e.settled && !e.refunded) {
-									e.customer.clone().expect("set")
-								} else {
-									m
-								};
-								*model.get_mut(&(to, e.asset)).expect("known") += amount;
+								let paid = unconditional || (e.settled && !e.refunded);
+								match (paid, e.campaign) {
+									// A campaign's lapsed rebate goes back to its budget.
+									(false, Some(id)) => {
+										campaigns.borrow_mut().get_mut(&id).expect("open").2 += amount;
+									}
+									(true, _) => {
+										let to = e.customer.clone().expect("set");
+										*model.get_mut(&(to, e.asset)).expect("known") += amount;
+									}
+									(false, None) => {
+										*model.get_mut(&(m, e.asset)).expect("known") += amount;
+									}
+								}
 							}
 						}
 					}

@@ -247,6 +247,9 @@ pub struct Offer<AccountId, AssetKind, Balance, BlockNumber> {
 	pub settle_by: BlockNumber,
 	/// The rebate block (the resource feedback time).
 	pub pay_at: BlockNumber,
+	/// The campaign the offer is issued under, if any: its terms then bind the offer (checked
+	/// when the referral is settled) and its rebate is reserved from the campaign's budget.
+	pub campaign: Option<CampaignId>,
 }
 
 /// The rebate (the patent's second-type transaction, 第二類交易): an amount the merchant pays the
@@ -271,6 +274,9 @@ pub struct Rebate<AccountId, AssetKind, Balance, BlockNumber> {
 	pub pay_at: BlockNumber,
 	/// When the escrowed amount is paid rather than released back to the merchant.
 	pub condition: PayoutCondition,
+	/// The campaign the rebate is issued under, if any (its offer's): the amount is then reserved
+	/// from the campaign's budget at submit, not taken from the merchant's balance.
+	pub campaign: Option<CampaignId>,
 }
 
 /// The referred purchase (the patent's new first-type transaction): the referee buys at the
@@ -419,7 +425,7 @@ impl<AccountId, AssetKind: Encode, Balance: Encode, BlockNumber: Encode> Documen
 where
 	AccountId: Encode,
 {
-	const DOMAIN: &'static [u8] = b"cn113177820/offer/v3";
+	const DOMAIN: &'static [u8] = b"cn113177820/offer/v4";
 	const ORDER: &'static [LinkRule] =
 		&[rule(Role::Merchant, false), rule(Role::Customer, true), rule(Role::Referee, false)];
 	fn merchant(&self) -> &AccountId {
@@ -438,7 +444,7 @@ impl<AccountId, AssetKind: Encode, Balance: Encode, BlockNumber: Encode> Documen
 where
 	AccountId: Encode,
 {
-	const DOMAIN: &'static [u8] = b"cn113177820/rebate/v2";
+	const DOMAIN: &'static [u8] = b"cn113177820/rebate/v3";
 	const ORDER: &'static [LinkRule] =
 		&[rule(Role::Merchant, false), rule(Role::Referee, true), rule(Role::Customer, false)];
 	fn merchant(&self) -> &AccountId {
@@ -723,8 +729,8 @@ pub enum RuleError {
 	PurchaseAssetMismatch,
 	/// The referred purchase's price is not the offer's discounted price.
 	PurchasePriceNotDiscounted,
-	/// The rebate is in another asset, or names another merchant, customer or rebate block, than
-	/// its offer.
+	/// The rebate is in another asset, or names another merchant, customer, rebate block or
+	/// campaign, than its offer.
 	RebateOfferMismatch,
 	/// The referred purchase's settle-by block is not the offer's.
 	PurchaseDeadlineMismatch,
@@ -759,7 +765,7 @@ impl core::fmt::Display for RuleError {
 				"the referred purchase is in another asset than the offer"
 			}
 			RuleError::RebateOfferMismatch => {
-				"the rebate names another merchant, customer, asset or rebate block than its offer"
+				"the rebate names another merchant, customer, asset, rebate block or campaign than its offer"
 			}
 			RuleError::PurchasePriceNotDiscounted => {
 				"the referred purchase's price is not the offer's discounted price"
@@ -837,8 +843,8 @@ impl<AccountId: PartialEq, AssetKind: PartialEq, Balance: PartialOrd, BlockNumbe
 		check_parties(&self.merchant, &self.customer, referee)
 	}
 
-	/// That this rebate belongs to `offer`: the same promotion, merchant, customer, asset and
-	/// rebate block. Off-chain parties check it before they sign; the chain checks the parts it
+	/// That this rebate belongs to `offer`: the same promotion, merchant, customer, asset,
+	/// rebate block and campaign. Off-chain parties check it before they sign; the chain checks the parts it
 	/// stores (customer and asset) when the second document of a promotion joins the first.
 	pub fn check_matches<OfferBalance>(
 		&self,
@@ -851,7 +857,8 @@ impl<AccountId: PartialEq, AssetKind: PartialEq, Balance: PartialOrd, BlockNumbe
 			&& self.merchant == offer.merchant
 			&& self.customer == offer.customer
 			&& self.asset == offer.asset
-			&& self.pay_at == offer.pay_at;
+			&& self.pay_at == offer.pay_at
+			&& self.campaign == offer.campaign;
 		same.then_some(()).ok_or(RuleError::RebateOfferMismatch)
 	}
 }
@@ -1025,6 +1032,9 @@ pub enum TermsError {
 	LastIssuePassed,
 	/// No customer could earn a rebate.
 	NoRebatesPerCustomer,
+	/// A percent rebate pays unconditionally: it is a share of the referred purchase's price,
+	/// so it can only be checked, and paid, once a referral is settled.
+	PercentRebateUnconditional,
 }
 
 impl core::fmt::Display for TermsError {
@@ -1046,6 +1056,9 @@ impl core::fmt::Display for TermsError {
 			TermsError::LastIssuePassed => "the campaign's last issue block has passed",
 			TermsError::NoRebatesPerCustomer => {
 				"the campaign must let a customer earn one rebate at least"
+			}
+			TermsError::PercentRebateUnconditional => {
+				"a percent rebate is of the referred price: its condition must be referral-settled"
 			}
 		})
 	}
@@ -1078,6 +1091,173 @@ where
 		frame_support::ensure!(whole.is_some_and(|w| w <= max_delay), TermsError::WindowTooLong);
 		frame_support::ensure!(self.last_issue_block > now, TermsError::LastIssuePassed);
 		frame_support::ensure!(self.rebates_per_customer > 0, TermsError::NoRebatesPerCustomer);
+		let percent = matches!(self.rebate, Share::Percent(_));
+		frame_support::ensure!(
+			!percent || self.condition == PayoutCondition::ReferralSettled,
+			TermsError::PercentRebateUnconditional
+		);
 		Ok(())
+	}
+
+	/// What an offer issued at block `issued` for an origin purchase at `original_price` gives
+	/// under these terms: the referee's price, the settle-by block and the rebate block, and the
+	/// customer's rebate; `None` where the terms give no offer (the origin purchase below the
+	/// minimum, the issue block past the last, blocks that overflow). The merchant's server
+	/// issues by it; [`CampaignTerms::check_offer`] and [`CampaignTerms::check_rebate`] accept
+	/// exactly what it gives.
+	pub fn issue(
+		&self,
+		issued: BlockNumber,
+		original_price: Balance,
+	) -> Option<Issue<Balance, BlockNumber>> {
+		if original_price < self.min_origin_price || issued > self.last_issue_block {
+			return None;
+		}
+		let discounted_price = self.discounted(original_price);
+		let settle_by = issued.checked_add(&self.settle_window)?;
+		let pay_at = settle_by.checked_add(&self.review_period)?;
+		Some(Issue {
+			discounted_price,
+			settle_by,
+			pay_at,
+			rebate: self.rebate.of(discounted_price),
+		})
+	}
+
+	/// The referee's price for an origin purchase at `original_price`: the discount off it
+	/// (nothing below zero).
+	pub fn discounted(&self, original_price: Balance) -> Balance {
+		original_price.saturating_sub(self.discount.of(original_price))
+	}
+
+	/// The block an offer or rebate with this `settle_by` was issued in, checked at `now`: not
+	/// after `now` (settle-by at most one settle window ahead) nor after the last issue block.
+	fn check_issued(&self, settle_by: BlockNumber, now: BlockNumber) -> Result<(), CampaignError> {
+		let issued =
+			settle_by.checked_sub(&self.settle_window).ok_or(CampaignError::WindowBreaksTerms)?;
+		frame_support::ensure!(issued <= now, CampaignError::WindowBreaksTerms);
+		frame_support::ensure!(
+			issued <= self.last_issue_block,
+			CampaignError::IssuedAfterLastBlock
+		);
+		Ok(())
+	}
+
+	/// That `offer`, settled at block `now`, follows these terms, in this order: its origin price
+	/// at least the minimum, its discounted price the terms' discount off it, its rebate block
+	/// one review period after settle-by, settle-by at most one settle window after `now` and
+	/// issued by the last issue block.
+	pub fn check_offer<AccountId, AssetKind>(
+		&self,
+		offer: &Offer<AccountId, AssetKind, Balance, BlockNumber>,
+		now: BlockNumber,
+	) -> Result<(), CampaignError> {
+		frame_support::ensure!(
+			offer.original_price >= self.min_origin_price,
+			CampaignError::OriginBelowMinimum
+		);
+		frame_support::ensure!(
+			offer.discounted_price == self.discounted(offer.original_price),
+			CampaignError::DiscountBreaksTerms
+		);
+		let pay_at = offer.settle_by.checked_add(&self.review_period);
+		frame_support::ensure!(pay_at == Some(offer.pay_at), CampaignError::WindowBreaksTerms);
+		self.check_issued(offer.settle_by, now)
+	}
+
+	/// That `rebate`, submitted at block `now`, follows these terms, in this order: the terms'
+	/// payout condition, its amount the terms' rebate of `price` (the referred purchase's price,
+	/// where it is known: a fixed rebate needs none), and its rebate block issued within the
+	/// windows (as [`CampaignTerms::check_offer`]).
+	pub fn check_rebate<AccountId, AssetKind>(
+		&self,
+		rebate: &Rebate<AccountId, AssetKind, Balance, BlockNumber>,
+		price: Option<Balance>,
+		now: BlockNumber,
+	) -> Result<(), CampaignError> {
+		frame_support::ensure!(
+			rebate.condition == self.condition,
+			CampaignError::ConditionBreaksTerms
+		);
+		self.check_rebate_amount(rebate.amount, price)?;
+		let settle_by = rebate
+			.pay_at
+			.checked_sub(&self.review_period)
+			.ok_or(CampaignError::WindowBreaksTerms)?;
+		self.check_issued(settle_by, now)
+	}
+
+	/// That a rebate of `amount` is the terms' rebate of `price` (where it is known).
+	pub fn check_rebate_amount(
+		&self,
+		amount: Balance,
+		price: Option<Balance>,
+	) -> Result<(), CampaignError> {
+		let expected = match (self.rebate, price) {
+			(Share::Fixed(fixed), _) => Some(fixed),
+			(share, Some(price)) => Some(share.of(price)),
+			(Share::Percent(_), None) => None,
+		};
+		frame_support::ensure!(
+			expected.map_or(true, |e| e == amount),
+			CampaignError::RebateBreaksTerms
+		);
+		Ok(())
+	}
+}
+
+/// What [`CampaignTerms::issue`] gives an offer and its rebate.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Issue<Balance, BlockNumber> {
+	/// The referee's price.
+	pub discounted_price: Balance,
+	/// The offer's settle-by block.
+	pub settle_by: BlockNumber,
+	/// The rebate block.
+	pub pay_at: BlockNumber,
+	/// The customer's rebate (of the discounted price).
+	pub rebate: Balance,
+}
+
+/// Why a document breaks its campaign's terms (each a pallet error of its own).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CampaignError {
+	/// The origin purchase cost less than the campaign's minimum.
+	OriginBelowMinimum,
+	/// The discounted price is not the campaign's discount off the original price.
+	DiscountBreaksTerms,
+	/// The settle-by or rebate block is not the campaign's windows from an issue block at or
+	/// before the current block.
+	WindowBreaksTerms,
+	/// The document was issued after the campaign's last issue block.
+	IssuedAfterLastBlock,
+	/// The rebate's payout condition is not the campaign's.
+	ConditionBreaksTerms,
+	/// The rebate amount is not the campaign's rebate of the referred price.
+	RebateBreaksTerms,
+}
+
+impl core::fmt::Display for CampaignError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(match self {
+			CampaignError::OriginBelowMinimum => {
+				"the origin purchase cost less than the campaign's minimum"
+			}
+			CampaignError::DiscountBreaksTerms => {
+				"the discounted price is not the campaign's discount off the original price"
+			}
+			CampaignError::WindowBreaksTerms => {
+				"the settle-by or rebate block is not the campaign's windows from its issue block"
+			}
+			CampaignError::IssuedAfterLastBlock => {
+				"the document was issued after the campaign's last issue block"
+			}
+			CampaignError::ConditionBreaksTerms => {
+				"the rebate's payout condition is not the campaign's"
+			}
+			CampaignError::RebateBreaksTerms => {
+				"the rebate amount is not the campaign's rebate of the referred price"
+			}
+		})
 	}
 }

@@ -401,6 +401,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		discounted_price: 80 * DOLLAR,
 		settle_by: 1_100,
 		pay_at: 1_500,
+		campaign: None,
 	};
 	let rebate1 = TestRebate {
 		promotion_id: 1,
@@ -410,6 +411,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		amount: 5 * DOLLAR,
 		pay_at: 1_500,
 		condition: PayoutCondition::ReferralSettled,
+		campaign: None,
 	};
 	let purchase1 = TestPurchase::for_offer(&offer1, &R1.account());
 
@@ -425,6 +427,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		discounted_price: 0,
 		settle_by: 200_000,
 		pay_at: 300_000,
+		campaign: None,
 	};
 	let rebate2 = TestRebate {
 		promotion_id: offer2.promotion_id,
@@ -434,11 +437,12 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		amount: 0x0102_0304_0506_0708,
 		pay_at: 300_000,
 		condition: PayoutCondition::Unconditional,
+		campaign: None,
 	};
 	let purchase2 = TestPurchase::for_offer(&offer2, &R2.account());
 
 	// Promotion 3: an ecdsa merchant, an sr25519 customer, an Eth referee; the rebate at the
-	// minimum.
+	// minimum; both documents under campaign 7.
 	let offer3 = TestOffer {
 		promotion_id: 3,
 		merchant: M3.account(),
@@ -449,6 +453,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		discounted_price: 9_999 * UNIT / 1_000,
 		settle_by: 50,
 		pay_at: 60,
+		campaign: Some(7),
 	};
 	let rebate3 = TestRebate {
 		promotion_id: 3,
@@ -458,6 +463,7 @@ fn generate(stored: Option<&Value>, mode: Mode) -> Value {
 		amount: EXISTENTIAL_DEPOSIT,
 		pay_at: 60,
 		condition: PayoutCondition::ReferralSettled,
+		campaign: Some(7),
 	};
 	let purchase3 = TestPurchase::for_offer(&offer3, &R3.account());
 
@@ -768,6 +774,7 @@ fn scale_layouts() {
 		discounted_price: 1,
 		settle_by: 0x0000_0102,
 		pay_at: 0x0000_0203,
+		campaign: Some(0x0102_0304),
 	};
 	let mut expected = vec![0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01];
 	expected.extend([0xaa; 32]);
@@ -778,8 +785,10 @@ fn scale_layouts() {
 	expected.extend((0u8..16).collect::<Vec<_>>());
 	expected.extend([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 	expected.extend([0x02, 0x01, 0, 0, 0x03, 0x02, 0, 0]);
+	// The campaign: `Some` (1) and the id, little-endian; `None` is the one byte 0.
+	expected.extend([0x01, 0x04, 0x03, 0x02, 0x01]);
 	assert_eq!(offer.encode(), expected);
-	assert_eq!(offer.encode().len(), 125);
+	assert_eq!(offer.encode().len(), 130);
 	assert_eq!(NATIVE.encode(), vec![0]);
 
 	let rebate = TestRebate {
@@ -790,6 +799,7 @@ fn scale_layouts() {
 		amount: 2,
 		pay_at: 3,
 		condition: PayoutCondition::Unconditional,
+		campaign: None,
 	};
 	let mut expected = vec![9, 0, 0, 0, 0, 0, 0, 0];
 	expected.extend([0xaa; 32]);
@@ -798,6 +808,7 @@ fn scale_layouts() {
 	expected.extend([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 	expected.extend([3, 0, 0, 0]);
 	expected.push(1);
+	expected.push(0);
 	assert_eq!(rebate.encode(), expected);
 	assert_eq!(PayoutCondition::ReferralSettled.encode(), vec![0]);
 

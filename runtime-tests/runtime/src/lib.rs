@@ -408,6 +408,9 @@ impl pallet_referral_rebate::Config for Runtime {
 	/// act on them, so long.
 	type PurchaseLifetime = ConstU32<{ PURCHASE_LIFETIME_DAYS * DAYS }>;
 	type MaxHookWeight = MaxHookWeight;
+	/// A campaign pays rebates to at most 512 customers: closing it removes their counts in one
+	/// call.
+	type MaxCampaignCustomers = ConstU32<512>;
 	type WeightInfo = weights::pallet_referral_rebate::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper =

@@ -100,7 +100,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
 	/// The range of component `a` is `[0, 1]`.
-	fn settle_referral(j: u32, a: u32, ) -> Weight {
+	fn settle_referral(j: u32, a: u32, _c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `275 + j * (193 ±0) + a * (735 ±0)`
 		//  Estimated: `3642 + a * (6208 ±0)`
@@ -124,7 +124,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[0, 1]`.
 	/// The range of component `a` is `[0, 1]`.
-	fn submit_rebate(_j: u32, a: u32, ) -> Weight {
+	fn submit_rebate(_j: u32, a: u32, _c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `328 + j * (185 ±0) + a * (731 ±0)`
 		//  Estimated: `6196 + a * (6208 ±0)`
@@ -211,6 +211,20 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 100]`.
 	fn close_promotions(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1532 + n * (185 ±0)`
+		//  Estimated: `3642 + n * (2652 ±0)`
+		// Minimum execution time: 5_128_000 picoseconds.
+		Weight::from_parts(136_146_308, 0)
+			.saturating_add(Weight::from_parts(0, 3642))
+			.saturating_add(Weight::from_parts(68_329_043, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2652).saturating_mul(n.into()))
+	}
+	fn close_promotions_campaign(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1532 + n * (185 ±0)`
 		//  Estimated: `3642 + n * (2652 ±0)`
@@ -316,7 +330,7 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[0, 1]`.
-	fn close_campaign(a: u32, ) -> Weight {
+	fn close_campaign(a: u32, _c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `376 + a * (872 ±0)`
 		//  Estimated: `3618 + a * (6208 ±0)`
