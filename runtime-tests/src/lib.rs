@@ -441,6 +441,7 @@ pub mod documents {
 			discounted_price: t.discounted_price,
 			settle_by: t.settle_by,
 			pay_at: t.pay_at,
+			campaign: None,
 		}
 	}
 
@@ -453,6 +454,7 @@ pub mod documents {
 			amount: t.rebate,
 			pay_at: t.pay_at,
 			condition: t.condition,
+			campaign: None,
 		}
 	}
 

@@ -261,14 +261,14 @@ fn one_basis<T: frame_system::Config>() -> (Weight, Weight, Weight, Weight) {
 	type W<T> = rebate_test_runtime::weights::pallet_referral_rebate::WeightInfo<T>;
 	type MW<T> = rebate_test_runtime::weights::pallet_multisig::WeightInfo<T>;
 	type BW<T> = rebate_test_runtime::weights::pallet_balances::WeightInfo<T>;
-	let settle_first = charges::settle::<W<T>>(Some(Path::Open), charges::AssetPath::Native)
-		+ charges::submit::<W<T>>(Some(Path::Join), charges::AssetPath::Native);
-	let submit_first = charges::submit::<W<T>>(Some(Path::Open), charges::AssetPath::Native)
-		+ charges::settle::<W<T>>(Some(Path::Join), charges::AssetPath::Native);
+	let settle_first = charges::settle::<W<T>>(Some(Path::Open), charges::AssetPath::Native, false)
+		+ charges::submit::<W<T>>(Some(Path::Join), charges::AssetPath::Native, false);
+	let submit_first = charges::submit::<W<T>>(Some(Path::Open), charges::AssetPath::Native, false)
+		+ charges::settle::<W<T>>(Some(Path::Join), charges::AssetPath::Native, false);
 	// The opening call's weight already includes the payout (it pays for its promotion's
 	// closing) and the settle the referred purchase record's later removal.
 	let referral = settle_first.max(submit_first) + overhead::<T>() * 2;
-	let settle = charges::settle::<W<T>>(None, charges::AssetPath::Native) + overhead::<T>();
+	let settle = charges::settle::<W<T>>(None, charges::AssetPath::Native, false) + overhead::<T>();
 	let payment = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 		dest: sp_runtime::AccountId32::new([0; 32]).into(),
 		value: UNIT,
@@ -288,7 +288,7 @@ fn one_basis<T: frame_system::Config>() -> (Weight, Weight, Weight, Weight) {
 fn settle_own<T: frame_system::Config>() -> Weight {
 	use pallet_referral_rebate::{charges, Path};
 	type W<T> = rebate_test_runtime::weights::pallet_referral_rebate::WeightInfo<T>;
-	charges::settle::<W<T>>(Some(Path::Open), charges::AssetPath::Native)
+	charges::settle::<W<T>>(Some(Path::Open), charges::AssetPath::Native, false)
 		- charges::close_one::<W<T>>()
 		- charges::removal::<W<T>>()
 		+ overhead::<T>()
@@ -347,8 +347,12 @@ fn worst_case_state_growth() {
 	type C = <Runtime as pallet_referral_rebate::Config>::PurchaseLifetime;
 	type D = <Runtime as pallet_referral_rebate::Config>::MaxRebateDelay;
 	let prefix = 32usize;
-	let record =
-		prefix + BlockKey::max_encoded_len() + 4 + PurchaseRecordOf::<Runtime>::max_encoded_len();
+	// A purchase record, and its buyer's last purchase from the merchant (one per live record).
+	let last_purchase = prefix + 2 * (16 + sp_runtime::AccountId32::max_encoded_len()) + 4;
+	let record = prefix
+		+ BlockKey::max_encoded_len()
+		+ 4 + PurchaseRecordOf::<Runtime>::max_encoded_len()
+		+ last_purchase;
 	let promotion = prefix
 		+ BlockKey::max_encoded_len()
 		+ 16 + sp_runtime::AccountId32::max_encoded_len()
@@ -362,7 +366,7 @@ fn worst_case_state_growth() {
 	// A block full of purchases adds a record each; of settlements (each opening a promotion) a
 	// record and a promotion each.
 	let purchases = per_block(P::purchase_weight(&rebate_test_runtime::AssetKind::Native));
-	let settles = per_block(P::settle_weight(None, &rebate_test_runtime::AssetKind::Native));
+	let settles = per_block(P::settle_weight(None, &rebate_test_runtime::AssetKind::Native, false));
 	let by_purchases = purchases as usize * record;
 	let by_settles = settles as usize * (record + promotion);
 	let growth = by_purchases.max(by_settles);

@@ -275,7 +275,7 @@ fn report(out: &Out, what: &str, merchant: &str, promotion: u64, detail: &str) {
 
 /// Whether a failure is worth another try (the chain or the coordinator unreachable or busy, a
 /// transaction the pool did not take, a party short of funds for now).
-fn transient(e: &CliError) -> bool {
+pub fn transient(e: &CliError) -> bool {
 	match e {
 		CliError::Client(e) => client_transient(e),
 		CliError::Coordinator(e) => {

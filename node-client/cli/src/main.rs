@@ -8,6 +8,7 @@
 
 mod commands;
 mod coordination;
+mod merchant;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -101,6 +102,9 @@ enum Command {
 	Agent(commands::agent::Args),
 	/// The chain's block history: extrinsics and events (embedded, or a node).
 	History(commands::history::Args),
+	/// Merchant: the application server that runs campaigns unattended (claim 1).
+	#[command(subcommand)]
+	Merchant(commands::merchant::Command),
 }
 
 fn main() -> ExitCode {
@@ -154,5 +158,6 @@ async fn run(command: Command, ctx: &Context) -> Result<(), CliError> {
 		Command::Mailbox(c) => c.run(ctx).await,
 		Command::Agent(c) => c.run(ctx).await,
 		Command::History(c) => c.run(ctx).await,
+		Command::Merchant(c) => c.run(ctx).await,
 	}
 }

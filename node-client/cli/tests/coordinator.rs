@@ -141,6 +141,7 @@ fn offer(genesis: sp_core::H256, id: u64) -> Envelope {
 		discounted_price: 80 * UNIT,
 		settle_by: 1_000_000,
 		pay_at: 2_000_000,
+		campaign: None,
 	});
 	offer.sign_next(&genesis, None, Framing::Raw, |msg| m.sign(msg)).expect("signs");
 	Envelope { chain: genesis, document: AnyDocument::Offer(offer) }

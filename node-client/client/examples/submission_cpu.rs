@@ -111,6 +111,7 @@ async fn referral<C: Chain>(
 		pay_at: now + 60,
 		rebate: 5 * UNIT,
 		condition: PayoutCondition::ReferralSettled,
+		campaign: None,
 	};
 	let (mut offer, mut rebate) = client.create_promotion(&cast.merchant, &terms).await?;
 	client.sign(&mut offer, &cast.customer, Some(cast.referee.account())).await?;

@@ -76,6 +76,46 @@ pub struct PromotionTerms {
 	pub rebate: Balance,
 	/// When the rebate pays.
 	pub condition: PayoutCondition,
+	/// The campaign both documents are issued under, if any: the amounts and blocks must then
+	/// follow its terms (checked before signing), and the rebate is reserved from its budget.
+	pub campaign: Option<pallet_referral_rebate::CampaignId>,
+}
+
+/// Why a campaign gives no promotion for a purchase ([`Client::campaign_promotion`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ineligible {
+	/// The campaign is closed.
+	CampaignClosed,
+	/// The campaign's last issue block has passed.
+	CampaignEnded,
+	/// The purchase's record is gone (its lifetime ended).
+	PurchaseGone,
+	/// The purchase is from another merchant, in another asset, or refunded.
+	NotForCampaign,
+	/// The purchase is below the campaign's minimum, or its discount or rebate below the asset's
+	/// minimum balance.
+	BelowMinimum,
+	/// The customer has had the campaign's rebates per customer.
+	CustomerAtCap,
+	/// The budget cannot cover the rebate.
+	BudgetSpent,
+}
+
+impl core::fmt::Display for Ineligible {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(match self {
+			Ineligible::CampaignClosed => "the campaign is closed",
+			Ineligible::CampaignEnded => "the campaign's last issue block has passed",
+			Ineligible::PurchaseGone => "the purchase's record has ended",
+			Ineligible::NotForCampaign => {
+				"the purchase is another merchant's, in another asset, or refunded"
+			}
+			Ineligible::BelowMinimum => "the purchase is below the campaign's minimum",
+			Ineligible::CustomerAtCap => "the customer has had the campaign's rebates",
+			Ineligible::BudgetSpent => "the campaign's budget cannot cover the rebate",
+		})
+	}
 }
 
 /// The error for an envelope of the wrong kind.
@@ -281,6 +321,7 @@ impl<C: Chain> Client<C> {
 			discounted_price: terms.discounted_price,
 			settle_by: terms.settle_by,
 			pay_at: terms.pay_at,
+			campaign: terms.campaign,
 		};
 		let rebate = Rebate {
 			promotion_id: terms.promotion_id,
@@ -290,10 +331,14 @@ impl<C: Chain> Client<C> {
 			amount: terms.rebate,
 			pay_at: terms.pay_at,
 			condition: terms.condition,
+			campaign: terms.campaign,
 		};
 		let minimum = |e| ClientError::Rule(format!("{e} ({})", asset.format(asset.min_balance)));
 		offer.check_rules(None, &asset.min_balance).map_err(minimum)?;
 		rebate.check_rules(None, &asset.min_balance).map_err(minimum)?;
+		if let Some(id) = terms.campaign {
+			self.check_campaign_documents(id, &offer, &rebate, now + 1).await?;
+		}
 		let mut offer = Signed::unsigned(offer);
 		documents::sign(&genesis, now, &mut offer, merchant, None, self.framing)?;
 		let mut rebate = Signed::unsigned(rebate);
@@ -465,6 +510,85 @@ impl<C: Chain> Client<C> {
 			})
 			.ok_or_else(|| ClientError::Backend("no CampaignCreated event".into()))?;
 		Ok((receipt, id))
+	}
+
+	/// That `offer` and `rebate` may be issued under campaign `id` as they reach the chain at
+	/// block `at`: the campaign is open, the merchant's and in their asset, and they follow its
+	/// terms (the pallet's own checks, [`pallet_referral_rebate::CampaignTerms::check_offer`]
+	/// and [`check_rebate`](pallet_referral_rebate::CampaignTerms::check_rebate)).
+	async fn check_campaign_documents(
+		&mut self,
+		id: pallet_referral_rebate::CampaignId,
+		offer: &pallet_referral_rebate::OfferOf<rebate_test_runtime::Runtime>,
+		rebate: &pallet_referral_rebate::RebateOf<rebate_test_runtime::Runtime>,
+		at: u32,
+	) -> Result<(), ClientError> {
+		let c = state::campaign(&mut self.chain, id)
+			.await?
+			.ok_or_else(|| ClientError::Rule(format!("campaign {id} is not open on this chain")))?;
+		if c.merchant != offer.merchant {
+			return Err(ClientError::Rule(format!("campaign {id} is another merchant's")));
+		}
+		if c.asset != offer.asset {
+			return Err(ClientError::Rule(format!(
+				"campaign {id} is in another asset than the origin purchase"
+			)));
+		}
+		let broken = |e: pallet_referral_rebate::CampaignError| {
+			ClientError::Rule(format!("campaign {id}: {e}"))
+		};
+		c.terms.check_offer(offer, at).map_err(broken)?;
+		c.terms.check_rebate(rebate, Some(offer.discounted_price), at).map_err(broken)
+	}
+
+	/// The terms of the promotion `promotion_id` campaign `id` gives for the customer's purchase
+	/// `origin_purchase`, issued now ([`pallet_referral_rebate::CampaignTerms::issue`]), or why
+	/// it gives none: what the merchant's server signs for every eligible purchase.
+	pub async fn campaign_promotion(
+		&mut self,
+		id: pallet_referral_rebate::CampaignId,
+		origin_purchase: PurchaseId,
+		promotion_id: PromotionId,
+	) -> Result<Result<PromotionTerms, Ineligible>, ClientError> {
+		let Some(c) = state::campaign(&mut self.chain, id).await? else {
+			return Ok(Err(Ineligible::CampaignClosed));
+		};
+		let Some(origin) = state::purchase(&mut self.chain, origin_purchase).await? else {
+			return Ok(Err(Ineligible::PurchaseGone));
+		};
+		if origin.merchant != c.merchant || origin.asset != c.asset || origin.refunded {
+			return Ok(Err(Ineligible::NotForCampaign));
+		}
+		let now = self.now().await?;
+		let Some(issue) = c.terms.issue(now, origin.price) else {
+			return Ok(Err(if now > c.terms.last_issue_block {
+				Ineligible::CampaignEnded
+			} else {
+				Ineligible::BelowMinimum
+			}));
+		};
+		let min = assets::info(&mut self.chain, &c.asset).await?.min_balance;
+		if issue.rebate < min || (issue.discounted_price != 0 && issue.discounted_price < min) {
+			return Ok(Err(Ineligible::BelowMinimum));
+		}
+		let count = state::campaign_rebates(&mut self.chain, id, &origin.buyer).await?;
+		if count >= c.terms.rebates_per_customer {
+			return Ok(Err(Ineligible::CustomerAtCap));
+		}
+		if c.budget < issue.rebate {
+			return Ok(Err(Ineligible::BudgetSpent));
+		}
+		Ok(Ok(PromotionTerms {
+			promotion_id,
+			origin_purchase,
+			asset: Some(c.asset),
+			discounted_price: issue.discounted_price,
+			settle_by: issue.settle_by,
+			pay_at: issue.pay_at,
+			rebate: issue.rebate,
+			condition: c.terms.condition,
+			campaign: Some(id),
+		}))
 	}
 
 	/// The merchant adds `amount` to campaign `campaign`'s budget.

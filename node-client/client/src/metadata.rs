@@ -39,7 +39,7 @@ type Config = SubstrateConfig;
 pub const CALLS: [&str; 5] =
 	["purchase", "settle_referral", "submit_rebate", "refund", "close_overdue"];
 /// The storage entries the client reads.
-pub const STORAGE: [&str; 2] = ["Purchases", "Promotions"];
+pub const STORAGE: [&str; 4] = ["Purchases", "Promotions", "Campaigns", "CampaignRebates"];
 /// The constant that names the documents' domain tags.
 pub const DOMAIN_TAGS: &str = "DomainTags";
 /// The other pallets' storage the client reads by the test runtime's keys and types (accounts,

@@ -64,6 +64,7 @@ fn mixed_schemes_and_bytes_framing_through_the_whole_flow() {
 			pay_at: now + 8,
 			rebate: 15 * UNIT,
 			condition: PayoutCondition::ReferralSettled,
+			campaign: None,
 		};
 		let (mut offer, mut rebate) =
 			client.create_promotion(&cast.merchant, &terms).await.unwrap();
@@ -208,6 +209,7 @@ fn refusals_change_nothing() {
 			pay_at: head.number + 8,
 			rebate: 15 * UNIT,
 			condition: PayoutCondition::Unconditional,
+			campaign: None,
 		};
 		let e = client.create_promotion(&cast.merchant, &terms).await.unwrap_err();
 		assert!(e.to_string().contains("purchase 1-42 is not recorded"), "{e}");

@@ -167,6 +167,7 @@ impl Service {
 			pay_at: now + 20,
 			rebate: 15 * UNIT,
 			condition: PayoutCondition::ReferralSettled,
+			campaign: None,
 		};
 		self.client.create_promotion(merchant, &terms).await.expect("promotion")
 	}
@@ -286,6 +287,7 @@ fn unbacked_offer(
 		discounted_price: 80 * UNIT,
 		settle_by: 1_000,
 		pay_at: 2_000,
+		campaign: None,
 	});
 	spam.sign_next(&genesis, None, Framing::Raw, |m| stranger.sign(m)).expect("signs");
 	Envelope { chain: genesis, document: AnyDocument::Offer(spam) }

@@ -113,8 +113,10 @@ impl<T: Config> Pallet<T> {
 			for p in Promotions::<T>::iter_values().chain(Held::<T>::iter_values()) {
 				if p.campaign == Some(id) {
 					ensure!(p.asset == c.asset, "a campaign's promotion is in another asset");
-					open = open.saturating_add(1);
-					reserved = reserved.saturating_add(p.rebate.map_or(Zero::zero(), |r| r.amount));
+					if let Some(r) = p.rebate {
+						open = open.saturating_add(1);
+						reserved = reserved.saturating_add(r.amount);
+					}
 				}
 			}
 			ensure!(c.open_promotions == open, "a campaign miscounts its open promotions");

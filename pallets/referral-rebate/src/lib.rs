@@ -788,7 +788,7 @@ pub mod pallet {
 		///   and the merchant receive the discounted price.
 		/// - Effects: the referee pays the discounted price to the merchant; the referred
 		///   purchase is recorded; the promotion `(pay_at, merchant, promotion id)` is opened or
-		///   joined and marked settled (opened under a campaign, the campaign counts it).
+		///   joined and marked settled (a campaign's storage is read, not written).
 		/// - Events: [`Event::PurchaseRecorded`], [`Event::ReferralSettled`].
 		/// - Errors: [`Error::NotMerchant`], [`Error::OfferChainMalformed`],
 		///   [`Error::PurchaseChainMalformed`], [`Error::SettleDeadlinePassed`],
@@ -951,6 +951,7 @@ pub mod pallet {
 		///   [`Error::NoCampaignRebate`], [`Error::CampaignRebateBelowMinimum`],
 		///   [`Error::EmptyCampaignWindow`], [`Error::CampaignWindowTooLong`],
 		///   [`Error::CampaignLastIssuePassed`], [`Error::NoRebatesPerCustomer`],
+		///   [`Error::PercentRebateUnconditional`],
 		///   [`Error::CampaignIdsExhausted`], [`Error::FundsFrozen`],
 		///   [`Error::MerchantCannotFund`].
 		#[pallet::call_index(5)]

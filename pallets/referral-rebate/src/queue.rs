@@ -127,7 +127,7 @@ impl<T: Config> Pallet<T> {
 		let pay_at: BlockNumberFor<T> = pay_at.block();
 		let Promotion { customer, referee, asset, campaign, .. } = open.clone();
 		let Some(outcome) = open.outcome() else {
-			Self::campaign_closed(campaign, None);
+			// No rebate: nothing of a campaign's was reserved for it.
 			Self::deposit_event(Event::PromotionExpired {
 				merchant,
 				promotion_id,
@@ -146,7 +146,7 @@ impl<T: Config> Pallet<T> {
 		let (amount, reason) = match outcome {
 			Ok(amount) => match pay(&customer, amount) {
 				Ok(()) => {
-					Self::campaign_closed(campaign, Some(Settled::Paid(amount)));
+					Self::campaign_closed(campaign, Settled::Paid(amount));
 					Self::deposit_event(Event::RebatePaid {
 						merchant,
 						promotion_id,
@@ -165,7 +165,7 @@ impl<T: Config> Pallet<T> {
 		};
 		// A campaign's rebate goes back to its budget, in the escrow account already: nothing
 		// moves, so nothing can stop it. Another goes back to the merchant.
-		let reason = if Self::campaign_closed(campaign, Some(Settled::Lapsed(amount))) {
+		let reason = if Self::campaign_closed(campaign, Settled::Lapsed(amount)) {
 			reason
 		} else {
 			match pay(&merchant, amount) {
@@ -193,10 +193,7 @@ impl<T: Config> Pallet<T> {
 	/// and, lapsed, back in the budget. Whether the campaign took it (a promotion with no
 	/// campaign, or one whose campaign is gone, which cannot be while it has open promotions,
 	/// does not).
-	fn campaign_closed(
-		campaign: Option<CampaignId>,
-		settled: Option<Settled<BalanceOf<T>>>,
-	) -> bool {
+	fn campaign_closed(campaign: Option<CampaignId>, settled: Settled<BalanceOf<T>>) -> bool {
 		let Some(id) = campaign else { return false };
 		Campaigns::<T>::mutate(id, |slot| {
 			let Some(c) = slot.as_mut() else {
@@ -205,12 +202,11 @@ impl<T: Config> Pallet<T> {
 			};
 			c.open_promotions = c.open_promotions.saturating_sub(1);
 			match settled {
-				Some(Settled::Paid(amount)) => c.reserved = c.reserved.saturating_sub(amount),
-				Some(Settled::Lapsed(amount)) => {
+				Settled::Paid(amount) => c.reserved = c.reserved.saturating_sub(amount),
+				Settled::Lapsed(amount) => {
 					c.reserved = c.reserved.saturating_sub(amount);
 					c.budget = c.budget.saturating_add(amount);
 				}
-				None => {}
 			}
 			true
 		})

@@ -206,7 +206,8 @@ pub struct Campaign<AccountId, AssetKind, Balance, BlockNumber> {
 	pub budget: Balance,
 	/// What is reserved for rebates submitted under it and not yet closed.
 	pub reserved: Balance,
-	/// Its promotions still open.
+	/// Its open promotions that hold a reserved rebate (the merchant closes the campaign once
+	/// none does).
 	pub open_promotions: u32,
 	/// How many customers have a rebate count under it ([`crate::CampaignRebates`]): at most
 	/// `MaxCampaignCustomers`, so closing it removes a bounded number of entries.

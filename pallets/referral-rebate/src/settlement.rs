@@ -387,10 +387,6 @@ impl<T: Config> Pallet<T> {
 		);
 		plan.promotion.referral = Some(SettledReferral { purchase_id, price, refunded: false });
 		Promotions::<T>::insert(&plan.key, plan.promotion);
-		if let (Some((id, mut c)), Path::Open) = (plan.campaign, plan.path) {
-			c.open_promotions = c.open_promotions.saturating_add(1);
-			Campaigns::<T>::insert(id, c);
-		}
 		Self::deposit_event(Event::ReferralSettled {
 			merchant: o.merchant.clone(),
 			promotion_id: o.promotion_id,
@@ -440,7 +436,7 @@ impl<T: Config> Pallet<T> {
 
 		let r = &rebate.document;
 		match plan.campaign.take() {
-			Some((id, c)) => Self::reserve(id, c, r, count, plan.path),
+			Some((id, c)) => Self::reserve(id, c, r, count),
 			None => {
 				let (escrow, short) = (Self::escrow_account(), Error::<T>::MerchantCannotEscrow);
 				let preserve = Preservation::Preserve;
@@ -463,16 +459,14 @@ impl<T: Config> Pallet<T> {
 		Ok(Some(Self::submit_weight(Some(plan.path), &r.asset, r.campaign.is_some())).into())
 	}
 
-	/// Reserve `rebate`'s amount from campaign `id`'s budget (checked to cover it), count it
-	/// against its customer (`count` so far) and, opening the promotion, count the promotion;
+	/// Reserve `rebate`'s amount from campaign `id`'s budget (checked to cover it), count the
+	/// promotion as holding a reservation and the rebate against its customer (`count` so far);
 	/// [`Event::CampaignBudgetSpent`] if what is left cannot cover another such rebate.
-	fn reserve(id: CampaignId, mut c: CampaignOf<T>, rebate: &RebateOf<T>, count: u32, path: Path) {
+	fn reserve(id: CampaignId, mut c: CampaignOf<T>, rebate: &RebateOf<T>, count: u32) {
 		let amount = rebate.amount;
 		c.budget = c.budget.saturating_sub(amount);
 		c.reserved = c.reserved.saturating_add(amount);
-		if path == Path::Open {
-			c.open_promotions = c.open_promotions.saturating_add(1);
-		}
+		c.open_promotions = c.open_promotions.saturating_add(1);
 		if count == 0 {
 			c.customers = c.customers.saturating_add(1);
 		}

@@ -165,6 +165,7 @@ pub async fn run(chain: &str, options: Options<'_>, out: &Out) -> Result<(), Cli
 		pay_at: now + 10,
 		rebate: rebate_amount,
 		condition: PayoutCondition::ReferralSettled,
+		campaign: None,
 	};
 	let (mut offer, mut rebate) = client.create_promotion(&cast.merchant, &terms).await?;
 	step(

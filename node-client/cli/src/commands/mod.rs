@@ -15,6 +15,7 @@ pub mod history;
 pub mod inspect;
 pub mod key;
 pub mod mailbox;
+pub mod merchant;
 pub mod offer;
 pub mod purchase;
 pub mod refund;

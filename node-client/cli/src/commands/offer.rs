@@ -75,6 +75,7 @@ impl Args {
 			} else {
 				PayoutCondition::ReferralSettled
 			},
+			campaign: None,
 		};
 		let (offer, rebate) = client.create_promotion(&key, &terms).await?;
 		let docs = ctx.docs(&key);

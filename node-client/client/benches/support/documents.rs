@@ -42,6 +42,7 @@ pub fn terms(
 		discounted_price: 80 * UNIT,
 		settle_by,
 		pay_at,
+		campaign: None,
 	};
 	let rebate = Rebate {
 		promotion_id: id,
@@ -51,6 +52,7 @@ pub fn terms(
 		amount: 15 * UNIT,
 		pay_at,
 		condition: PayoutCondition::ReferralSettled,
+		campaign: None,
 	};
 	let purchase = ReferredPurchase::for_offer(&offer, &referee);
 	(offer, rebate, purchase)

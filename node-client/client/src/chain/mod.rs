@@ -297,6 +297,16 @@ pub mod state {
 		read(chain, &at_pallet(chain.pallet_name(), key)).await
 	}
 
+	/// How many rebates `customer` has had submitted under campaign `id`.
+	pub async fn campaign_rebates<C: Chain>(
+		chain: &mut C,
+		id: pallet_referral_rebate::CampaignId,
+		customer: &AccountId,
+	) -> Result<u32, ClientError> {
+		let key = pallet_referral_rebate::CampaignRebates::<Runtime>::hashed_key_for(id, customer);
+		Ok(read(chain, &at_pallet(chain.pallet_name(), key)).await?.unwrap_or(0))
+	}
+
 	/// `key`, a storage key of the referral-rebate pallet as the test runtime names it, under the
 	/// pallet's name on this chain: the prefix is `twox128(pallet name)`; the entry's name and key
 	/// hashers after it are the pallet's own (the metadata check compares them).

@@ -37,243 +37,33 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 57_980_000 picoseconds.
-		Weight::from_parts(66_480_000, 0)
+		// Minimum execution time: 62_240_000 picoseconds.
+		Weight::from_parts(78_971_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ed25519() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 46_437_000 picoseconds.
-		Weight::from_parts(63_299_000, 0)
+		// Minimum execution time: 47_232_000 picoseconds.
+		Weight::from_parts(51_193_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 40_189_000 picoseconds.
-		Weight::from_parts(42_135_000, 0)
+		// Minimum execution time: 38_940_000 picoseconds.
+		Weight::from_parts(39_893_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_eth() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 40_718_000 picoseconds.
-		Weight::from_parts(43_960_000, 0)
+		// Minimum execution time: 39_333_000 picoseconds.
+		Weight::from_parts(39_902_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-	}
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:2 w:2)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Purchases` (r:0 w:1)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[0, 1]`.
-	fn purchase(a: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `0 + a * (758 ±0)`
-		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 70_326_000 picoseconds.
-		Weight::from_parts(76_099_230, 0)
-			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(10_770_115, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
-	}
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:2 w:2)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `j` is `[0, 1]`.
-	/// The range of component `a` is `[0, 1]`.
-	fn settle_referral(j: u32, a: u32, _c: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `275 + j * (193 ±0) + a * (735 ±0)`
-		//  Estimated: `3642 + a * (6208 ±0)`
-		// Minimum execution time: 365_880_000 picoseconds.
-		Weight::from_parts(489_147_781, 0)
-			.saturating_add(Weight::from_parts(0, 3642))
-			.saturating_add(Weight::from_parts(7_344_795, 0).saturating_mul(j.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
-	}
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:2 w:2)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `j` is `[0, 1]`.
-	/// The range of component `a` is `[0, 1]`.
-	fn submit_rebate(_j: u32, a: u32, _c: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `328 + j * (185 ±0) + a * (731 ±0)`
-		//  Estimated: `6196 + a * (6208 ±0)`
-		// Minimum execution time: 255_318_000 picoseconds.
-		Weight::from_parts(372_600_146, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
-	}
-	/// Storage: `Assets::Asset` (r:1 w:0)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Purchases` (r:1 w:0)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Promotions` (r:1 w:0)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	fn refused() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `642`
-		//  Estimated: `3675`
-		// Minimum execution time: 38_168_000 picoseconds.
-		Weight::from_parts(42_486_000, 0)
-			.saturating_add(Weight::from_parts(0, 3675))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-	}
-	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:2 w:2)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[0, 1]`.
-	fn refund(a: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `509 + a * (838 ±0)`
-		//  Estimated: `3642 + a * (6208 ±0)`
-		// Minimum execution time: 95_623_000 picoseconds.
-		Weight::from_parts(101_160_384, 0)
-			.saturating_add(Weight::from_parts(0, 3642))
-			.saturating_add(Weight::from_parts(12_151_076, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
-	}
-	/// Storage: `ReferralRebate::Promotions` (r:1 w:0)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `ReferralRebate::Held` (r:1 w:1)
-	/// Proof: `ReferralRebate::Held` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:2 w:2)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[0, 1]`.
-	fn close_overdue(a: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `530 + a * (866 ±0)`
-		//  Estimated: `6196 + a * (6208 ±0)`
-		// Minimum execution time: 103_483_000 picoseconds.
-		Weight::from_parts(128_570_730, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
-	}
-	/// Storage: `ReferralRebate::Promotions` (r:101 w:100)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:101 w:101)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:101 w:101)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 100]`.
-	fn close_promotions(n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1532 + n * (185 ±0)`
-		//  Estimated: `3642 + n * (2652 ±0)`
-		// Minimum execution time: 5_128_000 picoseconds.
-		Weight::from_parts(136_146_308, 0)
-			.saturating_add(Weight::from_parts(0, 3642))
-			.saturating_add(Weight::from_parts(68_329_043, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2652).saturating_mul(n.into()))
-	}
-	fn close_promotions_campaign(n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1532 + n * (185 ±0)`
-		//  Estimated: `3642 + n * (2652 ±0)`
-		// Minimum execution time: 5_128_000 picoseconds.
-		Weight::from_parts(136_146_308, 0)
-			.saturating_add(Weight::from_parts(0, 3642))
-			.saturating_add(Weight::from_parts(68_329_043, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2652).saturating_mul(n.into()))
-	}
-	/// Storage: `ReferralRebate::Promotions` (r:101 w:100)
-	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Asset` (r:1 w:1)
-	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
-	/// Storage: `Assets::Account` (r:201 w:101)
-	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 100]`.
-	fn close_promotions_returning(n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1022 + n * (251 ±0)`
-		//  Estimated: `3642 + n * (5222 ±0)`
-		// Minimum execution time: 4_902_000 picoseconds.
-		Weight::from_parts(178_520_826, 0)
-			.saturating_add(Weight::from_parts(0, 3642))
-			.saturating_add(Weight::from_parts(89_402_594, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 5222).saturating_mul(n.into()))
-	}
-	/// Storage: `ReferralRebate::Purchases` (r:101 w:100)
-	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 100]`.
-	fn remove_purchases(n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `476 + n * (7 ±0)`
-		//  Estimated: `3576 + n * (2586 ±0)`
-		// Minimum execution time: 4_623_000 picoseconds.
-		Weight::from_parts(4_812_000, 0)
-			.saturating_add(Weight::from_parts(0, 3576))
-			.saturating_add(Weight::from_parts(4_321_813, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2586).saturating_mul(n.into()))
 	}
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
@@ -284,23 +74,24 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ReferralRebate::Campaigns` (r:0 w:1)
-	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[0, 1]`.
 	fn create_campaign(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `202 + a * (797 ±0)`
 		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 80_119_000 picoseconds.
-		Weight::from_parts(122_124_076, 0)
+		// Minimum execution time: 71_703_000 picoseconds.
+		Weight::from_parts(76_187_576, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(9_879_538, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(8_088_307, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
-	}	/// Storage: `ReferralRebate::Campaigns` (r:1 w:1)
-	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
+	}
+	/// Storage: `ReferralRebate::Campaigns` (r:1 w:1)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
@@ -310,38 +101,290 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 	/// The range of component `a` is `[0, 1]`.
 	fn top_up_campaign(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `376 + a * (698 ±0)`
-		//  Estimated: `3618 + a * (6208 ±0)`
-		// Minimum execution time: 76_855_000 picoseconds.
-		Weight::from_parts(114_352_038, 0)
-			.saturating_add(Weight::from_parts(0, 3618))
-			.saturating_add(Weight::from_parts(18_963_769, 0).saturating_mul(a.into()))
+		//  Measured:  `380 + a * (698 ±0)`
+		//  Estimated: `3622 + a * (6208 ±0)`
+		// Minimum execution time: 68_430_000 picoseconds.
+		Weight::from_parts(72_554_115, 0)
+			.saturating_add(Weight::from_parts(0, 3622))
+			.saturating_add(Weight::from_parts(6_388_423, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
-	}	/// Storage: `ReferralRebate::Campaigns` (r:1 w:1)
-	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
+	}
+	/// Storage: `ReferralRebate::Campaigns` (r:1 w:1)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::CampaignRebates` (r:512 w:512)
+	/// Proof: `ReferralRebate::CampaignRebates` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[0, 1]`.
-	fn close_campaign(a: u32, _c: u32, ) -> Weight {
+	/// The range of component `c` is `[0, 512]`.
+	fn close_campaign(a: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `376 + a * (872 ±0)`
-		//  Estimated: `3618 + a * (6208 ±0)`
-		// Minimum execution time: 95_120_000 picoseconds.
-		Weight::from_parts(117_646_807, 0)
-			.saturating_add(Weight::from_parts(0, 3618))
-			.saturating_add(Weight::from_parts(66_888_923, 0).saturating_mul(a.into()))
+		//  Measured:  `390 + a * (872 ±0) + c * (57 ±0)`
+		//  Estimated: `3622 + a * (6208 ±0) + c * (2539 ±0)`
+		// Minimum execution time: 88_315_000 picoseconds.
+		Weight::from_parts(95_241_171, 0)
+			.saturating_add(Weight::from_parts(0, 3622))
+			.saturating_add(Weight::from_parts(1_654_038, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(c.into()))
+	}
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::LastPurchase` (r:0 w:1)
+	/// Proof: `ReferralRebate::LastPurchase` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Purchases` (r:0 w:1)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn purchase(a: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0 + a * (758 ±0)`
+		//  Estimated: `3593 + a * (6208 ±0)`
+		// Minimum execution time: 69_758_000 picoseconds.
+		Weight::from_parts(73_054_653, 0)
+			.saturating_add(Weight::from_parts(0, 3593))
+			.saturating_add(Weight::from_parts(33_797_884, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+	}
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Campaigns` (r:1 w:0)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::LastPurchase` (r:1 w:1)
+	/// Proof: `ReferralRebate::LastPurchase` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// The range of component `j` is `[0, 1]`.
+	/// The range of component `a` is `[0, 1]`.
+	/// The range of component `c` is `[0, 1]`.
+	fn settle_referral(_j: u32, a: u32, c: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `301 + j * (198 ±0) + a * (739 ±0) + c * (281 ±0)`
+		//  Estimated: `3663 + a * (6208 ±0) + c * (3622 ±0)`
+		// Minimum execution time: 363_319_000 picoseconds.
+		Weight::from_parts(377_385_795, 0)
+			.saturating_add(Weight::from_parts(0, 3663))
+			.saturating_add(Weight::from_parts(10_983_294, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(14_435_025, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 3622).saturating_mul(c.into()))
+	}
+	/// Storage: `Assets::Asset` (r:1 w:0)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Campaigns` (r:1 w:1)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::CampaignRebates` (r:1 w:1)
+	/// Proof: `ReferralRebate::CampaignRebates` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// The range of component `j` is `[0, 1]`.
+	/// The range of component `a` is `[0, 1]`.
+	/// The range of component `c` is `[0, 1]`.
+	fn submit_rebate(j: u32, a: u32, c: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `803 + j * (206 ±0) + a * (285 ±0)`
+		//  Estimated: `6208 + a * (3675 ±0) + c * (3622 ±0)`
+		// Minimum execution time: 200_287_000 picoseconds.
+		Weight::from_parts(247_905_821, 0)
+			.saturating_add(Weight::from_parts(0, 6208))
+			.saturating_add(Weight::from_parts(7_037_762, 0).saturating_mul(j.into()))
+			.saturating_add(Weight::from_parts(11_930_723, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(0, 3675).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 3622).saturating_mul(c.into()))
+	}
+	/// Storage: `Assets::Asset` (r:1 w:0)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Purchases` (r:1 w:0)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Promotions` (r:1 w:0)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Campaigns` (r:1 w:0)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::LastPurchase` (r:1 w:0)
+	/// Proof: `ReferralRebate::LastPurchase` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	fn refused() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `808`
+		//  Estimated: `3675`
+		// Minimum execution time: 45_093_000 picoseconds.
+		Weight::from_parts(46_627_000, 0)
+			.saturating_add(Weight::from_parts(0, 3675))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+	}
+	/// Storage: `ReferralRebate::Purchases` (r:1 w:1)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Promotions` (r:1 w:1)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn refund(a: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `560 + a * (838 ±0)`
+		//  Estimated: `3663 + a * (6208 ±0)`
+		// Minimum execution time: 93_201_000 picoseconds.
+		Weight::from_parts(97_195_384, 0)
+			.saturating_add(Weight::from_parts(0, 3663))
+			.saturating_add(Weight::from_parts(16_557_884, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+	}
+	/// Storage: `ReferralRebate::Promotions` (r:1 w:0)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Held` (r:1 w:1)
+	/// Proof: `ReferralRebate::Held` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:2 w:2)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[0, 1]`.
+	fn close_overdue(a: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `580 + a * (866 ±0)`
+		//  Estimated: `6196 + a * (6208 ±0)`
+		// Minimum execution time: 99_714_000 picoseconds.
+		Weight::from_parts(104_204_500, 0)
+			.saturating_add(Weight::from_parts(0, 6196))
+			.saturating_add(Weight::from_parts(7_730_346, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
+	}
+	/// Storage: `ReferralRebate::Promotions` (r:101 w:100)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:101 w:101)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:101 w:101)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 100]`.
+	fn close_promotions(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1550 + n * (202 ±0)`
+		//  Estimated: `3663 + n * (2673 ±0)`
+		// Minimum execution time: 4_127_000 picoseconds.
+		Weight::from_parts(71_398_738, 0)
+			.saturating_add(Weight::from_parts(0, 3663))
+			.saturating_add(Weight::from_parts(58_554_101, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
+	}
+	/// Storage: `ReferralRebate::Promotions` (r:101 w:100)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:201 w:101)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 100]`.
+	fn close_promotions_returning(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1040 + n * (268 ±0)`
+		//  Estimated: `3663 + n * (5222 ±0)`
+		// Minimum execution time: 4_299_000 picoseconds.
+		Weight::from_parts(51_458_735, 0)
+			.saturating_add(Weight::from_parts(0, 3663))
+			.saturating_add(Weight::from_parts(63_014_825, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5222).saturating_mul(n.into()))
+	}
+	/// Storage: `ReferralRebate::Promotions` (r:101 w:100)
+	/// Proof: `ReferralRebate::Promotions` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Asset` (r:1 w:1)
+	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
+	/// Storage: `Assets::Account` (r:101 w:101)
+	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:101 w:101)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::Campaigns` (r:100 w:100)
+	/// Proof: `ReferralRebate::Campaigns` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 100]`.
+	fn close_promotions_campaign(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1576 + n * (355 ±0)`
+		//  Estimated: `3663 + n * (2673 ±0)`
+		// Minimum execution time: 4_140_000 picoseconds.
+		Weight::from_parts(214_054_675, 0)
+			.saturating_add(Weight::from_parts(0, 3663))
+			.saturating_add(Weight::from_parts(63_811_935, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
+	}
+	/// Storage: `ReferralRebate::Purchases` (r:101 w:100)
+	/// Proof: `ReferralRebate::Purchases` (`max_values`: None, `max_size`: Some(111), added: 2586, mode: `MaxEncodedLen`)
+	/// Storage: `ReferralRebate::LastPurchase` (r:100 w:100)
+	/// Proof: `ReferralRebate::LastPurchase` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 100]`.
+	fn remove_purchases(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `132 + n * (167 ±0)`
+		//  Estimated: `3576 + n * (2586 ±0)`
+		// Minimum execution time: 4_351_000 picoseconds.
+		Weight::from_parts(12_632_830, 0)
+			.saturating_add(Weight::from_parts(0, 3576))
+			.saturating_add(Weight::from_parts(13_111_312, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2586).saturating_mul(n.into()))
 	}
 }

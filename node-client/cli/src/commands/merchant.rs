@@ -1,0 +1,81 @@
+//! `rebate merchant`: the merchant's application server, which runs its campaigns unattended
+//! (claim 1), and what it has done.
+
+use super::{Context, Signer};
+use crate::{
+	coordination::CliError,
+	merchant::{self, progress::Progress},
+};
+use std::{path::PathBuf, time::Duration};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+	/// Follow the chain; for every eligible purchase to the merchant issue a signed offer and
+	/// rebate by a campaign's terms, deliver them to the customer through the coordinator
+	/// (`--coordinator`), and settle each completed referral before its settle-by block. Kill it
+	/// at any point: restarted with the same `--progress` file it issues nothing twice.
+	Serve(Serve),
+	/// What a server's progress file records: promotions by stage, purchases skipped.
+	Progress(ProgressArgs),
+}
+
+#[derive(clap::Args)]
+pub struct Serve {
+	#[command(flatten)]
+	signer: Signer,
+	/// A campaign of the merchant's (repeat for more: each purchase gets the first that takes
+	/// it).
+	#[arg(long = "campaign", required = true)]
+	campaigns: Vec<u32>,
+	/// The progress file (SQLite), created if missing.
+	#[arg(long)]
+	progress: PathBuf,
+	/// Milliseconds between rounds.
+	#[arg(long, default_value_t = 1000)]
+	interval_ms: u64,
+	/// Stop after this many rounds (default: run until stopped).
+	#[arg(long)]
+	rounds: Option<u32>,
+	/// Serve Prometheus metrics at `http://ADDR/metrics`.
+	#[arg(long, value_name = "ADDR")]
+	metrics: Option<std::net::SocketAddr>,
+}
+
+#[derive(clap::Args)]
+pub struct ProgressArgs {
+	/// The progress file.
+	#[arg(long)]
+	progress: PathBuf,
+}
+
+impl Command {
+	pub async fn run(self, ctx: &Context) -> Result<(), CliError> {
+		match self {
+			Command::Serve(a) => {
+				let options = merchant::Options {
+					key: a.signer.key()?,
+					coordinator: ctx.coordinator(&a.signer)?,
+					campaigns: a.campaigns,
+					progress: a.progress,
+					interval: Duration::from_millis(a.interval_ms),
+					rounds: a.rounds,
+					metrics: a.metrics,
+				};
+				merchant::serve(ctx, options).await
+			}
+			Command::Progress(a) => {
+				let progress = Progress::open(&a.progress)?;
+				let counts = progress.counts()?;
+				let cursor = progress.cursor()?;
+				ctx.out.value(
+					&format!(
+						"read to block {cursor}: {} signed, {} delivered, {} settled, {} expired; {} purchases skipped",
+						counts.signed, counts.delivered, counts.settled, counts.expired, counts.skipped
+					),
+					serde_json::json!({ "cursor": cursor, "counts": counts }),
+				);
+				Ok(())
+			}
+		}
+	}
+}

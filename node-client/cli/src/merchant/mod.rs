@@ -1,0 +1,317 @@
+//! The merchant's application server (claim 1): for one merchant key and its campaigns it
+//! follows the chain, issues a signed offer and rebate by a campaign's terms for every eligible
+//! purchase to the merchant, delivers them to the customer through the coordinator, and settles
+//! each completed referral before its settle-by block. Its progress is on disk
+//! ([`progress::Progress`]): restarted after a crash, it issues nothing twice and misses nothing.
+
+pub mod metrics;
+pub mod progress;
+
+use crate::{
+	commands::Context,
+	coordination::{transient, CliError},
+};
+use metrics::Metrics;
+use progress::{BlockOutcome, Issued, Progress, Stage};
+use rebate_client::{
+	chain::{state, AnyChain},
+	documents::next_signer,
+	keys::{self, KeyPair},
+	Client, Ineligible, PurchaseId,
+};
+use rebate_coordinator::Coordinator;
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+/// What `rebate merchant serve` runs with.
+pub struct Options {
+	/// The merchant's key.
+	pub key: KeyPair,
+	/// Its campaigns, tried in this order for each purchase.
+	pub campaigns: Vec<u32>,
+	/// The coordinator documents are delivered through.
+	pub coordinator: Coordinator,
+	/// The progress file.
+	pub progress: PathBuf,
+	/// Pause between rounds.
+	pub interval: Duration,
+	/// Stop after this many rounds (`None`: run until stopped).
+	pub rounds: Option<u32>,
+	/// Serve Prometheus metrics here.
+	pub metrics: Option<std::net::SocketAddr>,
+}
+
+/// The promotion id a purchase's promotion gets: its block and event index, so a restarted
+/// server names the same promotion the same way.
+pub fn promotion_id(purchase: PurchaseId) -> u64 {
+	(u64::from(purchase.block) << 32) | u64::from(purchase.index)
+}
+
+/// What one round did.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Round {
+	pub head: u32,
+	pub issued: u32,
+	pub skipped: u32,
+	pub delivered: u32,
+	pub settled: u32,
+	pub expired: u32,
+}
+
+impl Round {
+	fn busy(&self) -> bool {
+		self.issued + self.skipped + self.delivered + self.settled + self.expired > 0
+	}
+}
+
+/// `rebate merchant serve`.
+pub async fn serve(ctx: &Context, options: Options) -> Result<(), CliError> {
+	let _ = tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+		)
+		.json()
+		.with_writer(std::io::stderr)
+		.try_init();
+	let metrics = Arc::new(Metrics::new());
+	if let Some(addr) = options.metrics {
+		metrics::spawn(addr, metrics.clone()).await?;
+	}
+	let mut progress = Progress::open(&options.progress)?;
+	let me = keys::ss58(&options.key.account());
+	ctx.out.value(
+		&format!(
+			"merchant server for {me}: campaigns {:?}, from block {}",
+			options.campaigns,
+			progress.cursor()? + 1
+		),
+		serde_json::json!({ "merchant": me, "campaigns": options.campaigns, "from": progress.cursor()? + 1 }),
+	);
+	let mut round = 0u32;
+	loop {
+		round = round.saturating_add(1);
+		match serve_round(ctx, &options, &mut progress, &metrics).await {
+			Ok(r) if r.busy() => {
+				let counts = progress.counts()?;
+				ctx.out.value(
+					&format!(
+						"block {}: issued {}, skipped {}, delivered {}, settled {}, expired {} (in all: {} issued, {} settled, {} skipped)",
+						r.head, r.issued, r.skipped, r.delivered, r.settled, r.expired,
+						counts.signed + counts.delivered + counts.settled + counts.expired,
+						counts.settled, counts.skipped,
+					),
+					serde_json::json!({ "round": r, "totals": counts }),
+				);
+			}
+			Ok(_) => {}
+			Err(e) if transient(&e) => {
+				tracing::warn!(error = %e, "round failed; will retry");
+			}
+			Err(e) => return Err(e),
+		}
+		if options.rounds.is_some_and(|n| round >= n) {
+			return Ok(());
+		}
+		tokio::time::sleep(options.interval).await;
+	}
+}
+
+/// One round: read the blocks since the cursor and issue, deliver what waits, settle what is
+/// complete.
+pub async fn serve_round(
+	ctx: &Context,
+	options: &Options,
+	progress: &mut Progress,
+	metrics: &Metrics,
+) -> Result<Round, CliError> {
+	let mut client = ctx.client().await?;
+	let mut r = Round { head: client.now().await?, ..Round::default() };
+	issue_new(&mut client, options, progress, metrics, &mut r).await?;
+	deliver(options, progress, metrics, &mut r).await?;
+	settle(&mut client, options, progress, metrics, &mut r).await?;
+	metrics.cursor.set(i64::from(progress.cursor()?));
+	Ok(r)
+}
+
+/// Read every block after the cursor; issue for each purchase to the merchant that a campaign
+/// takes, record the others as skipped; store each block's outcome with the cursor at once.
+async fn issue_new(
+	client: &mut Client<AnyChain>,
+	options: &Options,
+	progress: &mut Progress,
+	metrics: &Metrics,
+	r: &mut Round,
+) -> Result<(), CliError> {
+	let me = options.key.account();
+	let from = progress.cursor()?.saturating_add(1);
+	for block in client.chain.history(from).await? {
+		let mut outcome = BlockOutcome::default();
+		for event in &block.events {
+			let Some(pallet_referral_rebate::Event::PurchaseRecorded {
+				purchase_id,
+				merchant,
+				buyer,
+				promotion_id: None,
+				..
+			}) = event.rebate()
+			else {
+				continue;
+			};
+			if *merchant != me || progress.has_issued(*purchase_id)? {
+				continue;
+			}
+			metrics.seen.inc();
+			let customer = keys::ss58(buyer);
+			match issue_one(client, options, progress, &outcome, *purchase_id, &customer).await? {
+				Ok(issued) => {
+					tracing::info!(
+						purchase = %purchase_id, promotion = issued.promotion_id,
+						campaign = issued.campaign, customer = %customer, "issued"
+					);
+					metrics.issued.inc();
+					r.issued += 1;
+					outcome.issued.push(issued);
+				}
+				Err((campaign, reason)) => {
+					tracing::info!(purchase = %purchase_id, ?campaign, %reason, "skipped");
+					metrics.skipped.with_label_values(&[&format!("{reason:?}")]).inc();
+					r.skipped += 1;
+					outcome.skipped.push((*purchase_id, campaign, reason));
+				}
+			}
+		}
+		progress.record_block(block.number, &outcome)?;
+	}
+	Ok(())
+}
+
+/// The promotion the first campaign that takes `purchase` gives, signed by the merchant; or the
+/// last campaign's reason to skip it.
+async fn issue_one(
+	client: &mut Client<AnyChain>,
+	options: &Options,
+	progress: &Progress,
+	pending: &BlockOutcome,
+	purchase: PurchaseId,
+	customer: &str,
+) -> Result<Result<Issued, (Option<u32>, Ineligible)>, CliError> {
+	let mut why = (None, Ineligible::CampaignClosed);
+	for &campaign in &options.campaigns {
+		let id = promotion_id(purchase);
+		let terms = match client.campaign_promotion(campaign, purchase, id).await? {
+			Ok(terms) => terms,
+			Err(reason) => {
+				why = (Some(campaign), reason);
+				continue;
+			}
+		};
+		// The cap counts what this server issued too: rebates not submitted yet.
+		let cap = state::campaign(&mut client.chain, campaign)
+			.await?
+			.map_or(0, |c| c.terms.rebates_per_customer);
+		let here =
+			pending.issued.iter().filter(|i| i.campaign == campaign && i.customer == customer);
+		let issued = progress.issued_to(campaign, customer)? + here.count() as u32;
+		if issued >= cap {
+			why = (Some(campaign), Ineligible::CustomerAtCap);
+			continue;
+		}
+		let (offer, rebate) = client.create_promotion(&options.key, &terms).await?;
+		return Ok(Ok(Issued {
+			purchase,
+			promotion_id: id,
+			campaign,
+			customer: customer.to_owned(),
+			settle_by: terms.settle_by,
+			pay_at: terms.pay_at,
+			offer,
+			rebate,
+		}));
+	}
+	Ok(Err(why))
+}
+
+/// Post every stored, undelivered promotion's offer and rebate to the coordinator (a repeat is a
+/// confirmation there).
+async fn deliver(
+	options: &Options,
+	progress: &Progress,
+	metrics: &Metrics,
+	r: &mut Round,
+) -> Result<(), CliError> {
+	for issued in progress.at(Stage::Signed)? {
+		let started = std::time::Instant::now();
+		if let Err(e) = deliver_one(&options.coordinator, &issued).await {
+			tracing::warn!(purchase = %issued.purchase, error = %e, "not delivered yet");
+			metrics.delivery_failures.inc();
+			continue;
+		}
+		progress.set_stage(issued.purchase, Stage::Delivered)?;
+		metrics.delivered.inc();
+		metrics.delivery_seconds.observe(started.elapsed().as_secs_f64());
+		tracing::info!(purchase = %issued.purchase, promotion = issued.promotion_id, "delivered");
+		r.delivered += 1;
+	}
+	Ok(())
+}
+
+async fn deliver_one(coordinator: &Coordinator, issued: &Issued) -> Result<(), CliError> {
+	coordinator.post(&issued.offer).await?;
+	coordinator.post(&issued.rebate).await?;
+	Ok(())
+}
+
+/// Settle every delivered promotion whose offer and referred purchase the coordinator holds
+/// fully signed, before its settle-by block; mark those past it expired.
+async fn settle(
+	client: &mut Client<AnyChain>,
+	options: &Options,
+	progress: &Progress,
+	metrics: &Metrics,
+	r: &mut Round,
+) -> Result<(), CliError> {
+	let me = options.key.account();
+	let merchant = keys::ss58(&me);
+	for issued in progress.at(Stage::Delivered)? {
+		let open =
+			state::promotion(&mut client.chain, issued.pay_at, &me, issued.promotion_id).await?;
+		if open.as_ref().is_some_and(|p| p.referral.is_some()) {
+			// Settled by an earlier run that stopped before recording it.
+			progress.set_stage(issued.purchase, Stage::Settled)?;
+			continue;
+		}
+		if r.head.saturating_add(1) >= issued.settle_by {
+			progress.set_stage(issued.purchase, Stage::Expired)?;
+			metrics.expired.inc();
+			r.expired += 1;
+			continue;
+		}
+		let docs = options
+			.coordinator
+			.documents(&merchant, issued.promotion_id, Some(issued.pay_at))
+			.await?;
+		let (Some(offer), Some(purchase)) = (docs.offer, docs.purchase) else { continue };
+		let complete = offer.offer().is_some_and(|o| next_signer(o).is_none())
+			&& purchase.purchase().is_some_and(|p| next_signer(p).is_none());
+		if !complete {
+			continue;
+		}
+		match client.settle(&options.key, &offer, &purchase).await {
+			Ok(receipt) => {
+				progress.set_stage(issued.purchase, Stage::Settled)?;
+				metrics.settled.inc();
+				tracing::info!(
+					promotion = issued.promotion_id,
+					block = receipt.inclusion.block_number,
+					"settled"
+				);
+				r.settled += 1;
+			}
+			Err(e) => {
+				metrics.settle_failures.inc();
+				tracing::warn!(promotion = issued.promotion_id, error = %e, "not settled");
+			}
+		}
+	}
+	Ok(())
+}
