@@ -67,12 +67,16 @@ impl Command {
 				let progress = Progress::open(&a.progress)?;
 				let counts = progress.counts()?;
 				let cursor = progress.cursor()?;
+				let skipped = progress.skipped_by_reason()?;
+				let reasons: Vec<String> =
+					skipped.iter().map(|(r, n)| format!("{n}: {r}")).collect();
 				ctx.out.value(
 					&format!(
-						"read to block {cursor}: {} signed, {} delivered, {} settled, {} expired; {} purchases skipped",
-						counts.signed, counts.delivered, counts.settled, counts.expired, counts.skipped
+						"read to block {cursor}: {} signed, {} delivered, {} settled, {} expired; {} purchases skipped{}",
+						counts.signed, counts.delivered, counts.settled, counts.expired, counts.skipped,
+						if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join("; ")) }
 					),
-					serde_json::json!({ "cursor": cursor, "counts": counts }),
+					serde_json::json!({ "cursor": cursor, "counts": counts, "skipped": skipped }),
 				);
 				Ok(())
 			}

@@ -250,6 +250,22 @@ impl Progress {
 	}
 }
 
+impl Progress {
+	/// How many purchases were skipped, by reason.
+	pub fn skipped_by_reason(
+		&self,
+	) -> Result<std::collections::BTreeMap<String, u64>, ClientError> {
+		let mut q = self
+			.db
+			.prepare("SELECT reason, COUNT(*) FROM skipped GROUP BY reason")
+			.map_err(db_err)?;
+		let rows = q
+			.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+			.map_err(db_err)?;
+		rows.collect::<Result<_, _>>().map_err(db_err)
+	}
+}
+
 /// [`Progress::counts`].
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct Counts {
