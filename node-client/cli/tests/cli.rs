@@ -352,6 +352,17 @@ fn demo_runs() {
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
 	assert!(stdout.contains("the chain paid bob 15"), "{stdout}");
+	// The program path: the merchant server issued and settled, the budget paid, the report.
+	assert!(
+		stdout.contains("the merchant server read bob's purchase, issued promotion"),
+		"{stdout}"
+	);
+	assert!(stdout.contains("the merchant server settled the referral"), "{stdout}");
+	assert!(stdout.contains("from the campaign's budget"), "{stdout}");
+	assert!(
+		stdout.contains("funded 100.00 TUSD, budget 0.00 TUSD, reserved 0.00 TUSD, paid 15.00 TUSD (1 rebate), lapsed 0.00 TUSD, refunded 85.00 TUSD"),
+		"{stdout}"
+	);
 }
 
 #[test]

@@ -181,6 +181,36 @@ fn the_merchant_server_issues_by_the_campaign_skips_the_ineligible_and_settles()
 	// Settled exactly once, and a later round does nothing more.
 	serve("2");
 	assert_eq!(settled_promotions(&chain), vec![promotion_of(&bob)]);
+
+	// The report, from the chain: before and after the rebate block, then closed.
+	let report = chain.ok(&["campaign", "report", &id]);
+	assert_eq!(report["funded"], (15 * UNIT).to_string(), "{report}");
+	assert_eq!(report["reserved"], (15 * UNIT).to_string(), "{report}");
+	assert_eq!((report["settled"].as_u64(), report["accepted"].as_u64()), (Some(1), Some(1)));
+	let pay_at = chain.best() + 60;
+	chain.ok(&["advance", "60"]);
+	let report = chain.ok(&["campaign", "report", &id]);
+	assert_eq!(report["paid"], (15 * UNIT).to_string(), "{report}");
+	assert_eq!(report["paid_count"], 1, "{report}");
+	assert_eq!(report["balanced"], true, "{report}");
+	let bob_account = report["customers"].as_object().expect("customers");
+	assert_eq!(bob_account.len(), 1, "{report}");
+	let line = bob_account.values().next().expect("bob");
+	assert_eq!(line["paid_amount"], (15 * UNIT).to_string(), "{report}");
+	let _ = pay_at;
+	chain.ok(&["campaign", "close", "--as", "alice", &id]);
+	let report = chain.ok(&["campaign", "report", &id]);
+	assert_eq!((report["open"].as_bool(), report["refunded"].as_str()), (Some(false), Some("0")));
+	// As CSV: a header and bob's line; as a table: a line per customer.
+	let csv = chain.run(&["campaign", "report", &id, "--csv"]);
+	let csv = String::from_utf8_lossy(&csv.stdout);
+	let lines: Vec<&str> = csv.lines().collect();
+	assert_eq!(lines[0], "customer,settled,accepted,paid,paid_amount,lapsed,lapsed_amount");
+	assert!(lines[1].ends_with(&format!(",1,1,1,{},0,0", 15 * UNIT)), "{csv}");
+	assert_eq!(lines.len(), 2, "{csv}");
+	let table = chain.run(&["campaign", "report", &id]);
+	let table = String::from_utf8_lossy(&table.stdout);
+	assert!(table.contains("funded 15.00 UNIT") && table.contains("bob"), "{table}");
 }
 
 #[test]

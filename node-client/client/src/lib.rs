@@ -25,6 +25,7 @@ pub mod extrinsic;
 pub mod keys;
 #[cfg(feature = "node")]
 pub mod metadata;
+pub mod report;
 
 pub use error::{describe_dispatch_error, ClientError, PalletError};
 

@@ -20,6 +20,10 @@ pub enum Command {
 	Close(Close),
 	/// A campaign's state on chain: budget, reserved, open promotions, terms.
 	Status(Status),
+	/// A campaign's report from chain state and events: funded, budget, reserved, paid, lapsed,
+	/// refunded; referrals settled, rebates accepted and paid; per customer (a table, `--json`,
+	/// or `--csv`).
+	Report(Report),
 }
 
 impl Command {
@@ -29,6 +33,7 @@ impl Command {
 			Command::TopUp(c) => c.run(ctx).await,
 			Command::Close(c) => c.run(ctx).await,
 			Command::Status(c) => c.run(ctx).await,
+			Command::Report(c) => c.run(ctx).await,
 		}
 	}
 }
@@ -246,4 +251,120 @@ async fn asset_of<C: rebate_client::chain::Chain>(
 		ClientError::Rule(format!("campaign {id} is not open (never created, or closed)"))
 	})?;
 	assets::info(chain, &c.asset).await
+}
+
+#[derive(clap::Args)]
+pub struct Report {
+	/// The campaign.
+	campaign: CampaignId,
+	/// Read the chain's events from this block on (the campaign's creation block or earlier,
+	/// for the whole campaign).
+	#[arg(long, default_value_t = 1)]
+	from: u32,
+	/// Print the per-customer lines as CSV (a header, then one line per customer).
+	#[arg(long)]
+	csv: bool,
+}
+
+impl Report {
+	async fn run(self, ctx: &Context) -> Result<(), CliError> {
+		let mut client = ctx.client().await?;
+		let r =
+			rebate_client::report::campaign(&mut client.chain, self.campaign, self.from).await?;
+		let Some(asset_kind) = r.asset.clone() else {
+			return Err(ClientError::Rule(format!(
+				"campaign {} has no events from block {} on and is not open",
+				self.campaign, self.from
+			))
+			.into());
+		};
+		let asset = assets::info(&mut client.chain, &asset_kind).await?;
+		let name = |a: &rebate_test_runtime::AccountId| rebate_client::keys::display_name(a);
+		if self.csv {
+			println!("customer,settled,accepted,paid,paid_amount,lapsed,lapsed_amount");
+			for (who, l) in &r.customers {
+				println!(
+					"{},{},{},{},{},{},{}",
+					rebate_client::keys::ss58(who),
+					l.settled,
+					l.accepted,
+					l.paid,
+					l.paid_amount,
+					l.lapsed,
+					l.lapsed_amount
+				);
+			}
+			return Ok(());
+		}
+		let mut table = format!(
+			"campaign {} of {} ({}): funded {}, budget {}, reserved {}, paid {} ({} rebates), lapsed {} ({}), refunded {}\n\
+			 referrals: {} settled, {} rebates accepted, {} paid\n",
+			r.campaign,
+			r.merchant.as_ref().map(name).unwrap_or_default(),
+			if r.open { "open" } else { "closed" },
+			asset.format(r.funded),
+			asset.format(r.budget),
+			asset.format(r.reserved),
+			asset.format(r.paid),
+			r.paid_count,
+			asset.format(r.lapsed),
+			r.lapsed_count,
+			asset.format(r.refunded),
+			r.settled,
+			r.accepted,
+			r.paid_count,
+		);
+		table.push_str(&format!(
+			"{:<50} {:>8} {:>9} {:>5} {:>16} {:>7} {:>16}",
+			"customer", "settled", "accepted", "paid", "paid amount", "lapsed", "lapsed amount"
+		));
+		for (who, l) in &r.customers {
+			table.push_str(&format!(
+				"\n{:<50} {:>8} {:>9} {:>5} {:>16} {:>7} {:>16}",
+				name(who),
+				l.settled,
+				l.accepted,
+				l.paid,
+				asset.format(l.paid_amount),
+				l.lapsed,
+				asset.format(l.lapsed_amount)
+			));
+		}
+		let customers: serde_json::Map<String, serde_json::Value> = r
+			.customers
+			.iter()
+			.map(|(who, l)| {
+				(
+					rebate_client::keys::ss58(who),
+					serde_json::json!({
+						"settled": l.settled, "accepted": l.accepted,
+						"paid": l.paid, "paid_amount": l.paid_amount.to_string(),
+						"lapsed": l.lapsed, "lapsed_amount": l.lapsed_amount.to_string(),
+					}),
+				)
+			})
+			.collect();
+		ctx.out.value(
+			&table,
+			serde_json::json!({
+				"campaign": r.campaign,
+				"open": r.open,
+				"merchant": r.merchant.as_ref().map(rebate_client::keys::ss58),
+				"asset": assets::kind_name(&asset_kind),
+				"funded": r.funded.to_string(),
+				"budget": r.budget.to_string(),
+				"reserved": r.reserved.to_string(),
+				"paid": r.paid.to_string(),
+				"lapsed": r.lapsed.to_string(),
+				"refunded": r.refunded.to_string(),
+				"settled": r.settled,
+				"accepted": r.accepted,
+				"paid_count": r.paid_count,
+				"lapsed_count": r.lapsed_count,
+				"balanced": r.balances(),
+				"customers": customers,
+			}),
+		);
+		Ok(())
+	}
 }

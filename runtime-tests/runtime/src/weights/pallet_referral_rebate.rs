@@ -37,32 +37,32 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 62_240_000 picoseconds.
-		Weight::from_parts(78_971_000, 0)
+		// Minimum execution time: 63_997_000 picoseconds.
+		Weight::from_parts(69_835_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ed25519() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 47_232_000 picoseconds.
-		Weight::from_parts(51_193_000, 0)
+		// Minimum execution time: 64_109_000 picoseconds.
+		Weight::from_parts(69_698_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 38_940_000 picoseconds.
-		Weight::from_parts(39_893_000, 0)
+		// Minimum execution time: 69_992_000 picoseconds.
+		Weight::from_parts(87_242_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_eth() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 39_333_000 picoseconds.
-		Weight::from_parts(39_902_000, 0)
+		// Minimum execution time: 81_179_000 picoseconds.
+		Weight::from_parts(91_205_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -80,10 +80,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `202 + a * (797 ±0)`
 		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 71_703_000 picoseconds.
-		Weight::from_parts(76_187_576, 0)
+		// Minimum execution time: 156_721_000 picoseconds.
+		Weight::from_parts(168_239_846, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(8_088_307, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(10_302_692, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -103,10 +103,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `380 + a * (698 ±0)`
 		//  Estimated: `3622 + a * (6208 ±0)`
-		// Minimum execution time: 68_430_000 picoseconds.
-		Weight::from_parts(72_554_115, 0)
+		// Minimum execution time: 127_730_000 picoseconds.
+		Weight::from_parts(145_617_153, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
-			.saturating_add(Weight::from_parts(6_388_423, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(20_074_346, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -129,10 +129,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `390 + a * (872 ±0) + c * (57 ±0)`
 		//  Estimated: `3622 + a * (6208 ±0) + c * (2539 ±0)`
-		// Minimum execution time: 88_315_000 picoseconds.
-		Weight::from_parts(95_241_171, 0)
+		// Minimum execution time: 106_709_000 picoseconds.
+		Weight::from_parts(562_933_464, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
-			.saturating_add(Weight::from_parts(1_654_038, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(2_427_904, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
@@ -157,10 +157,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + a * (758 ±0)`
 		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 69_758_000 picoseconds.
-		Weight::from_parts(73_054_653, 0)
+		// Minimum execution time: 147_265_000 picoseconds.
+		Weight::from_parts(168_179_653, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(33_797_884, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(9_762_461, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -188,15 +188,15 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `301 + j * (198 ±0) + a * (739 ±0) + c * (281 ±0)`
 		//  Estimated: `3663 + a * (6208 ±0) + c * (3622 ±0)`
-		// Minimum execution time: 363_319_000 picoseconds.
-		Weight::from_parts(377_385_795, 0)
+		// Minimum execution time: 423_150_000 picoseconds.
+		Weight::from_parts(598_667_309, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(10_983_294, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(14_435_025, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(2_557_306, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(14_858_768, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 6208).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3622).saturating_mul(c.into()))
@@ -220,11 +220,11 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `803 + j * (206 ±0) + a * (285 ±0)`
 		//  Estimated: `6208 + a * (3675 ±0) + c * (3622 ±0)`
-		// Minimum execution time: 200_287_000 picoseconds.
-		Weight::from_parts(247_905_821, 0)
+		// Minimum execution time: 274_512_000 picoseconds.
+		Weight::from_parts(391_974_676, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
-			.saturating_add(Weight::from_parts(7_037_762, 0).saturating_mul(j.into()))
-			.saturating_add(Weight::from_parts(11_930_723, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(24_990_738, 0).saturating_mul(j.into()))
+			.saturating_add(Weight::from_parts(33_015_508, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -245,8 +245,8 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `808`
 		//  Estimated: `3675`
-		// Minimum execution time: 45_093_000 picoseconds.
-		Weight::from_parts(46_627_000, 0)
+		// Minimum execution time: 82_212_000 picoseconds.
+		Weight::from_parts(91_716_000, 0)
 			.saturating_add(Weight::from_parts(0, 3675))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
@@ -265,10 +265,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `560 + a * (838 ±0)`
 		//  Estimated: `3663 + a * (6208 ±0)`
-		// Minimum execution time: 93_201_000 picoseconds.
-		Weight::from_parts(97_195_384, 0)
+		// Minimum execution time: 169_818_000 picoseconds.
+		Weight::from_parts(185_303_653, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(16_557_884, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(40_235_692, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -290,10 +290,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `580 + a * (866 ±0)`
 		//  Estimated: `6196 + a * (6208 ±0)`
-		// Minimum execution time: 99_714_000 picoseconds.
-		Weight::from_parts(104_204_500, 0)
+		// Minimum execution time: 163_664_000 picoseconds.
+		Weight::from_parts(201_083_807, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(Weight::from_parts(7_730_346, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(27_941_615, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -313,10 +313,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1550 + n * (202 ±0)`
 		//  Estimated: `3663 + n * (2673 ±0)`
-		// Minimum execution time: 4_127_000 picoseconds.
-		Weight::from_parts(71_398_738, 0)
+		// Minimum execution time: 8_379_000 picoseconds.
+		Weight::from_parts(610_740_728, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(58_554_101, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(97_192_275, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -334,10 +334,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1040 + n * (268 ±0)`
 		//  Estimated: `3663 + n * (5222 ±0)`
-		// Minimum execution time: 4_299_000 picoseconds.
-		Weight::from_parts(51_458_735, 0)
+		// Minimum execution time: 6_165_000 picoseconds.
+		Weight::from_parts(867_496_216, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(63_014_825, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(71_479_801, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -359,10 +359,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1576 + n * (355 ±0)`
 		//  Estimated: `3663 + n * (2673 ±0)`
-		// Minimum execution time: 4_140_000 picoseconds.
-		Weight::from_parts(214_054_675, 0)
+		// Minimum execution time: 4_360_000 picoseconds.
+		Weight::from_parts(135_714_049, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(63_811_935, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(80_679_913, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -378,10 +378,10 @@ impl<T: frame_system::Config> pallet_referral_rebate::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `132 + n * (167 ±0)`
 		//  Estimated: `3576 + n * (2586 ±0)`
-		// Minimum execution time: 4_351_000 picoseconds.
-		Weight::from_parts(12_632_830, 0)
+		// Minimum execution time: 4_716_000 picoseconds.
+		Weight::from_parts(27_200_600, 0)
 			.saturating_add(Weight::from_parts(0, 3576))
-			.saturating_add(Weight::from_parts(13_111_312, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(14_146_184, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
