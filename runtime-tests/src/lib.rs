@@ -397,6 +397,8 @@ pub mod documents {
 		pub condition: PayoutCondition,
 		/// How every link frames its payload (`Bytes`: as a browser wallet signs).
 		pub framing: Framing,
+		/// The campaign both documents are issued under, if any.
+		pub campaign: Option<pallet_referral_rebate::CampaignId>,
 	}
 
 	impl Terms {
@@ -414,6 +416,7 @@ pub mod documents {
 				pay_at,
 				condition: PayoutCondition::ReferralSettled,
 				framing: Framing::Raw,
+				campaign: None,
 			}
 		}
 
@@ -441,7 +444,7 @@ pub mod documents {
 			discounted_price: t.discounted_price,
 			settle_by: t.settle_by,
 			pay_at: t.pay_at,
-			campaign: None,
+			campaign: t.campaign,
 		}
 	}
 
@@ -454,7 +457,7 @@ pub mod documents {
 			amount: t.rebate,
 			pay_at: t.pay_at,
 			condition: t.condition,
-			campaign: None,
+			campaign: t.campaign,
 		}
 	}
 

@@ -300,3 +300,94 @@ fn a_refund_in_the_review_period_makes_the_rebate_lapse() {
 	assert_eq!(chain.free(&c), c0);
 	assert_eq!(chain.escrow(), 0);
 }
+
+#[test]
+fn a_campaign_referral_through_signed_extrinsics_pays_from_the_budget() {
+	use pallet_referral_rebate::{CampaignTerms, Campaigns, Share};
+	let p = Parties::dev();
+	let mut chain = funded_chain(&p);
+	let (m, c) = (p.merchant.account(), p.customer.account());
+	let genesis = chain.genesis_hash();
+	let issuance = chain.issuance();
+	// 20 % off, a 15 UNIT rebate, settle within 5 blocks of the issue block, 5 to review.
+	let now = chain.best_number();
+	let terms = CampaignTerms {
+		discount: Share::Percent(sp_runtime::Percent::from_percent(20)),
+		rebate: Share::Fixed(15 * UNIT),
+		min_origin_price: 50 * UNIT,
+		settle_window: 5,
+		review_period: 5,
+		condition: PayoutCondition::ReferralSettled,
+		last_issue_block: now + 100,
+		new_referees_only: true,
+		rebates_per_customer: 1,
+	};
+	let create = RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::create_campaign {
+		asset: AssetKind::Native,
+		budget: 100 * UNIT,
+		terms,
+	});
+	let xt = chain.sign(&p.merchant, create);
+	let block = chain.produce(vec![xt]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	assert_eq!(chain.escrow(), 100 * UNIT, "the budget moved into the escrow account");
+	assert!(rebate_events(&block.events)
+		.iter()
+		.any(|e| matches!(e, RebateEvent::CampaignCreated { campaign: 0, .. })));
+
+	let xt = chain.sign(&p.customer, purchase_call(m.clone(), AssetKind::Native, PRICE));
+	let block = chain.produce(vec![xt]);
+	let origin = recorded(&block.events);
+	let now = chain.best_number();
+	let t = Terms { campaign: Some(0), ..Terms::standard(origin, now + 5, now + 10) };
+	let xt = chain.sign(&p.merchant, settle_call(&genesis, &p, &t));
+	let block = chain.produce(vec![xt]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	assert!(rebate_events(&block.events)
+		.iter()
+		.any(|e| matches!(e, RebateEvent::ReferralSettled { campaign: Some(0), .. })));
+
+	// The rebate is reserved from the budget: nothing leaves the merchant but its fee.
+	let m0 = chain.free(&m);
+	let xt = chain.sign(&p.customer, submit_call(&genesis, &p, &t));
+	let block = chain.produce(vec![xt]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	assert_eq!(chain.free(&m), m0);
+	assert_eq!(chain.escrow(), 100 * UNIT);
+	let campaign = chain.with_state(|| Campaigns::<rebate_test_runtime::Runtime>::get(0));
+	let campaign = campaign.expect("open");
+	assert_eq!((campaign.budget, campaign.reserved, campaign.customers), (85 * UNIT, 15 * UNIT, 1));
+
+	// A second rebate to the same customer is over its cap: refused, nothing moved.
+	let xt = chain.sign(&p.customer, purchase_call(m.clone(), AssetKind::Native, PRICE));
+	let block = chain.produce(vec![xt]);
+	let second = recorded(&block.events);
+	let now = chain.best_number();
+	let t2 =
+		Terms { promotion_id: 2, campaign: Some(0), ..Terms::standard(second, now + 5, now + 10) };
+	let xt = chain.sign(&p.customer, submit_call(&genesis, &p, &t2));
+	let block = chain.produce(vec![xt]);
+	assert!(
+		matches!(&block.results[..], [Ok(Err(e))] if format!("{e:?}").contains("CustomerAtRebateCap")),
+		"{:?}",
+		block.results
+	);
+
+	// At the rebate block the customer is paid from the escrow; closing returns the rest.
+	chain.advance_to(t.pay_at - 1);
+	let c0 = chain.free(&c);
+	chain.produce(vec![]);
+	assert_eq!(chain.free(&c), c0 + 15 * UNIT);
+	let close =
+		RuntimeCall::ReferralRebate(pallet_referral_rebate::Call::close_campaign { campaign: 0 });
+	let m1 = chain.free(&m);
+	let xt = chain.sign(&p.merchant, close);
+	let block = chain.produce(vec![xt]);
+	assert!(matches!(block.results[..], [Ok(Ok(()))]), "{:?}", block.results);
+	let fee = fee_paid(&block.events, &m);
+	assert_eq!(chain.free(&m), m1 + 85 * UNIT - fee);
+	assert_eq!(chain.escrow(), 0);
+	// Fees are burned or paid to the block author, nothing else is minted or burned.
+	assert!(chain.issuance() <= issuance);
+	let _ = DOLLARS;
+}

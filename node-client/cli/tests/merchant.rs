@@ -5,38 +5,11 @@
 
 mod common;
 
-use common::{Chain, UNIT};
+use common::*;
 use std::{
-	io::{BufRead, BufReader},
-	process::{Child, Stdio},
+	process::Stdio,
 	time::{Duration, Instant},
 };
-
-/// A child process, killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
-	}
-}
-
-/// A coordinator that follows the chain; its URL.
-fn coordinator(chain: &Chain) -> (Process, String) {
-	let db = format!("sqlite://{}", chain.file("coordinator.db"));
-	let mut child = chain
-		.command(&["--json", "coordinator", "serve", "--listen", "127.0.0.1:0", "--database", &db])
-		.stdout(Stdio::piped())
-		.stderr(Stdio::null())
-		.spawn()
-		.expect("the coordinator starts");
-	let mut line = String::new();
-	BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a line");
-	let started: serde_json::Value = serde_json::from_str(&line).expect("JSON");
-	let url = started["url"].as_str().expect("its URL").to_owned();
-	(Process(child), url)
-}
 
 /// Alice's campaign: 20 % off origin purchases of at least 50 UNIT, a 15 UNIT rebate, a settle
 /// window of 40 blocks and a review period of 10, `per_customer` rebates each; its id.
@@ -64,37 +37,9 @@ fn campaign(chain: &Chain, budget: &str, per_customer: &str) -> String {
 	created["campaign"].as_u64().expect("an id").to_string()
 }
 
-fn buy(chain: &Chain, who: &str, merchant: &str, price: &str) -> String {
-	let bought = chain.ok(&["purchase", "--as", who, "--merchant", merchant, "--price", price]);
-	bought["purchase_id"].as_str().expect("purchase id").to_owned()
-}
-
-/// The promotion id the server gives purchase `block-index`.
-fn promotion_of(purchase: &str) -> u64 {
-	let (block, index) = purchase.split_once('-').expect("block-index");
-	(block.parse::<u64>().unwrap() << 32) | index.parse::<u64>().unwrap()
-}
-
 /// The server's progress file, read by `rebate merchant progress`.
 fn progress(chain: &Chain) -> serde_json::Value {
 	chain.ok(&["merchant", "progress", "--progress", &chain.file("merchant.db")])
-}
-
-/// The customer and the referee complete promotion `id` through the coordinator.
-fn refer(chain: &Chain, url: &str, customer: &str, referee: &str, id: u64) {
-	let c = |args: &[&str]| {
-		let mut all = vec!["--coordinator", url];
-		all.extend_from_slice(args);
-		chain.ok(&all)
-	};
-	let (offer, rebate, purchase) =
-		(format!("offer/alice/{id}"), format!("rebate/alice/{id}"), format!("purchase/alice/{id}"));
-	c(&["endorse", "--as", customer, "--referee", referee, &offer]);
-	c(&["accept", "--as", referee, &offer]);
-	c(&["accept", "--as", referee, &rebate]);
-	c(&["sign", "--as", customer, &rebate]);
-	c(&["draft-purchase", "--as", customer, "--offer", &offer]);
-	c(&["accept", "--as", referee, &purchase]);
 }
 
 /// Every `ReferralSettled` event of the chain's history, by promotion id.
@@ -139,6 +84,8 @@ fn the_merchant_server_issues_by_the_campaign_skips_the_ineligible_and_settles()
 			rounds,
 			"--interval-ms",
 			"10",
+			"--from",
+			"1",
 		])
 	};
 	// Eligible; below the minimum; another merchant's; the same customer again (at its cap).
@@ -235,6 +182,8 @@ fn a_killed_merchant_server_issues_nothing_twice_and_misses_nothing() {
 					&db,
 					"--interval-ms",
 					"5",
+					"--from",
+					"1",
 				])
 				.stdout(Stdio::null())
 				.stderr(Stdio::null())

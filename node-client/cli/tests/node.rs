@@ -144,3 +144,69 @@ fn a_campaign_against_a_node() {
 	assert_eq!(chain.escrow_in("TUSD"), escrow);
 	assert_eq!(chain.free_in("alice", "TUSD"), alice);
 }
+
+#[test]
+#[ignore = "needs a node: REBATE_NODE_URL=ws://… (scripts/chopsticks.sh start)"]
+fn the_merchant_server_runs_a_campaign_against_a_node_and_reports_it() {
+	let chain = node();
+	let (_coordinator, url) = coordinator(&chain);
+	let created = chain.ok(&[
+		"campaign",
+		"create",
+		"--as",
+		"alice",
+		"--budget",
+		"30u",
+		"--discount",
+		"20%",
+		"--rebate",
+		"15u",
+		"--min-origin",
+		"50u",
+		"--settle-window",
+		"40",
+		"--review",
+		"10",
+	]);
+	let id = created["campaign"].as_u64().expect("an id").to_string();
+	let db = chain.file("merchant.db");
+	let from = chain.best().to_string();
+	let serve = || {
+		chain.ok(&[
+			"--coordinator",
+			&url,
+			"merchant",
+			"serve",
+			"--as",
+			"alice",
+			"--campaign",
+			&id,
+			"--progress",
+			&db,
+			"--rounds",
+			"1",
+			"--from",
+			&from,
+		])
+	};
+	let bob = buy(&chain, "bob", "alice", "100u");
+	let dave = buy(&chain, "dave", "alice", "10u");
+	serve();
+	let progress = chain.ok(&["merchant", "progress", "--progress", &db]);
+	assert_eq!(progress["counts"]["delivered"], 1, "{progress}");
+	assert_eq!(
+		progress["counts"]["skipped"], 1,
+		"dave's purchase is below the minimum: {progress}"
+	);
+	let _ = dave;
+	refer(&chain, &url, "bob", "charlie", promotion_of(&bob));
+	serve();
+	assert_eq!(chain.ok(&["merchant", "progress", "--progress", &db])["counts"]["settled"], 1);
+	chain.ok(&["--coordinator", &url, "agent", "--as", "bob", "--rounds", "1"]);
+	let report = chain.ok(&["campaign", "report", &id, "--from", &from]);
+	assert_eq!(report["funded"], (30 * UNIT).to_string(), "{report}");
+	assert_eq!(report["budget"], (15 * UNIT).to_string(), "{report}");
+	assert_eq!(report["reserved"], (15 * UNIT).to_string(), "{report}");
+	assert_eq!((report["settled"].as_u64(), report["accepted"].as_u64()), (Some(1), Some(1)));
+	assert_eq!(report["balanced"], true, "{report}");
+}

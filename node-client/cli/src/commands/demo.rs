@@ -318,6 +318,7 @@ async fn program(
 		interval: std::time::Duration::from_millis(10),
 		rounds: Some(1),
 		metrics: None,
+		from: Some(1),
 	};
 	let mut progress = merchant::progress::Progress::open(&options.progress)?;
 	let metrics = merchant::metrics::Metrics::new();

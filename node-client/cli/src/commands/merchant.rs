@@ -39,6 +39,10 @@ pub struct Serve {
 	/// Serve Prometheus metrics at `http://ADDR/metrics`.
 	#[arg(long, value_name = "ADDR")]
 	metrics: Option<std::net::SocketAddr>,
+	/// On a fresh progress file, read purchases from this block on (default: the chain's best
+	/// block: purchases made from the server's first start). Ignored once the file has progress.
+	#[arg(long)]
+	from: Option<u32>,
 }
 
 #[derive(clap::Args)]
@@ -60,6 +64,7 @@ impl Command {
 					interval: Duration::from_millis(a.interval_ms),
 					rounds: a.rounds,
 					metrics: a.metrics,
+					from: a.from,
 				};
 				merchant::serve(ctx, options).await
 			}

@@ -38,6 +38,9 @@ pub struct Options {
 	pub rounds: Option<u32>,
 	/// Serve Prometheus metrics here.
 	pub metrics: Option<std::net::SocketAddr>,
+	/// On a fresh progress file, read from this block on (`None`: from the chain's best block
+	/// at the first round: purchases made while the server runs).
+	pub from: Option<u32>,
 }
 
 /// The promotion id a purchase's promotion gets: its block and event index, so a restarted
@@ -79,13 +82,13 @@ pub async fn serve(ctx: &Context, options: Options) -> Result<(), CliError> {
 	}
 	let mut progress = Progress::open(&options.progress)?;
 	let me = keys::ss58(&options.key.account());
+	let from = match progress.started()? {
+		Some(cursor) => (cursor + 1).to_string(),
+		None => options.from.map_or("the best block".into(), |b| b.to_string()),
+	};
 	ctx.out.value(
-		&format!(
-			"merchant server for {me}: campaigns {:?}, from block {}",
-			options.campaigns,
-			progress.cursor()? + 1
-		),
-		serde_json::json!({ "merchant": me, "campaigns": options.campaigns, "from": progress.cursor()? + 1 }),
+		&format!("merchant server for {me}: campaigns {:?}, from block {from}", options.campaigns),
+		serde_json::json!({ "merchant": me, "campaigns": options.campaigns, "from": from }),
 	);
 	let mut round = 0u32;
 	loop {
@@ -143,7 +146,10 @@ async fn issue_new(
 	r: &mut Round,
 ) -> Result<(), CliError> {
 	let me = options.key.account();
-	let from = progress.cursor()?.saturating_add(1);
+	let from = match progress.started()? {
+		Some(cursor) => cursor.saturating_add(1),
+		None => options.from.unwrap_or(r.head),
+	};
 	for block in client.chain.history(from).await? {
 		let mut outcome = BlockOutcome::default();
 		for event in &block.events {

@@ -99,12 +99,15 @@ impl Progress {
 
 	/// The last block fully read (0: none).
 	pub fn cursor(&self) -> Result<u32, ClientError> {
-		let block: Option<u32> = self
-			.db
+		Ok(self.started()?.unwrap_or(0))
+	}
+
+	/// The last block fully read, `None` before the first round recorded one.
+	pub fn started(&self) -> Result<Option<u32>, ClientError> {
+		self.db
 			.query_row("SELECT block FROM cursor WHERE id = 0", [], |r| r.get(0))
 			.optional()
-			.map_err(db_err)?;
-		Ok(block.unwrap_or(0))
+			.map_err(db_err)
 	}
 
 	/// Record block `block` read, with what it gave, in one transaction.

@@ -213,3 +213,61 @@ pub fn sign_all(chain: &Chain, p: &Promotion) {
 	chain.ok(&["draft-purchase", "--as", "bob", "--offer", &p.offer, "--out", &p.purchase]);
 	chain.ok(&["accept", "--as", "charlie", &p.purchase]);
 }
+
+/// A child process, killed when dropped.
+pub struct Process(pub std::process::Child);
+
+impl Drop for Process {
+	fn drop(&mut self) {
+		let _ = self.0.kill();
+		let _ = self.0.wait();
+	}
+}
+
+/// A coordinator that follows the chain; its URL.
+pub fn coordinator(chain: &Chain) -> (Process, String) {
+	let db = format!("sqlite://{}", chain.file("coordinator.db"));
+	let mut child = chain
+		.command(&["--json", "coordinator", "serve", "--listen", "127.0.0.1:0", "--database", &db])
+		.stdout(std::process::Stdio::piped())
+		.stderr(std::process::Stdio::null())
+		.spawn()
+		.expect("the coordinator starts");
+	let mut line = String::new();
+	std::io::BufRead::read_line(
+		&mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+		&mut line,
+	)
+	.expect("a line");
+	let started: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+	let url = started["url"].as_str().expect("its URL").to_owned();
+	(Process(child), url)
+}
+
+pub fn buy(chain: &Chain, who: &str, merchant: &str, price: &str) -> String {
+	let bought = chain.ok(&["purchase", "--as", who, "--merchant", merchant, "--price", price]);
+	bought["purchase_id"].as_str().expect("purchase id").to_owned()
+}
+
+/// The promotion id the server gives purchase `block-index`.
+pub fn promotion_of(purchase: &str) -> u64 {
+	let (block, index) = purchase.split_once('-').expect("block-index");
+	(block.parse::<u64>().unwrap() << 32) | index.parse::<u64>().unwrap()
+}
+
+/// The customer and the referee complete promotion `id` through the coordinator.
+pub fn refer(chain: &Chain, url: &str, customer: &str, referee: &str, id: u64) {
+	let c = |args: &[&str]| {
+		let mut all = vec!["--coordinator", url];
+		all.extend_from_slice(args);
+		chain.ok(&all)
+	};
+	let (offer, rebate, purchase) =
+		(format!("offer/alice/{id}"), format!("rebate/alice/{id}"), format!("purchase/alice/{id}"));
+	c(&["endorse", "--as", customer, "--referee", referee, &offer]);
+	c(&["accept", "--as", referee, &offer]);
+	c(&["accept", "--as", referee, &rebate]);
+	c(&["sign", "--as", customer, &rebate]);
+	c(&["draft-purchase", "--as", customer, "--offer", &offer]);
+	c(&["accept", "--as", referee, &purchase]);
+}
