@@ -313,7 +313,7 @@ async fn program(
 	let options = merchant::Options {
 		key: cast.merchant.clone(),
 		campaigns: vec![campaign],
-		coordinator: Coordinator::new(&url, cast.merchant.clone()),
+		coordinator: std::sync::Arc::new(Coordinator::new(&url, cast.merchant.clone())),
 		progress: dir.path().join("merchant.db"),
 		interval: std::time::Duration::from_millis(10),
 		rounds: Some(1),
@@ -489,6 +489,15 @@ async fn serve_coordinator(
 	genesis: sp_core::H256,
 	db: &std::path::Path,
 ) -> Result<String, ClientError> {
+	serve_coordinator_with(genesis, db, |_| {}).await
+}
+
+/// [`serve_coordinator`], its configuration changed by `configure`.
+pub async fn serve_coordinator_with(
+	genesis: sp_core::H256,
+	db: &std::path::Path,
+	configure: impl FnOnce(&mut rebate_coordinator::Config),
+) -> Result<String, ClientError> {
 	let err = |e: String| ClientError::Backend(format!("the demo's coordinator: {e}"));
 	let store = rebate_coordinator::Store::open(&format!("sqlite://{}", db.display()))
 		.await
@@ -498,6 +507,7 @@ async fn serve_coordinator(
 	let addr = listener.local_addr().map_err(|e| err(e.to_string()))?;
 	let mut config = rebate_coordinator::Config::new(genesis);
 	config.origin = Some(addr.to_string());
+	configure(&mut config);
 	let view = rebate_coordinator::ChainView::none();
 	let app = std::sync::Arc::new(
 		rebate_coordinator::App::new(config, store, view).await.map_err(|e| err(e.to_string()))?,

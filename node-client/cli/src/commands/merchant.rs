@@ -17,6 +17,19 @@ pub enum Command {
 	Serve(Serve),
 	/// What a server's progress file records: promotions by stage, purchases skipped.
 	Progress(ProgressArgs),
+	/// A benchmark: purchases per second the server keeps up with on a fresh embedded chain,
+	/// and its latency from a purchase on chain to its offer delivered (p50, p99).
+	Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+	/// Blocks of purchases (one server round each).
+	#[arg(long, default_value_t = 20)]
+	blocks: usize,
+	/// Purchases per block, from as many customers.
+	#[arg(long, default_value_t = 200)]
+	per_block: usize,
 }
 
 #[derive(clap::Args)]
@@ -58,7 +71,7 @@ impl Command {
 			Command::Serve(a) => {
 				let options = merchant::Options {
 					key: a.signer.key()?,
-					coordinator: ctx.coordinator(&a.signer)?,
+					coordinator: std::sync::Arc::new(ctx.coordinator(&a.signer)?),
 					campaigns: a.campaigns,
 					progress: a.progress,
 					interval: Duration::from_millis(a.interval_ms),
@@ -67,6 +80,17 @@ impl Command {
 					from: a.from,
 				};
 				merchant::serve(ctx, options).await
+			}
+			Command::Bench(a) => {
+				let f = merchant::bench::run(a.blocks, a.per_block, ctx.out.json).await?;
+				ctx.out.value(
+					&format!(
+						"{} purchases in blocks of {}: the server kept up with {:.0} purchases/s; purchase on chain to offer delivered p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+						f.purchases, f.per_block, f.per_second, f.p50_ms, f.p99_ms, f.max_ms
+					),
+					serde_json::to_value(&f).unwrap_or_default(),
+				);
+				Ok(())
 			}
 			Command::Progress(a) => {
 				let progress = Progress::open(&a.progress)?;

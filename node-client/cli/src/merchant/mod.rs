@@ -4,6 +4,7 @@
 //! each completed referral before its settle-by block. Its progress is on disk
 //! ([`progress::Progress`]): restarted after a crash, it issues nothing twice and misses nothing.
 
+pub mod bench;
 pub mod metrics;
 pub mod progress;
 
@@ -19,7 +20,7 @@ use rebate_client::{
 	keys::{self, KeyPair},
 	Client, Ineligible, PurchaseId,
 };
-use rebate_coordinator::Coordinator;
+use rebate_coordinator::{api::Action, Coordinator};
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 /// What `rebate merchant serve` runs with.
@@ -28,8 +29,8 @@ pub struct Options {
 	pub key: KeyPair,
 	/// Its campaigns, tried in this order for each purchase.
 	pub campaigns: Vec<u32>,
-	/// The coordinator documents are delivered through.
-	pub coordinator: Coordinator,
+	/// The coordinator documents are delivered through (shared by the deliveries in flight).
+	pub coordinator: Arc<Coordinator>,
 	/// The progress file.
 	pub progress: PathBuf,
 	/// Pause between rounds.
@@ -237,27 +238,48 @@ async fn issue_one(
 	Ok(Err(why))
 }
 
+/// How many deliveries are in flight at once.
+const DELIVERIES_IN_FLIGHT: usize = 32;
+
 /// Post every stored, undelivered promotion's offer and rebate to the coordinator (a repeat is a
-/// confirmation there).
+/// confirmation there), [`DELIVERIES_IN_FLIGHT`] at a time; record the delivered in one
+/// transaction (a crash before it delivers them again).
 async fn deliver(
 	options: &Options,
-	progress: &Progress,
+	progress: &mut Progress,
 	metrics: &Metrics,
 	r: &mut Round,
 ) -> Result<(), CliError> {
-	for issued in progress.at(Stage::Signed)? {
-		let started = std::time::Instant::now();
-		if let Err(e) = deliver_one(&options.coordinator, &issued).await {
-			tracing::warn!(purchase = %issued.purchase, error = %e, "not delivered yet");
-			metrics.delivery_failures.inc();
-			continue;
+	let pending = progress.at(Stage::Signed)?;
+	let mut delivered = Vec::new();
+	for chunk in pending.chunks(DELIVERIES_IN_FLIGHT) {
+		let mut posts = tokio::task::JoinSet::new();
+		for issued in chunk.iter().cloned() {
+			let coordinator = options.coordinator.clone();
+			posts.spawn(async move {
+				let started = std::time::Instant::now();
+				let result = deliver_one(&coordinator, &issued).await;
+				(issued, result, started.elapsed())
+			});
 		}
-		progress.set_stage(issued.purchase, Stage::Delivered)?;
-		metrics.delivered.inc();
-		metrics.delivery_seconds.observe(started.elapsed().as_secs_f64());
-		tracing::info!(purchase = %issued.purchase, promotion = issued.promotion_id, "delivered");
-		r.delivered += 1;
+		while let Some(joined) = posts.join_next().await {
+			let Ok((issued, result, took)) = joined else { continue };
+			match result {
+				Ok(()) => {
+					metrics.delivered.inc();
+					metrics.delivery_seconds.observe(took.as_secs_f64());
+					tracing::info!(purchase = %issued.purchase, promotion = issued.promotion_id, "delivered");
+					delivered.push(issued.purchase);
+				}
+				Err(e) => {
+					tracing::warn!(purchase = %issued.purchase, error = %e, "not delivered yet");
+					metrics.delivery_failures.inc();
+				}
+			}
+		}
 	}
+	progress.set_stages(&delivered, Stage::Delivered)?;
+	r.delivered += delivered.len() as u32;
 	Ok(())
 }
 
@@ -267,29 +289,28 @@ async fn deliver_one(coordinator: &Coordinator, issued: &Issued) -> Result<(), C
 	Ok(())
 }
 
-/// Settle every delivered promotion whose offer and referred purchase the coordinator holds
-/// fully signed, before its settle-by block; mark those past it expired.
+/// Settle every delivered promotion the coordinator lists for the merchant to settle (its offer
+/// and referred purchase fully signed), before its settle-by block; then those at their
+/// settle-by block: settled on chain (by a run that stopped before recording it), or expired.
 async fn settle(
 	client: &mut Client<AnyChain>,
 	options: &Options,
-	progress: &Progress,
+	progress: &mut Progress,
 	metrics: &Metrics,
 	r: &mut Round,
 ) -> Result<(), CliError> {
 	let me = options.key.account();
 	let merchant = keys::ss58(&me);
-	for issued in progress.at(Stage::Delivered)? {
+	let mail = options.coordinator.mailbox().await?;
+	for m in mail.iter().filter(|m| m.action == Action::Settle && m.merchant == merchant) {
+		let Some(issued) = progress.delivered(m.promotion_id)? else { continue };
+		if issued.pay_at != m.pay_at || r.head.saturating_add(1) >= issued.settle_by {
+			continue;
+		}
 		let open =
 			state::promotion(&mut client.chain, issued.pay_at, &me, issued.promotion_id).await?;
 		if open.as_ref().is_some_and(|p| p.referral.is_some()) {
-			// Settled by an earlier run that stopped before recording it.
-			progress.set_stage(issued.purchase, Stage::Settled)?;
-			continue;
-		}
-		if r.head.saturating_add(1) >= issued.settle_by {
-			progress.set_stage(issued.purchase, Stage::Expired)?;
-			metrics.expired.inc();
-			r.expired += 1;
+			progress.set_stages(&[issued.purchase], Stage::Settled)?;
 			continue;
 		}
 		let docs = options
@@ -304,7 +325,7 @@ async fn settle(
 		}
 		match client.settle(&options.key, &offer, &purchase).await {
 			Ok(receipt) => {
-				progress.set_stage(issued.purchase, Stage::Settled)?;
+				progress.set_stages(&[issued.purchase], Stage::Settled)?;
 				metrics.settled.inc();
 				tracing::info!(
 					promotion = issued.promotion_id,
@@ -317,6 +338,17 @@ async fn settle(
 				metrics.settle_failures.inc();
 				tracing::warn!(promotion = issued.promotion_id, error = %e, "not settled");
 			}
+		}
+	}
+	for issued in progress.due(r.head.saturating_add(1))? {
+		let open =
+			state::promotion(&mut client.chain, issued.pay_at, &me, issued.promotion_id).await?;
+		if open.as_ref().is_some_and(|p| p.referral.is_some()) {
+			progress.set_stages(&[issued.purchase], Stage::Settled)?;
+		} else {
+			progress.set_stages(&[issued.purchase], Stage::Expired)?;
+			metrics.expired.inc();
+			r.expired += 1;
 		}
 	}
 	Ok(())

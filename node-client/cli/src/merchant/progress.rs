@@ -174,15 +174,37 @@ impl Progress {
 
 	/// The promotions at `stage`.
 	pub fn at(&self, stage: Stage) -> Result<Vec<Issued>, ClientError> {
+		self.select("stage = ?1", params![stage.code()])
+	}
+
+	/// The delivered promotion `promotion_id`, if there is one.
+	pub fn delivered(&self, promotion_id: u64) -> Result<Option<Issued>, ClientError> {
+		let found = self.select(
+			"stage = ?1 AND promotion_id = ?2",
+			params![Stage::Delivered.code(), promotion_id as i64],
+		)?;
+		Ok(found.into_iter().next())
+	}
+
+	/// The delivered promotions whose settle-by block is `block` or earlier.
+	pub fn due(&self, block: u32) -> Result<Vec<Issued>, ClientError> {
+		self.select("stage = ?1 AND settle_by <= ?2", params![Stage::Delivered.code(), block])
+	}
+
+	fn select(
+		&self,
+		filter: &str,
+		values: &[&dyn rusqlite::ToSql],
+	) -> Result<Vec<Issued>, ClientError> {
 		let mut q = self
 			.db
-			.prepare(
+			.prepare(&format!(
 				"SELECT purchase, promotion_id, campaign, customer, settle_by, pay_at, offer, rebate
-				 FROM issued WHERE stage = ?1 ORDER BY promotion_id",
-			)
+				 FROM issued WHERE {filter} ORDER BY promotion_id"
+			))
 			.map_err(db_err)?;
 		let rows = q
-			.query_map(params![stage.code()], |r| {
+			.query_map(values, |r| {
 				Ok((
 					r.get::<_, String>(0)?,
 					r.get::<_, i64>(1)?,
@@ -215,15 +237,21 @@ impl Progress {
 		Ok(out)
 	}
 
-	/// Move the promotion of `purchase` to `stage`.
-	pub fn set_stage(&self, purchase: PurchaseId, stage: Stage) -> Result<(), ClientError> {
-		self.db
-			.execute(
+	/// Move the promotions of `purchases` to `stage`, in one transaction.
+	pub fn set_stages(
+		&mut self,
+		purchases: &[PurchaseId],
+		stage: Stage,
+	) -> Result<(), ClientError> {
+		let tx = self.db.transaction().map_err(db_err)?;
+		for purchase in purchases {
+			tx.execute(
 				"UPDATE issued SET stage = ?2 WHERE purchase = ?1",
 				params![purchase.to_string(), stage.code()],
 			)
-			.map(|_| ())
-			.map_err(db_err)
+			.map_err(db_err)?;
+		}
+		tx.commit().map_err(db_err)
 	}
 
 	/// How many promotions are at each stage, and how many purchases were skipped.
