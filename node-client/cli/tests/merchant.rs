@@ -69,24 +69,12 @@ fn the_merchant_server_issues_by_the_campaign_skips_the_ineligible_and_settles()
 	let id = campaign(&chain, "15u", "1");
 	let db = chain.file("merchant.db");
 	let serve = |rounds: &str| {
-		chain.ok(&[
-			"--coordinator",
+		chain.ok(&serve_args(
 			&url,
-			"merchant",
-			"serve",
-			"--as",
-			"alice",
-			"--campaign",
 			&id,
-			"--progress",
 			&db,
-			"--rounds",
-			rounds,
-			"--interval-ms",
-			"10",
-			"--from",
-			"1",
-		])
+			&["--rounds", rounds, "--interval-ms", "10", "--from", "1"],
+		))
 	};
 	// Eligible; below the minimum; another merchant's; the same customer again (at its cap).
 	let bob = buy(&chain, "bob", "alice", "100u");
@@ -169,22 +157,7 @@ fn a_killed_merchant_server_issues_nothing_twice_and_misses_nothing() {
 	let spawn = || {
 		Process(
 			chain
-				.command(&[
-					"--coordinator",
-					&url,
-					"merchant",
-					"serve",
-					"--as",
-					"alice",
-					"--campaign",
-					&id,
-					"--progress",
-					&db,
-					"--interval-ms",
-					"5",
-					"--from",
-					"1",
-				])
+				.command(&serve_args(&url, &id, &db, &["--interval-ms", "5", "--from", "1"]))
 				.stdout(Stdio::null())
 				.stderr(Stdio::null())
 				.spawn()

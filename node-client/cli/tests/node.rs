@@ -171,24 +171,7 @@ fn the_merchant_server_runs_a_campaign_against_a_node_and_reports_it() {
 	let id = created["campaign"].as_u64().expect("an id").to_string();
 	let db = chain.file("merchant.db");
 	let from = chain.best().to_string();
-	let serve = || {
-		chain.ok(&[
-			"--coordinator",
-			&url,
-			"merchant",
-			"serve",
-			"--as",
-			"alice",
-			"--campaign",
-			&id,
-			"--progress",
-			&db,
-			"--rounds",
-			"1",
-			"--from",
-			&from,
-		])
-	};
+	let serve = || chain.ok(&serve_args(&url, &id, &db, &["--rounds", "1", "--from", &from]));
 	let bob = buy(&chain, "bob", "alice", "100u");
 	let dave = buy(&chain, "dave", "alice", "10u");
 	serve();

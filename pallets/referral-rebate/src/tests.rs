@@ -2440,6 +2440,16 @@ mod properties {
 		}
 	}
 
+	/// The most recent purchase of `p`'s customer from `p`'s merchant.
+	fn latest_origin(p: &Parties) -> Option<PurchaseIdOf<Test>> {
+		Purchases::<Test>::iter()
+			.filter(|(_, _, x)| {
+				x.merchant == p.merchant.account() && x.buyer == p.customer.account()
+			})
+			.map(|(b, index, _)| PurchaseId { block: b.block(), index })
+			.max()
+	}
+
 	/// The two assets of the property tests, by index.
 	const ASSETS: [AssetKind; 2] = [NATIVE, USD];
 
@@ -2523,11 +2533,7 @@ mod properties {
 						},
 						Op::Settle { m, c, r, id, pay_in } => {
 							let p = Parties { merchant: merchants[m].clone(), customer: people[c].clone(), referee: people[r].clone() };
-							let origin = Purchases::<Test>::iter()
-								.filter(|(_, _, x)| x.merchant == p.merchant.account() && x.buyer == p.customer.account())
-								.map(|(b, index, _)| PurchaseId { block: b.block(), index })
-								.max();
-							let Some(origin) = origin else { return };
+							let Some(origin) = latest_origin(&p) else { return };
 							let record = record(origin).expect("exists");
 							let offer = Offer {
 								promotion_id: id,
@@ -2639,11 +2645,7 @@ mod properties {
 							let campaign = ids[nth % ids.len()];
 							let t = campaign_terms();
 							let p = Parties { merchant: merchants[m].clone(), customer: people[c].clone(), referee: people[r].clone() };
-							let origin = Purchases::<Test>::iter()
-								.filter(|(_, _, x)| x.merchant == p.merchant.account() && x.buyer == p.customer.account())
-								.map(|(b, index, _)| PurchaseId { block: b.block(), index })
-								.max();
-							let Some(origin) = origin else { return };
+							let Some(origin) = latest_origin(&p) else { return };
 							let record = record(origin).expect("exists");
 							let offer = Offer {
 								promotion_id: id,

@@ -15,11 +15,11 @@
 // --wasm
 // /root/.cache/referral-rebate-target/release/wbuild/rebate-test-runtime/rebate_test_runtime.compact.compressed.wasm
 // --output
-// pallets/referral-rebate/src/weights.rs
+// /tmp/w3.rs
 // --runtime-output
-// runtime-tests/runtime/src/weights/pallet_referral_rebate.rs
+// /tmp/rw3.rs
 // --report
-// docs/benchmark-report-wasm.md
+// /tmp/report-run3.md
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -40,7 +40,7 @@ pub trait WeightInfo {
 	fn top_up_campaign(a: u32, ) -> Weight;
 	fn close_campaign(a: u32, c: u32, ) -> Weight;
 	fn purchase(a: u32, ) -> Weight;
-	fn settle_referral(_j: u32, a: u32, c: u32, ) -> Weight;
+	fn settle_referral(j: u32, a: u32, c: u32, ) -> Weight;
 	fn submit_rebate(j: u32, a: u32, c: u32, ) -> Weight;
 	fn refused() -> Weight;
 	fn refund(a: u32, ) -> Weight;
@@ -58,32 +58,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 63_997_000 picoseconds.
-		Weight::from_parts(69_835_000, 0)
+		// Minimum execution time: 50_687_000 picoseconds.
+		Weight::from_parts(63_049_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ed25519() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 64_109_000 picoseconds.
-		Weight::from_parts(69_698_000, 0)
+		// Minimum execution time: 50_979_000 picoseconds.
+		Weight::from_parts(59_862_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 69_992_000 picoseconds.
-		Weight::from_parts(87_242_000, 0)
+		// Minimum execution time: 41_951_000 picoseconds.
+		Weight::from_parts(42_653_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_eth() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 81_179_000 picoseconds.
-		Weight::from_parts(91_205_000, 0)
+		// Minimum execution time: 42_925_000 picoseconds.
+		Weight::from_parts(44_562_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -101,10 +101,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `202 + a * (797 ±0)`
 		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 156_721_000 picoseconds.
-		Weight::from_parts(168_239_846, 0)
+		// Minimum execution time: 97_955_000 picoseconds.
+		Weight::from_parts(153_368_192, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(10_302_692, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(22_773_500, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -124,10 +124,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `380 + a * (698 ±0)`
 		//  Estimated: `3622 + a * (6208 ±0)`
-		// Minimum execution time: 127_730_000 picoseconds.
-		Weight::from_parts(145_617_153, 0)
+		// Minimum execution time: 74_850_000 picoseconds.
+		Weight::from_parts(81_091_038, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
-			.saturating_add(Weight::from_parts(20_074_346, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(75_230, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -150,10 +150,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `390 + a * (872 ±0) + c * (57 ±0)`
 		//  Estimated: `3622 + a * (6208 ±0) + c * (2539 ±0)`
-		// Minimum execution time: 106_709_000 picoseconds.
-		Weight::from_parts(562_933_464, 0)
+		// Minimum execution time: 89_583_000 picoseconds.
+		Weight::from_parts(101_662_978, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
-			.saturating_add(Weight::from_parts(2_427_904, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(485_552, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(1_716_540, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
@@ -178,10 +179,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + a * (758 ±0)`
 		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 147_265_000 picoseconds.
-		Weight::from_parts(168_179_653, 0)
+		// Minimum execution time: 82_704_000 picoseconds.
+		Weight::from_parts(89_812_615, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(9_762_461, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(3_130_615, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -205,15 +206,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `j` is `[0, 1]`.
 	/// The range of component `a` is `[0, 1]`.
 	/// The range of component `c` is `[0, 1]`.
-	fn settle_referral(_j: u32, a: u32, c: u32, ) -> Weight {
+	fn settle_referral(j: u32, a: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `301 + j * (198 ±0) + a * (739 ±0) + c * (281 ±0)`
 		//  Estimated: `3663 + a * (6208 ±0) + c * (3622 ±0)`
-		// Minimum execution time: 423_150_000 picoseconds.
-		Weight::from_parts(598_667_309, 0)
+		// Minimum execution time: 389_611_000 picoseconds.
+		Weight::from_parts(360_292_868, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(2_557_306, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(14_858_768, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(25_738_642, 0).saturating_mul(j.into()))
+			.saturating_add(Weight::from_parts(24_100_527, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(25_203_027, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
@@ -241,11 +243,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `803 + j * (206 ±0) + a * (285 ±0)`
 		//  Estimated: `6208 + a * (3675 ±0) + c * (3622 ±0)`
-		// Minimum execution time: 274_512_000 picoseconds.
-		Weight::from_parts(391_974_676, 0)
+		// Minimum execution time: 202_396_000 picoseconds.
+		Weight::from_parts(246_584_872, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
-			.saturating_add(Weight::from_parts(24_990_738, 0).saturating_mul(j.into()))
-			.saturating_add(Weight::from_parts(33_015_508, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(8_901_467, 0).saturating_mul(j.into()))
+			.saturating_add(Weight::from_parts(13_951_236, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -266,8 +268,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `808`
 		//  Estimated: `3675`
-		// Minimum execution time: 82_212_000 picoseconds.
-		Weight::from_parts(91_716_000, 0)
+		// Minimum execution time: 58_538_000 picoseconds.
+		Weight::from_parts(91_672_000, 0)
 			.saturating_add(Weight::from_parts(0, 3675))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
@@ -286,10 +288,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `560 + a * (838 ±0)`
 		//  Estimated: `3663 + a * (6208 ±0)`
-		// Minimum execution time: 169_818_000 picoseconds.
-		Weight::from_parts(185_303_653, 0)
+		// Minimum execution time: 92_686_000 picoseconds.
+		Weight::from_parts(98_500_653, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(40_235_692, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(10_626_346, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -311,10 +313,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `580 + a * (866 ±0)`
 		//  Estimated: `6196 + a * (6208 ±0)`
-		// Minimum execution time: 163_664_000 picoseconds.
-		Weight::from_parts(201_083_807, 0)
+		// Minimum execution time: 100_725_000 picoseconds.
+		Weight::from_parts(105_847_884, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(Weight::from_parts(27_941_615, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(19_595_576, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -334,10 +336,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1550 + n * (202 ±0)`
 		//  Estimated: `3663 + n * (2673 ±0)`
-		// Minimum execution time: 8_379_000 picoseconds.
-		Weight::from_parts(610_740_728, 0)
+		// Minimum execution time: 4_210_000 picoseconds.
+		Weight::from_parts(12_686_054, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(97_192_275, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(62_942_814, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -355,10 +357,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1040 + n * (268 ±0)`
 		//  Estimated: `3663 + n * (5222 ±0)`
-		// Minimum execution time: 6_165_000 picoseconds.
-		Weight::from_parts(867_496_216, 0)
+		// Minimum execution time: 4_889_000 picoseconds.
+		Weight::from_parts(83_843_808, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(71_479_801, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(75_410_645, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -380,10 +382,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1576 + n * (355 ±0)`
 		//  Estimated: `3663 + n * (2673 ±0)`
-		// Minimum execution time: 4_360_000 picoseconds.
-		Weight::from_parts(135_714_049, 0)
+		// Minimum execution time: 4_224_000 picoseconds.
+		Weight::from_parts(230_753_075, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(80_679_913, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(67_130_338, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -399,10 +401,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `132 + n * (167 ±0)`
 		//  Estimated: `3576 + n * (2586 ±0)`
-		// Minimum execution time: 4_716_000 picoseconds.
-		Weight::from_parts(27_200_600, 0)
+		// Minimum execution time: 4_132_000 picoseconds.
+		Weight::from_parts(37_904_491, 0)
 			.saturating_add(Weight::from_parts(0, 3576))
-			.saturating_add(Weight::from_parts(14_146_184, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(13_486_377, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -416,32 +418,32 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 63_997_000 picoseconds.
-		Weight::from_parts(69_835_000, 0)
+		// Minimum execution time: 50_687_000 picoseconds.
+		Weight::from_parts(63_049_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ed25519() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 64_109_000 picoseconds.
-		Weight::from_parts(69_698_000, 0)
+		// Minimum execution time: 50_979_000 picoseconds.
+		Weight::from_parts(59_862_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 69_992_000 picoseconds.
-		Weight::from_parts(87_242_000, 0)
+		// Minimum execution time: 41_951_000 picoseconds.
+		Weight::from_parts(42_653_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn verify_eth() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 81_179_000 picoseconds.
-		Weight::from_parts(91_205_000, 0)
+		// Minimum execution time: 42_925_000 picoseconds.
+		Weight::from_parts(44_562_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -459,10 +461,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `202 + a * (797 ±0)`
 		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 156_721_000 picoseconds.
-		Weight::from_parts(168_239_846, 0)
+		// Minimum execution time: 97_955_000 picoseconds.
+		Weight::from_parts(153_368_192, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(10_302_692, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(22_773_500, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -482,10 +484,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `380 + a * (698 ±0)`
 		//  Estimated: `3622 + a * (6208 ±0)`
-		// Minimum execution time: 127_730_000 picoseconds.
-		Weight::from_parts(145_617_153, 0)
+		// Minimum execution time: 74_850_000 picoseconds.
+		Weight::from_parts(81_091_038, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
-			.saturating_add(Weight::from_parts(20_074_346, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(75_230, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -508,10 +510,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `390 + a * (872 ±0) + c * (57 ±0)`
 		//  Estimated: `3622 + a * (6208 ±0) + c * (2539 ±0)`
-		// Minimum execution time: 106_709_000 picoseconds.
-		Weight::from_parts(562_933_464, 0)
+		// Minimum execution time: 89_583_000 picoseconds.
+		Weight::from_parts(101_662_978, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
-			.saturating_add(Weight::from_parts(2_427_904, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(485_552, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(1_716_540, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(c.into())))
@@ -536,10 +539,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + a * (758 ±0)`
 		//  Estimated: `3593 + a * (6208 ±0)`
-		// Minimum execution time: 147_265_000 picoseconds.
-		Weight::from_parts(168_179_653, 0)
+		// Minimum execution time: 82_704_000 picoseconds.
+		Weight::from_parts(89_812_615, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(Weight::from_parts(9_762_461, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(3_130_615, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -563,15 +566,16 @@ impl WeightInfo for () {
 	/// The range of component `j` is `[0, 1]`.
 	/// The range of component `a` is `[0, 1]`.
 	/// The range of component `c` is `[0, 1]`.
-	fn settle_referral(_j: u32, a: u32, c: u32, ) -> Weight {
+	fn settle_referral(j: u32, a: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `301 + j * (198 ±0) + a * (739 ±0) + c * (281 ±0)`
 		//  Estimated: `3663 + a * (6208 ±0) + c * (3622 ±0)`
-		// Minimum execution time: 423_150_000 picoseconds.
-		Weight::from_parts(598_667_309, 0)
+		// Minimum execution time: 389_611_000 picoseconds.
+		Weight::from_parts(360_292_868, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(2_557_306, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(14_858_768, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(25_738_642, 0).saturating_mul(j.into()))
+			.saturating_add(Weight::from_parts(24_100_527, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(25_203_027, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
@@ -599,11 +603,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `803 + j * (206 ±0) + a * (285 ±0)`
 		//  Estimated: `6208 + a * (3675 ±0) + c * (3622 ±0)`
-		// Minimum execution time: 274_512_000 picoseconds.
-		Weight::from_parts(391_974_676, 0)
+		// Minimum execution time: 202_396_000 picoseconds.
+		Weight::from_parts(246_584_872, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
-			.saturating_add(Weight::from_parts(24_990_738, 0).saturating_mul(j.into()))
-			.saturating_add(Weight::from_parts(33_015_508, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(8_901_467, 0).saturating_mul(j.into()))
+			.saturating_add(Weight::from_parts(13_951_236, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -624,8 +628,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `808`
 		//  Estimated: `3675`
-		// Minimum execution time: 82_212_000 picoseconds.
-		Weight::from_parts(91_716_000, 0)
+		// Minimum execution time: 58_538_000 picoseconds.
+		Weight::from_parts(91_672_000, 0)
 			.saturating_add(Weight::from_parts(0, 3675))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
@@ -644,10 +648,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `560 + a * (838 ±0)`
 		//  Estimated: `3663 + a * (6208 ±0)`
-		// Minimum execution time: 169_818_000 picoseconds.
-		Weight::from_parts(185_303_653, 0)
+		// Minimum execution time: 92_686_000 picoseconds.
+		Weight::from_parts(98_500_653, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(40_235_692, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(10_626_346, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -669,10 +673,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `580 + a * (866 ±0)`
 		//  Estimated: `6196 + a * (6208 ±0)`
-		// Minimum execution time: 163_664_000 picoseconds.
-		Weight::from_parts(201_083_807, 0)
+		// Minimum execution time: 100_725_000 picoseconds.
+		Weight::from_parts(105_847_884, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(Weight::from_parts(27_941_615, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(19_595_576, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -692,10 +696,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1550 + n * (202 ±0)`
 		//  Estimated: `3663 + n * (2673 ±0)`
-		// Minimum execution time: 8_379_000 picoseconds.
-		Weight::from_parts(610_740_728, 0)
+		// Minimum execution time: 4_210_000 picoseconds.
+		Weight::from_parts(12_686_054, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(97_192_275, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(62_942_814, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -713,10 +717,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1040 + n * (268 ±0)`
 		//  Estimated: `3663 + n * (5222 ±0)`
-		// Minimum execution time: 6_165_000 picoseconds.
-		Weight::from_parts(867_496_216, 0)
+		// Minimum execution time: 4_889_000 picoseconds.
+		Weight::from_parts(83_843_808, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(71_479_801, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(75_410_645, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -738,10 +742,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1576 + n * (355 ±0)`
 		//  Estimated: `3663 + n * (2673 ±0)`
-		// Minimum execution time: 4_360_000 picoseconds.
-		Weight::from_parts(135_714_049, 0)
+		// Minimum execution time: 4_224_000 picoseconds.
+		Weight::from_parts(230_753_075, 0)
 			.saturating_add(Weight::from_parts(0, 3663))
-			.saturating_add(Weight::from_parts(80_679_913, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(67_130_338, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -757,10 +761,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `132 + n * (167 ±0)`
 		//  Estimated: `3576 + n * (2586 ±0)`
-		// Minimum execution time: 4_716_000 picoseconds.
-		Weight::from_parts(27_200_600, 0)
+		// Minimum execution time: 4_132_000 picoseconds.
+		Weight::from_parts(37_904_491, 0)
 			.saturating_add(Weight::from_parts(0, 3576))
-			.saturating_add(Weight::from_parts(14_146_184, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(13_486_377, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))

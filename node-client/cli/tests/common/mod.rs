@@ -271,3 +271,22 @@ pub fn refer(chain: &Chain, url: &str, customer: &str, referee: &str, id: u64) {
 	c(&["draft-purchase", "--as", customer, "--offer", &offer]);
 	c(&["accept", "--as", referee, &purchase]);
 }
+
+/// The arguments of `rebate merchant serve` as alice for campaign `id` through the coordinator at
+/// `url`, its progress in `db`, followed by `extra`.
+pub fn serve_args<'a>(url: &'a str, id: &'a str, db: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+	let mut all = vec![
+		"--coordinator",
+		url,
+		"merchant",
+		"serve",
+		"--as",
+		"alice",
+		"--campaign",
+		id,
+		"--progress",
+		db,
+	];
+	all.extend_from_slice(extra);
+	all
+}
