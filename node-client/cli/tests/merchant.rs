@@ -117,8 +117,10 @@ fn the_merchant_server_issues_by_the_campaign_skips_the_ineligible_and_settles()
 	serve("2");
 	assert_eq!(settled_promotions(&chain), vec![promotion_of(&bob)]);
 
-	// The report, from the chain: before and after the rebate block, then closed.
-	let report = chain.ok(&["campaign", "report", &id]);
+	// The report, from the chain (and the server's progress): before and after the rebate
+	// block, then closed.
+	let report = chain.ok(&["campaign", "report", &id, "--progress", &db]);
+	assert_eq!((report["issued"].as_u64(), report["skipped"].as_u64()), (Some(1), Some(3)));
 	assert_eq!(report["funded"], (15 * UNIT).to_string(), "{report}");
 	assert_eq!(report["reserved"], (15 * UNIT).to_string(), "{report}");
 	assert_eq!((report["settled"].as_u64(), report["accepted"].as_u64()), (Some(1), Some(1)));
@@ -174,16 +176,35 @@ fn a_killed_merchant_server_issues_nothing_twice_and_misses_nothing() {
 		seed ^= seed << 17;
 		seed
 	};
-	let runs = 5;
+	// Each run the server is killed at a pseudo-random point while the run's purchases are being
+	// made: before, during or after its round over them.
+	let runs = 6;
 	for run in 0..runs {
-		let mut server = spawn();
-		for k in 0..3 {
-			let who = customers[(run * 3 + k) % customers.len()];
+		let server = std::sync::Arc::new(std::sync::Mutex::new(spawn()));
+		let after = next() % 900;
+		let killer = {
+			let server = server.clone();
+			std::thread::spawn(move || {
+				std::thread::sleep(Duration::from_millis(after));
+				let mut s = server.lock().expect("the server");
+				s.0.kill().expect("SIGKILL");
+				let _ = s.0.wait();
+			})
+		};
+		for k in 0..4 {
+			let who = customers[(run * 4 + k) % customers.len()];
 			purchases.push((who, buy(&chain, who, "alice", "100u")));
 		}
-		std::thread::sleep(Duration::from_millis(50 + next() % 400));
-		server.0.kill().expect("SIGKILL");
-		let _ = server.0.wait();
+		killer.join().expect("killed");
+		// What the killed server had recorded (`--nocapture` shows the runs).
+		let p = progress(&chain);
+		eprintln!(
+			"run {run}: killed {after} ms after its start; {} purchases made by the end of the run; its progress: read to block {}, {} signed, {} delivered",
+			purchases.len(),
+			p["cursor"],
+			p["counts"]["signed"],
+			p["counts"]["delivered"]
+		);
 	}
 	// A last run with room to catch up.
 	let mut server = spawn();
@@ -225,9 +246,12 @@ fn a_killed_merchant_server_issues_nothing_twice_and_misses_nothing() {
 	refer(&chain, &url, purchases[0].0, "charlie", first);
 	refer(&chain, &url, purchases[1].0, "charlie", second);
 	let mut server = spawn();
-	std::thread::sleep(Duration::from_millis(30 + next() % 200));
+	let after = 100 + next() % 200;
+	std::thread::sleep(Duration::from_millis(after));
 	server.0.kill().expect("SIGKILL");
 	let _ = server.0.wait();
+	let p = progress(&chain);
+	eprintln!("settling run: killed after {after} ms; {} settled so far", p["counts"]["settled"]);
 	let mut server = spawn();
 	let deadline = Instant::now() + Duration::from_secs(120);
 	while progress(&chain)["counts"]["settled"].as_u64() != Some(2) {
@@ -241,4 +265,10 @@ fn a_killed_merchant_server_issues_nothing_twice_and_misses_nothing() {
 	let mut expected = vec![first, second];
 	expected.sort();
 	assert_eq!(settled, expected, "each completed referral settled exactly once");
+	eprintln!(
+		"after the last restart: {} purchases, {} offers at the coordinator, {} referrals settled once each",
+		purchases.len(),
+		purchases.len(),
+		settled.len()
+	);
 }

@@ -101,6 +101,9 @@ pub enum Ineligible {
 	CustomerAtCap,
 	/// The budget cannot cover the rebate.
 	BudgetSpent,
+	/// The documents the terms give would break one of the protocol's rules (checked before
+	/// signing).
+	BreaksRules,
 }
 
 impl core::fmt::Display for Ineligible {
@@ -115,6 +118,7 @@ impl core::fmt::Display for Ineligible {
 			Ineligible::BelowMinimum => "the purchase is below the campaign's minimum",
 			Ineligible::CustomerAtCap => "the customer has had the campaign's rebates",
 			Ineligible::BudgetSpent => "the campaign's budget cannot cover the rebate",
+			Ineligible::BreaksRules => "the campaign's documents would break a protocol rule",
 		})
 	}
 }
@@ -569,7 +573,12 @@ impl<C: Chain> Client<C> {
 			}));
 		};
 		let min = assets::info(&mut self.chain, &c.asset).await?.min_balance;
-		if issue.rebate < min || (issue.discounted_price != 0 && issue.discounted_price < min) {
+		// A percent discount that rounds to nothing on a small price gives no discount at all.
+		let no_discount = issue.discounted_price >= origin.price;
+		if no_discount
+			|| issue.rebate < min
+			|| (issue.discounted_price != 0 && issue.discounted_price < min)
+		{
 			return Ok(Err(Ineligible::BelowMinimum));
 		}
 		let count = state::campaign_rebates(&mut self.chain, id, &origin.buyer).await?;

@@ -595,3 +595,123 @@ fn a_buyer_is_new_to_a_merchant_again_once_its_purchases_records_end() {
 		assert!(!ReferralRebate::bought_from(&merchant(), &referee(), 150));
 	});
 }
+
+#[test]
+fn a_rebate_joining_under_another_merchant_asset_or_campaign_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(NATIVE, 1_000, doc_terms()));
+		assert_ok!(create(USD, 1_000, doc_terms()));
+		assert_ok!(ReferralRebate::create_campaign(
+			RuntimeOrigin::signed(stranger()),
+			NATIVE,
+			1_000,
+			doc_terms()
+		));
+		let origin = origin_in(&p, NATIVE);
+		// At submit: a campaign in another asset, another merchant's.
+		let (_, _, r) = campaign_docs(&p, 1, origin, Some(1), |_| {}, |_| {});
+		assert_noop!(submit_doc(&p, &r), Err::CampaignAssetMismatch);
+		let (_, _, r) = campaign_docs(&p, 1, origin, Some(2), |_| {}, |_| {});
+		assert_noop!(submit_doc(&p, &r), Err::NotCampaignMerchant);
+		// At settle, the rebate having opened the promotion under campaign 0: an offer under none.
+		let (_, _, r) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
+		assert_ok!(submit_doc(&p, &r));
+		let (o, pu, _) = campaign_docs(&p, 1, origin, None, |_| {}, |_| {});
+		assert_noop!(settle_docs(&p, &o, &pu), Err::CampaignMismatch);
+	});
+}
+
+#[test]
+fn new_referees_only_needs_a_settled_referral() {
+	ExtBuilder::default().build_and_execute(|| {
+		let terms = CampaignTerms { condition: PayoutCondition::Unconditional, ..doc_terms() };
+		assert_noop!(create(NATIVE, 1_000, terms.clone()), Err::NewRefereesUnconditional);
+		assert_ok!(create(NATIVE, 1_000, CampaignTerms { new_referees_only: false, ..terms }));
+	});
+}
+
+#[test]
+fn a_campaign_rebate_that_cannot_leave_the_escrow_is_held_not_returned_to_the_budget() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(USD, 1_000, doc_terms()));
+		let origin = origin_in(&p, USD);
+		let (o, pu, r) = campaign_docs(&p, 1, origin, Some(0), |o| o.asset = USD, |_| {});
+		assert_ok!(settle_docs(&p, &o, &pu));
+		assert_ok!(submit_doc(&p, &r));
+		// The asset frozen at the rebate block: the escrow cannot send; the rebate waits.
+		assert_ok!(Assets::freeze_asset(RuntimeOrigin::signed(asset_admin()), USD_ID));
+		run_to_block(20);
+		let key = (BlockKey::of(20u64), merchant(), 1);
+		assert!(Held::<Test>::get(&key).is_some(), "held with its reservation");
+		let c = campaign(0);
+		assert_eq!((c.budget, c.reserved, c.open_promotions), (850, 150, 1));
+		assert_noop!(
+			ReferralRebate::close_campaign(RuntimeOrigin::signed(merchant()), 0),
+			Err::CampaignHasOpenPromotions
+		);
+		// Thawed: closed, the customer paid from the reservation.
+		assert_ok!(Assets::thaw_asset(RuntimeOrigin::signed(asset_admin()), USD_ID));
+		let before = balance(USD, &customer());
+		assert_ok!(ReferralRebate::close_overdue(
+			RuntimeOrigin::signed(stranger()),
+			20,
+			merchant(),
+			1
+		));
+		assert_eq!(balance(USD, &customer()), before + 150);
+		let c = campaign(0);
+		assert_eq!((c.budget, c.reserved, c.open_promotions), (850, 0, 0));
+	});
+}
+
+#[test]
+fn a_campaign_rebate_its_customer_cannot_receive_goes_back_to_the_budget() {
+	ExtBuilder::default().build_and_execute(|| {
+		let p = Parties::default();
+		assert_ok!(create(USD, 1_000, doc_terms()));
+		let origin = origin_in(&p, USD);
+		let (o, pu, r) = campaign_docs(&p, 1, origin, Some(0), |o| o.asset = USD, |_| {});
+		assert_ok!(settle_docs(&p, &o, &pu));
+		assert_ok!(submit_doc(&p, &r));
+		// Only the customer blocked: the escrow can send, the customer cannot take it.
+		assert_ok!(Assets::block(RuntimeOrigin::signed(asset_admin()), USD_ID, customer()));
+		run_to_block(20);
+		let c = campaign(0);
+		assert_eq!((c.budget, c.reserved, c.open_promotions), (1_000, 0, 0));
+		System::assert_has_event(
+			E::RebateLapsed {
+				merchant: merchant(),
+				promotion_id: 1,
+				customer: customer(),
+				referee: referee(),
+				asset: USD,
+				amount: 150,
+				pay_at: 20,
+				reason: LapseReason::PayoutFailed,
+				campaign: Some(0),
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn a_campaign_in_a_destroyed_asset_still_closes() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(create(USD, 1_000, doc_terms()));
+		let admin = || RuntimeOrigin::signed(asset_admin());
+		assert_ok!(Assets::freeze_asset(admin(), USD_ID));
+		assert_ok!(Assets::start_destroy(admin(), USD_ID));
+		assert_ok!(Assets::destroy_accounts(admin(), USD_ID));
+		assert_ok!(Assets::destroy_accounts(admin(), USD_ID));
+		assert_ok!(Assets::destroy_approvals(admin(), USD_ID));
+		assert_ok!(Assets::finish_destroy(admin(), USD_ID));
+		assert_ok!(ReferralRebate::close_campaign(RuntimeOrigin::signed(merchant()), 0));
+		System::assert_last_event(
+			E::CampaignClosed { campaign: 0, merchant: merchant(), asset: USD, returned: 0 }.into(),
+		);
+		assert!(!Campaigns::<Test>::contains_key(0));
+	});
+}

@@ -69,8 +69,13 @@ impl<T: Config> Pallet<T> {
 		let c = Campaigns::<T>::get(campaign).ok_or(Error::<T>::UnknownCampaign)?;
 		ensure!(c.merchant == merchant, Error::<T>::NotCampaignMerchant);
 		ensure!(c.open_promotions == 0, Error::<T>::CampaignHasOpenPromotions);
-		// With no promotion open nothing is reserved; whatever is left is the budget.
-		let returned = c.budget.saturating_add(c.reserved);
+		// With no promotion open nothing is reserved; whatever is left is the budget. An asset
+		// its owner destroyed took the budget with it: the campaign closes, returning nothing.
+		let returned = if T::Assets::asset_exists(c.asset.clone()) {
+			c.budget.saturating_add(c.reserved)
+		} else {
+			Zero::zero()
+		};
 		Self::move_funds(
 			&c.asset,
 			&Self::escrow_account(),

@@ -669,6 +669,9 @@ pub mod pallet {
 		/// The campaign has paid rebates to `MaxCampaignCustomers` customers: no new customer
 		/// can join it.
 		CampaignFull,
+		/// The campaign takes new referees only but pays unconditionally (it must need a settled
+		/// referral, whose buyer is the referee checked).
+		NewRefereesUnconditional,
 	}
 
 	impl<T> From<CampaignError> for Error<T> {
@@ -695,6 +698,7 @@ pub mod pallet {
 				TermsError::LastIssuePassed => Error::CampaignLastIssuePassed,
 				TermsError::NoRebatesPerCustomer => Error::NoRebatesPerCustomer,
 				TermsError::PercentRebateUnconditional => Error::PercentRebateUnconditional,
+				TermsError::NewRefereesUnconditional => Error::NewRefereesUnconditional,
 			}
 		}
 	}
@@ -951,7 +955,7 @@ pub mod pallet {
 		///   [`Error::NoCampaignRebate`], [`Error::CampaignRebateBelowMinimum`],
 		///   [`Error::EmptyCampaignWindow`], [`Error::CampaignWindowTooLong`],
 		///   [`Error::CampaignLastIssuePassed`], [`Error::NoRebatesPerCustomer`],
-		///   [`Error::PercentRebateUnconditional`],
+		///   [`Error::PercentRebateUnconditional`], [`Error::NewRefereesUnconditional`],
 		///   [`Error::CampaignIdsExhausted`], [`Error::FundsFrozen`],
 		///   [`Error::MerchantCannotFund`].
 		#[pallet::call_index(5)]

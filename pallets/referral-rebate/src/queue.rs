@@ -119,8 +119,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Close `open` (removed from its queue or from [`Held`]), or, if its escrow can move to
-	/// neither the customer nor the merchant, change nothing and fail. A payout the customer
-	/// cannot receive (blocked in the asset) goes back to the merchant
+	/// neither the customer nor the merchant (a campaign's: if the escrow account cannot send
+	/// the payout), change nothing and fail. A payout the customer cannot receive (blocked in
+	/// the asset) goes back to the merchant, or to its campaign's budget
 	/// ([`LapseReason::PayoutFailed`]).
 	pub(crate) fn try_close(key: &PromotionKeyOf<T>, open: &PromotionOf<T>) -> Result<(), ()> {
 		let (pay_at, merchant, promotion_id) = key.clone();
@@ -163,15 +164,32 @@ impl<T: Config> Pallet<T> {
 			},
 			Err(lapse) => lapse,
 		};
+		// The asset's owner destroyed it, escrow included: nothing is left to move.
+		let destroyed = || !T::Assets::asset_exists(asset.clone());
 		// A campaign's rebate goes back to its budget, in the escrow account already: nothing
-		// moves, so nothing can stop it. Another goes back to the merchant.
+		// moves. But a payout that failed because the escrow account cannot send (the asset or
+		// the escrow frozen) is held like any other, and paid once it can: only a customer that
+		// cannot receive sends it back.
+		let reason = match reason {
+			LapseReason::PayoutFailed if campaign.is_some() && destroyed() => {
+				LapseReason::AssetDestroyed
+			}
+			LapseReason::PayoutFailed
+				if campaign.is_some()
+					&& T::Assets::can_withdraw(asset.clone(), &escrow, amount)
+						.into_result(false)
+						.is_err() =>
+			{
+				return Err(())
+			}
+			reason => reason,
+		};
 		let reason = if Self::campaign_closed(campaign, Settled::Lapsed(amount)) {
 			reason
 		} else {
 			match pay(&merchant, amount) {
 				Ok(()) => reason,
-				// The asset's owner destroyed it, escrow included: nothing is left to move.
-				Err(_) if !T::Assets::asset_exists(asset.clone()) => LapseReason::AssetDestroyed,
+				Err(_) if destroyed() => LapseReason::AssetDestroyed,
 				Err(_) => return Err(()),
 			}
 		};

@@ -1035,6 +1035,9 @@ pub enum TermsError {
 	/// A percent rebate pays unconditionally: it is a share of the referred purchase's price,
 	/// so it can only be checked, and paid, once a referral is settled.
 	PercentRebateUnconditional,
+	/// New referees only, with rebates paid unconditionally: an unconditional rebate pays
+	/// without a referred purchase, whose buyer is the one checked for being new.
+	NewRefereesUnconditional,
 }
 
 impl core::fmt::Display for TermsError {
@@ -1059,6 +1062,9 @@ impl core::fmt::Display for TermsError {
 			}
 			TermsError::PercentRebateUnconditional => {
 				"a percent rebate is of the referred price: its condition must be referral-settled"
+			}
+			TermsError::NewRefereesUnconditional => {
+				"new referees only needs a referral-settled condition (the referee's purchase is what is checked)"
 			}
 		})
 	}
@@ -1092,9 +1098,11 @@ where
 		frame_support::ensure!(self.last_issue_block > now, TermsError::LastIssuePassed);
 		frame_support::ensure!(self.rebates_per_customer > 0, TermsError::NoRebatesPerCustomer);
 		let percent = matches!(self.rebate, Share::Percent(_));
+		let settled = self.condition == PayoutCondition::ReferralSettled;
+		frame_support::ensure!(!percent || settled, TermsError::PercentRebateUnconditional);
 		frame_support::ensure!(
-			!percent || self.condition == PayoutCondition::ReferralSettled,
-			TermsError::PercentRebateUnconditional
+			!self.new_referees_only || settled,
+			TermsError::NewRefereesUnconditional
 		);
 		Ok(())
 	}

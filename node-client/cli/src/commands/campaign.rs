@@ -264,6 +264,10 @@ pub struct Report {
 	/// Print the per-customer lines as CSV (a header, then one line per customer).
 	#[arg(long)]
 	csv: bool,
+	/// A merchant server's progress file: adds the referrals it issued (offers the chain does
+	/// not see until they are settled) and the purchases it skipped.
+	#[arg(long)]
+	progress: Option<std::path::PathBuf>,
 }
 
 impl Report {
@@ -279,6 +283,12 @@ impl Report {
 			.into());
 		};
 		let asset = assets::info(&mut client.chain, &asset_kind).await?;
+		let issued = match &self.progress {
+			Some(path) => {
+				Some(crate::merchant::progress::Progress::open(path)?.issued_under(self.campaign)?)
+			}
+			None => None,
+		};
 		let name = |a: &rebate_test_runtime::AccountId| rebate_client::keys::display_name(a);
 		if self.csv {
 			println!("customer,settled,accepted,paid,paid_amount,lapsed,lapsed_amount");
@@ -298,7 +308,7 @@ impl Report {
 		}
 		let mut table = format!(
 			"campaign {} of {} ({}): funded {}, budget {}, reserved {}, paid {} ({} rebates), lapsed {} ({}), refunded {}\n\
-			 referrals: {} settled, {} rebates accepted, {} paid\n",
+			 referrals: {}{} settled, {} rebates accepted, {} paid\n",
 			r.campaign,
 			r.merchant.as_ref().map(name).unwrap_or_default(),
 			if r.open { "open" } else { "closed" },
@@ -310,6 +320,7 @@ impl Report {
 			asset.format(r.lapsed),
 			r.lapsed_count,
 			asset.format(r.refunded),
+			issued.map_or(String::new(), |(i, s)| format!("{i} issued ({s} purchases skipped), ")),
 			r.settled,
 			r.accepted,
 			r.paid_count,
@@ -357,6 +368,8 @@ impl Report {
 				"paid": r.paid.to_string(),
 				"lapsed": r.lapsed.to_string(),
 				"refunded": r.refunded.to_string(),
+				"issued": issued.map(|(i, _)| i),
+				"skipped": issued.map(|(_, s)| s),
 				"settled": r.settled,
 				"accepted": r.accepted,
 				"paid_count": r.paid_count,

@@ -318,7 +318,8 @@ async fn program(
 		interval: std::time::Duration::from_millis(10),
 		rounds: Some(1),
 		metrics: None,
-		from: Some(1),
+		// Purchases from here on: bob's first purchase, above, was the hand-made promotion's.
+		from: Some(client.now().await? + 1),
 	};
 	let mut progress = merchant::progress::Progress::open(&options.progress)?;
 	let metrics = merchant::metrics::Metrics::new();

@@ -18,7 +18,7 @@ use rebate_client::{
 	chain::{state, AnyChain},
 	documents::next_signer,
 	keys::{self, KeyPair},
-	Client, Ineligible, PurchaseId,
+	Client, ClientError, Ineligible, PurchaseId,
 };
 use rebate_coordinator::{api::Action, Coordinator};
 use std::{path::PathBuf, sync::Arc, time::Duration};
@@ -223,7 +223,16 @@ async fn issue_one(
 			why = (Some(campaign), Ineligible::CustomerAtCap);
 			continue;
 		}
-		let (offer, rebate) = client.create_promotion(&options.key, &terms).await?;
+		let (offer, rebate) = match client.create_promotion(&options.key, &terms).await {
+			Ok(documents) => documents,
+			// One purchase's documents that break a rule are skipped, not the server stopped.
+			Err(ClientError::Rule(e)) => {
+				tracing::warn!(purchase = %purchase, campaign, error = %e, "breaks a rule");
+				why = (Some(campaign), Ineligible::BreaksRules);
+				continue;
+			}
+			Err(e) => return Err(e.into()),
+		};
 		return Ok(Ok(Issued {
 			purchase,
 			promotion_id: id,
@@ -291,7 +300,8 @@ async fn deliver_one(coordinator: &Coordinator, issued: &Issued) -> Result<(), C
 
 /// Settle every delivered promotion the coordinator lists for the merchant to settle (its offer
 /// and referred purchase fully signed), before its settle-by block; then those at their
-/// settle-by block: settled on chain (by a run that stopped before recording it), or expired.
+/// settle-by block, delivered or not (a document the coordinator kept refusing): settled on
+/// chain (by a run that stopped before recording it), or expired.
 async fn settle(
 	client: &mut Client<AnyChain>,
 	options: &Options,
@@ -313,10 +323,17 @@ async fn settle(
 			progress.set_stages(&[issued.purchase], Stage::Settled)?;
 			continue;
 		}
-		let docs = options
+		let docs = match options
 			.coordinator
 			.documents(&merchant, issued.promotion_id, Some(issued.pay_at))
-			.await?;
+			.await
+		{
+			Ok(docs) => docs,
+			Err(e) => {
+				tracing::warn!(promotion = issued.promotion_id, error = %e, "documents not read");
+				continue;
+			}
+		};
 		let (Some(offer), Some(purchase)) = (docs.offer, docs.purchase) else { continue };
 		let complete = offer.offer().is_some_and(|o| next_signer(o).is_none())
 			&& purchase.purchase().is_some_and(|p| next_signer(p).is_none());

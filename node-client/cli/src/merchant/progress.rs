@@ -161,12 +161,13 @@ impl Progress {
 			.map_err(db_err)
 	}
 
-	/// How many promotions campaign `campaign` was issued to `customer` by this server.
+	/// How many promotions of campaign `campaign` this server issued to `customer` that still
+	/// count (not expired unsettled).
 	pub fn issued_to(&self, campaign: u32, customer: &str) -> Result<u32, ClientError> {
 		self.db
 			.query_row(
-				"SELECT COUNT(*) FROM issued WHERE campaign = ?1 AND customer = ?2",
-				params![campaign, customer],
+				"SELECT COUNT(*) FROM issued WHERE campaign = ?1 AND customer = ?2 AND stage != ?3",
+				params![campaign, customer, Stage::Expired.code()],
 				|r| r.get(0),
 			)
 			.map_err(db_err)
@@ -186,9 +187,13 @@ impl Progress {
 		Ok(found.into_iter().next())
 	}
 
-	/// The delivered promotions whose settle-by block is `block` or earlier.
+	/// The promotions signed or delivered, not settled, whose settle-by block is `block` or
+	/// earlier.
 	pub fn due(&self, block: u32) -> Result<Vec<Issued>, ClientError> {
-		self.select("stage = ?1 AND settle_by <= ?2", params![Stage::Delivered.code(), block])
+		self.select(
+			"stage IN (?1, ?2) AND settle_by <= ?3",
+			params![Stage::Signed.code(), Stage::Delivered.code(), block],
+		)
 	}
 
 	fn select(
@@ -252,6 +257,21 @@ impl Progress {
 			.map_err(db_err)?;
 		}
 		tx.commit().map_err(db_err)
+	}
+
+	/// How many promotions this server issued under campaign `campaign`, and how many purchases it
+	/// skipped with that campaign's reason.
+	pub fn issued_under(&self, campaign: u32) -> Result<(u64, u64), ClientError> {
+		let count = |sql: &str| -> Result<u64, ClientError> {
+			self.db
+				.query_row(sql, params![campaign], |r| r.get::<_, i64>(0))
+				.map(|n| n as u64)
+				.map_err(db_err)
+		};
+		Ok((
+			count("SELECT COUNT(*) FROM issued WHERE campaign = ?1")?,
+			count("SELECT COUNT(*) FROM skipped WHERE campaign = ?1")?,
+		))
 	}
 
 	/// How many promotions are at each stage, and how many purchases were skipped.
