@@ -121,6 +121,7 @@ mod campaigns;
 pub mod charges;
 mod escrow;
 mod invariants;
+pub mod migrations;
 #[cfg(any(test, feature = "mock"))]
 pub mod mock;
 mod queue;
@@ -212,10 +213,13 @@ pub mod pallet {
 	use super::*;
 	use alloc::boxed::Box;
 
-	/// The in-code storage version. Version 2 names each record's and promotion's asset and
-	/// adds [`Held`]; version 1 (the pay-at queue and the escrow account, one currency) and
-	/// version 0 share no layout with it, and no chain runs either, so there is no migration.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// The in-code storage version. Version 3 adds campaign documents (a promotion's campaign,
+	/// a settled referral's price, a campaign's customers, [`LastPurchase`],
+	/// [`CampaignRebates`]): [`migrations::v3::MigrateV2ToV3`] migrates version 2. Version 2
+	/// named each record's and promotion's asset and added [`Held`]; version 1 (the pay-at queue
+	/// and the escrow account, one currency) and version 0 share no layout with it and ran on no
+	/// chain, so they have no migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
