@@ -392,6 +392,46 @@ struct Promotion {
 	action: Action,
 }
 
+/// What [`settle_if_ready`] did.
+pub enum Settling {
+	/// Settled now.
+	Settled(rebate_client::Receipt),
+	/// Its referral is settled on chain already.
+	AlreadySettled,
+	/// The coordinator does not hold the offer and the referred purchase both fully signed.
+	NotReady,
+}
+
+/// As `key`'s merchant, settle promotion `promotion` (rebate block `pay_at`) if the coordinator
+/// holds its offer and referred purchase fully signed and the chain has not settled it yet: the
+/// one settle step of the merchant's agent and the merchant server.
+pub async fn settle_if_ready(
+	client: &mut Client<AnyChain>,
+	coordinator: &Coordinator,
+	key: &KeyPair,
+	promotion: u64,
+	pay_at: u32,
+) -> Result<Settling, CliError> {
+	let me = key.account();
+	// One read of the promotion for both documents.
+	let docs = coordinator.documents(&keys::ss58(&me), promotion, Some(pay_at)).await?;
+	let (Some(offer), Some(purchase)) = (docs.offer, docs.purchase) else {
+		return Ok(Settling::NotReady);
+	};
+	// Every party has signed both (the signatures themselves `settle` checks).
+	use rebate_client::documents::next_signer;
+	let complete = offer.offer().is_some_and(|o| next_signer(o).is_none())
+		&& purchase.purchase().is_some_and(|p| next_signer(p).is_none());
+	if !complete {
+		return Ok(Settling::NotReady);
+	}
+	let on_chain = state::promotion(&mut client.chain, pay_at, &me, promotion).await?;
+	if on_chain.as_ref().is_some_and(|open| open.referral.is_some()) {
+		return Ok(Settling::AlreadySettled);
+	}
+	Ok(Settling::Settled(client.settle(key, &offer, &purchase).await?))
+}
+
 /// Settle or submit one promotion if it is ready and not yet done on chain: `Some(detail)` when
 /// this agent acted, `None` when there was nothing (more) to do.
 async fn act(
@@ -407,26 +447,12 @@ async fn act(
 		if merchant != me {
 			return Ok(None);
 		}
-		// One read of the promotion for both documents.
-		let docs = coordinator.documents(merchant, promotion, Some(p.pay_at)).await?;
-		let (Some(offer), Some(purchase)) = (docs.offer, docs.purchase) else {
-			return Ok(None);
-		};
-		// Every party has signed both (the signatures themselves `settle` checks).
-		use rebate_client::documents::next_signer;
-		let (Some(o), Some(signed)) = (offer.offer(), purchase.purchase()) else {
-			return Ok(None);
-		};
-		if next_signer(o).is_some() || next_signer(signed).is_some() {
-			return Ok(None);
-		}
-		let on_chain =
-			state::promotion(&mut client.chain, p.pay_at, &merchant_id, promotion).await?;
-		if on_chain.as_ref().is_some_and(|open| open.referral.is_some()) {
-			return Ok(None);
-		}
-		let receipt = client.settle(key, &offer, &purchase).await?;
-		return Ok(Some(format!(" in block {}", receipt.inclusion.block_number)));
+		return Ok(match settle_if_ready(client, coordinator, key, promotion, p.pay_at).await? {
+			Settling::Settled(receipt) => {
+				Some(format!(" in block {}", receipt.inclusion.block_number))
+			}
+			Settling::AlreadySettled | Settling::NotReady => None,
+		});
 	}
 	let rebate =
 		coordinator.document(merchant, promotion, Some(p.pay_at), DocumentKind::Rebate).await?;

@@ -548,12 +548,15 @@ impl<C: Chain> Client<C> {
 
 	/// The terms of the promotion `promotion_id` campaign `id` gives for the customer's purchase
 	/// `origin_purchase`, issued now ([`pallet_referral_rebate::CampaignTerms::issue`]), or why
-	/// it gives none: what the merchant's server signs for every eligible purchase.
+	/// it gives none: what the merchant's server signs for every eligible purchase. `issued`: how
+	/// many promotions of the campaign the caller has issued to this customer, counted against
+	/// its cap as well as the rebates the chain has counted (the larger).
 	pub async fn campaign_promotion(
 		&mut self,
 		id: pallet_referral_rebate::CampaignId,
 		origin_purchase: PurchaseId,
 		promotion_id: PromotionId,
+		issued: u32,
 	) -> Result<Result<PromotionTerms, Ineligible>, ClientError> {
 		let Some(c) = state::campaign(&mut self.chain, id).await? else {
 			return Ok(Err(Ineligible::CampaignClosed));
@@ -582,7 +585,7 @@ impl<C: Chain> Client<C> {
 			return Ok(Err(Ineligible::BelowMinimum));
 		}
 		let count = state::campaign_rebates(&mut self.chain, id, &origin.buyer).await?;
-		if count >= c.terms.rebates_per_customer {
+		if count.max(issued) >= c.terms.rebates_per_customer {
 			return Ok(Err(Ineligible::CustomerAtCap));
 		}
 		if c.budget < issue.rebate {

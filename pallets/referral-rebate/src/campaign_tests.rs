@@ -1,7 +1,11 @@
 //! Tests of campaigns: creating, topping up and closing one, the budget in the escrow account,
 //! and every refusal as a named error that changes nothing.
 
-use crate::{mock::*, *};
+use crate::{
+	mock::*,
+	tests::{origin_purchase_in, settle, submit},
+	*,
+};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::Percent;
 
@@ -220,17 +224,6 @@ fn doc_terms() -> CampaignTermsOf<Test> {
 	}
 }
 
-/// The customer's origin purchase of 1 000 from the merchant, in `asset`; its id.
-fn origin_in(p: &Parties, asset: AssetKind) -> PurchaseIdOf<Test> {
-	assert_ok!(ReferralRebate::purchase(
-		RuntimeOrigin::signed(p.customer.account()),
-		p.merchant.account(),
-		asset,
-		1_000
-	));
-	rebate_events().iter().rev().find_map(E::recorded_purchase).expect("recorded")
-}
-
 /// The mock offer and rebate for promotion `id` under `campaign`, each changed by its closure,
 /// signed by all; the referred purchase the offer gives.
 fn campaign_docs(
@@ -258,19 +251,11 @@ fn settle_docs(
 	o: &SignedOfferOf<Test>,
 	pu: &SignedPurchaseOf<Test>,
 ) -> DispatchResult {
-	ReferralRebate::settle_referral(
-		RuntimeOrigin::signed(p.merchant.account()),
-		Box::new(o.clone()),
-		Box::new(pu.clone()),
-	)
-	.map(|_| ())
-	.map_err(|e| e.error)
+	settle(p, o.clone(), pu.clone())
 }
 
 fn submit_doc(p: &Parties, r: &SignedRebateOf<Test>) -> DispatchResult {
-	ReferralRebate::submit_rebate(RuntimeOrigin::signed(p.customer.account()), Box::new(r.clone()))
-		.map(|_| ())
-		.map_err(|e| e.error)
+	submit(p, r.clone())
 }
 
 fn campaign(id: CampaignId) -> CampaignOf<Test> {
@@ -282,7 +267,7 @@ fn a_campaign_rebate_is_reserved_from_the_budget_and_paid_at_the_rebate_block() 
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(create(NATIVE, 1_000, doc_terms()));
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		let (o, pu, r) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
 		assert_ok!(settle_docs(&p, &o, &pu));
 		assert_eq!(campaign(0).open_promotions, 0, "nothing reserved yet");
@@ -358,7 +343,7 @@ fn a_lapsed_campaign_rebate_goes_back_to_the_budget_not_the_merchant() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(create(USD, 1_000, doc_terms()));
-		let origin = origin_in(&p, USD);
+		let origin = origin_purchase_in(&p, USD);
 		let (_, _, r) = campaign_docs(&p, 1, origin, Some(0), |o| o.asset = USD, |_| {});
 		assert_ok!(submit_doc(&p, &r));
 		assert_eq!(campaign(0).budget, 850);
@@ -412,7 +397,7 @@ fn an_offer_that_breaks_its_campaign_is_refused_by_name() {
 		);
 		let short_review = open(NATIVE, CampaignTerms { review_period: 5, ..doc_terms() });
 		let short_window = open(NATIVE, CampaignTerms { settle_window: 5, ..doc_terms() });
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		let cases: [(Option<CampaignId>, Err); 7] = [
 			(Some(99), Err::UnknownCampaign),
 			(Some(0), Err::NotCampaignMerchant),
@@ -447,7 +432,7 @@ fn an_offer_issued_after_the_last_issue_block_is_refused() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(create(NATIVE, 1_000, CampaignTerms { last_issue_block: 3, ..doc_terms() }));
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		run_to_block(5);
 		// Issued at block 5: settle-by 14, rebate block 24.
 		let late = |o: &mut OfferOf<Test>| {
@@ -473,7 +458,7 @@ fn a_rebate_that_breaks_its_campaign_is_refused_by_name() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(create(NATIVE, 1_000, doc_terms()));
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		let cases: [(fn(&mut RebateOf<Test>), Err); 4] = [
 			(|r| r.condition = PayoutCondition::Unconditional, Err::ConditionBreaksCampaign),
 			(|r| r.amount = 140, Err::RebateBreaksCampaign),
@@ -500,7 +485,7 @@ fn a_percent_rebate_is_checked_against_the_referred_price_whichever_document_com
 		};
 		assert_ok!(create(NATIVE, 1_000, percent.clone()));
 		assert_ok!(create(NATIVE, 1_000, percent));
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		// Settled first: a wrong amount is refused at submit.
 		let (o, pu, wrong) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
 		assert_ok!(settle_docs(&p, &o, &pu));
@@ -520,7 +505,7 @@ fn documents_of_one_promotion_must_name_one_campaign() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(create(NATIVE, 1_000, doc_terms()));
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		let (o, pu, _) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
 		let (_, _, plain) = campaign_docs(&p, 1, origin, None, |_| {}, |_| {});
 		assert_ok!(settle_docs(&p, &o, &pu));
@@ -534,7 +519,7 @@ fn caps_and_budgets_refuse_what_the_campaign_cannot_take() {
 		let p = Parties::default();
 		// One rebate per customer, a budget for one and a half.
 		assert_ok!(create(NATIVE, 250, CampaignTerms { rebates_per_customer: 1, ..doc_terms() }));
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		let (_, _, first) = campaign_docs(&p, 1, origin, Some(0), |_| {}, |_| {});
 		assert_ok!(submit_doc(&p, &first));
 		System::assert_has_event(E::CampaignBudgetSpent { campaign: 0, budget: 100 }.into());
@@ -543,7 +528,7 @@ fn caps_and_budgets_refuse_what_the_campaign_cannot_take() {
 
 		// Another customer: the budget left (100) cannot cover 150.
 		let other = Parties { customer: stranger_key(), ..Parties::default() };
-		let origin = origin_in(&other, NATIVE);
+		let origin = origin_purchase_in(&other, NATIVE);
 		let (_, _, theirs) = campaign_docs(&other, 3, origin, Some(0), |_| {}, |_| {});
 		assert_noop!(submit_doc(&other, &theirs), Err::CampaignBudgetTooLow);
 		assert_ok!(ReferralRebate::top_up_campaign(RuntimeOrigin::signed(merchant()), 0, 50));
@@ -608,7 +593,7 @@ fn a_rebate_joining_under_another_merchant_asset_or_campaign_is_refused() {
 			1_000,
 			doc_terms()
 		));
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		// At submit: a campaign in another asset, another merchant's.
 		let (_, _, r) = campaign_docs(&p, 1, origin, Some(1), |_| {}, |_| {});
 		assert_noop!(submit_doc(&p, &r), Err::CampaignAssetMismatch);
@@ -636,7 +621,7 @@ fn a_campaign_rebate_that_cannot_leave_the_escrow_is_held_not_returned_to_the_bu
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(create(USD, 1_000, doc_terms()));
-		let origin = origin_in(&p, USD);
+		let origin = origin_purchase_in(&p, USD);
 		let (o, pu, r) = campaign_docs(&p, 1, origin, Some(0), |o| o.asset = USD, |_| {});
 		assert_ok!(settle_docs(&p, &o, &pu));
 		assert_ok!(submit_doc(&p, &r));
@@ -671,7 +656,7 @@ fn a_campaign_rebate_its_customer_cannot_receive_goes_back_to_the_budget() {
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
 		assert_ok!(create(USD, 1_000, doc_terms()));
-		let origin = origin_in(&p, USD);
+		let origin = origin_purchase_in(&p, USD);
 		let (o, pu, r) = campaign_docs(&p, 1, origin, Some(0), |o| o.asset = USD, |_| {});
 		assert_ok!(settle_docs(&p, &o, &pu));
 		assert_ok!(submit_doc(&p, &r));
@@ -723,7 +708,7 @@ fn version_two_storage_migrates_to_version_three() {
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	ExtBuilder::default().build_and_execute(|| {
 		let p = Parties::default();
-		let origin = origin_in(&p, NATIVE);
+		let origin = origin_purchase_in(&p, NATIVE);
 		LastPurchase::<Test>::remove(merchant(), customer());
 		StorageVersion::new(2).put::<ReferralRebate>();
 		// Version 2's layouts, written as they were.

@@ -79,7 +79,7 @@ fn signed_referral(
 
 /// `settle_referral` by `p`'s merchant; its error without the weight it was charged (the
 /// weights refusals are charged have tests of their own).
-fn settle(
+pub(crate) fn settle(
 	p: &Parties,
 	offer: SignedOfferOf<Test>,
 	purchase: SignedPurchaseOf<Test>,
@@ -98,7 +98,7 @@ fn settle_as(
 }
 
 /// `submit_rebate` by `p`'s customer; its error without the weight.
-fn submit(p: &Parties, rebate: SignedRebateOf<Test>) -> DispatchResult {
+pub(crate) fn submit(p: &Parties, rebate: SignedRebateOf<Test>) -> DispatchResult {
 	submit_as(p.customer.account(), rebate)
 }
 
@@ -1984,7 +1984,7 @@ fn usd(who: &AccountId) -> Balance {
 }
 
 /// The customer's origin purchase of 1 000 in `asset`.
-fn origin_purchase_in(p: &Parties, asset: AssetKind) -> PurchaseIdOf<Test> {
+pub(crate) fn origin_purchase_in(p: &Parties, asset: AssetKind) -> PurchaseIdOf<Test> {
 	assert_ok!(ReferralRebate::purchase(
 		RuntimeOrigin::signed(p.customer.account()),
 		p.merchant.account(),

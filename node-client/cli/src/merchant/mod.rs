@@ -10,13 +10,12 @@ pub mod progress;
 
 use crate::{
 	commands::Context,
-	coordination::{transient, CliError},
+	coordination::{settle_if_ready, transient, CliError, Settling},
 };
 use metrics::Metrics;
 use progress::{BlockOutcome, Issued, Progress, Stage};
 use rebate_client::{
 	chain::{state, AnyChain},
-	documents::next_signer,
 	keys::{self, KeyPair},
 	Client, ClientError, Ineligible, PurchaseId,
 };
@@ -205,24 +204,17 @@ async fn issue_one(
 	let mut why = (None, Ineligible::CampaignClosed);
 	for &campaign in &options.campaigns {
 		let id = promotion_id(purchase);
-		let terms = match client.campaign_promotion(campaign, purchase, id).await? {
+		// The cap counts what this server issued too: rebates not submitted yet.
+		let here =
+			pending.issued.iter().filter(|i| i.campaign == campaign && i.customer == customer);
+		let issued = progress.issued_to(campaign, customer)? + here.count() as u32;
+		let terms = match client.campaign_promotion(campaign, purchase, id, issued).await? {
 			Ok(terms) => terms,
 			Err(reason) => {
 				why = (Some(campaign), reason);
 				continue;
 			}
 		};
-		// The cap counts what this server issued too: rebates not submitted yet.
-		let cap = state::campaign(&mut client.chain, campaign)
-			.await?
-			.map_or(0, |c| c.terms.rebates_per_customer);
-		let here =
-			pending.issued.iter().filter(|i| i.campaign == campaign && i.customer == customer);
-		let issued = progress.issued_to(campaign, customer)? + here.count() as u32;
-		if issued >= cap {
-			why = (Some(campaign), Ineligible::CustomerAtCap);
-			continue;
-		}
 		let (offer, rebate) = match client.create_promotion(&options.key, &terms).await {
 			Ok(documents) => documents,
 			// One purchase's documents that break a rule are skipped, not the server stopped.
@@ -317,31 +309,10 @@ async fn settle(
 		if issued.pay_at != m.pay_at || r.head.saturating_add(1) >= issued.settle_by {
 			continue;
 		}
-		let open =
-			state::promotion(&mut client.chain, issued.pay_at, &me, issued.promotion_id).await?;
-		if open.as_ref().is_some_and(|p| p.referral.is_some()) {
-			progress.set_stages(&[issued.purchase], Stage::Settled)?;
-			continue;
-		}
-		let docs = match options
-			.coordinator
-			.documents(&merchant, issued.promotion_id, Some(issued.pay_at))
-			.await
-		{
-			Ok(docs) => docs,
-			Err(e) => {
-				tracing::warn!(promotion = issued.promotion_id, error = %e, "documents not read");
-				continue;
-			}
-		};
-		let (Some(offer), Some(purchase)) = (docs.offer, docs.purchase) else { continue };
-		let complete = offer.offer().is_some_and(|o| next_signer(o).is_none())
-			&& purchase.purchase().is_some_and(|p| next_signer(p).is_none());
-		if !complete {
-			continue;
-		}
-		match client.settle(&options.key, &offer, &purchase).await {
-			Ok(receipt) => {
+		let settling =
+			settle_if_ready(client, &options.coordinator, &options.key, m.promotion_id, m.pay_at);
+		match settling.await {
+			Ok(Settling::Settled(receipt)) => {
 				progress.set_stages(&[issued.purchase], Stage::Settled)?;
 				metrics.settled.inc();
 				tracing::info!(
@@ -351,6 +322,11 @@ async fn settle(
 				);
 				r.settled += 1;
 			}
+			// Settled by an earlier run that stopped before recording it.
+			Ok(Settling::AlreadySettled) => {
+				progress.set_stages(&[issued.purchase], Stage::Settled)?
+			}
+			Ok(Settling::NotReady) => {}
 			Err(e) => {
 				metrics.settle_failures.inc();
 				tracing::warn!(promotion = issued.promotion_id, error = %e, "not settled");
